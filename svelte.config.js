@@ -1,0 +1,33 @@
+import adapter from '@sveltejs/adapter-static';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+  preprocess: vitePreprocess(),
+  compilerOptions: { runes: true },
+  kit: {
+    // A static single-page app: every unknown path falls back to index.html,
+    // which the static server (scripts/serve.mjs) and the service worker both honour.
+    adapter: adapter({ fallback: 'index.html', strict: true }),
+    // @vite-pwa/sveltekit registers and builds the service worker (src/service-worker.ts).
+    serviceWorker: { register: false },
+    csp: {
+      mode: 'hash',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self', 'wasm-unsafe-eval'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:'],
+        'connect-src': ['self', 'ws:', 'wss:', 'https:'],
+        'worker-src': ['self'],
+        'manifest-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['none'],
+        'frame-ancestors': ['none']
+      }
+    }
+  }
+};
+
+export default config;

@@ -1,0 +1,50 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { SvelteKitPWA } from '@vite-pwa/sveltekit';
+import { defineConfig } from 'vite';
+
+/**
+ * Relays a production build offers by default. A user changes them at run time in Settings;
+ * a server may also provide /veil-config.json (scripts/serve.mjs does, for `npm start`).
+ */
+const DEFAULT_RELAYS = (process.env.VEIL_DEFAULT_RELAYS ?? 'wss://relay.damus.io,wss://nos.lol,wss://relay.primal.net')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+
+export default defineConfig({
+  define: {
+    __VEIL_DEFAULT_RELAYS__: JSON.stringify(DEFAULT_RELAYS),
+    __VEIL_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.0.0')
+  },
+  plugins: [
+    sveltekit(),
+    SvelteKitPWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'service-worker.ts',
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: {
+        id: '/',
+        name: 'Veil',
+        short_name: 'Veil',
+        description: 'Private messages over Nostr. Relays see neither who writes nor who reads.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#111318',
+        theme_color: '#111318',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
+        ]
+      },
+      injectManifest: {
+        globPatterns: ['client/**/*.{js,css,html,ico,png,svg,webmanifest,woff2}']
+      },
+      kit: { spa: true, adapterFallback: 'index.html', includeVersionFile: true },
+      devOptions: { enabled: false }
+    })
+  ]
+});

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and integration tests run in Node: crypto, relay, store and sync are written to run
+// unchanged there (DESIGN.md §6). The browser tier is Playwright (playwright.config.ts).
+export default defineConfig({
+  define: {
+    __VEIL_DEFAULT_RELAYS__: JSON.stringify(['ws://127.0.0.1:7777']),
+    __VEIL_VERSION__: JSON.stringify('test')
+  },
+  test: {
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000
+  }
+});
