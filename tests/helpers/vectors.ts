@@ -1,0 +1,30 @@
+/**
+ * Loads a conformance vector file from ../shared/vectors (beside the project root, never copied into
+ * the repo) and checks its sha256 against the value published in that directory's README.
+ * A missing file or a wrong hash throws, so the test fails loudly instead of passing on nothing.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+export const VECTORS_DIR = path.resolve(process.cwd(), '../shared/vectors');
+
+export const VECTOR_SHA256: Record<string, string> = {
+  'nip44.vectors.json': '269ed0f69e4c192512cc779e78c555090cebc7c785b609e338a62afc3ce25040',
+  'nip44.extended-prefix.vectors.json': '25f4df2d3a3e4ecd2a70ec17c32f59960f78fa303113938c40d1c6d4211bd6d4',
+  'nip17-nip59-examples.json': 'e564fd09f3d2c2744a78357a89b0d2785561ff7ed83fc5c9b1756a7fc6b77230',
+  'nip19-nip49.vectors.json': '5f911932b52c8cf90e84173bc4bc71e8ce647fa92f132874bb9b3f92e63d5af1',
+  'wycheproof-aes-gcm.json': '985e5ecc172e181eaf49e89508b9470dcf478002eb7e8559c707eb42dc97dfe7',
+  'wycheproof-ecdh-secp256k1-jwk.json': 'e68d019c7db56dc48cc69abb1d018ebf1cf12621689834fd658baf66c36f5268'
+};
+
+export function loadVectors<T = unknown>(name: string): T {
+  const file = path.join(VECTORS_DIR, name);
+  if (!existsSync(file)) throw new Error(`conformance vectors missing: ${file}`);
+  const expected = VECTOR_SHA256[name];
+  if (!expected) throw new Error(`no published sha256 for ${name}`);
+  const buf = readFileSync(file);
+  const got = createHash('sha256').update(buf).digest('hex');
+  if (got !== expected) throw new Error(`sha256 mismatch for ${name}: got ${got}, expected ${expected}`);
+  return JSON.parse(buf.toString('utf8')) as T;
+}
