@@ -1,0 +1,117 @@
+/**
+ * The installable PWA shell: Chromium's own installability check, the service worker taking
+ * control, offline reloads and deep links, and the update prompt when a new version is deployed.
+ * Installability needs a persistent context, so these tests launch one themselves.
+ */
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM_ARGS } from '../../playwright.config';
+import { startWeb, type WebServer } from '../helpers/web';
+
+let web: WebServer;
+let siteDir: string;
+let profileDir: string;
+let context: BrowserContext;
+let page: Page;
+
+test.beforeEach(async () => {
+  // Each test serves its own copy of build/ so that a test may "deploy" a new version.
+  siteDir = await mkdtemp(join(tmpdir(), 'veil-site-'));
+  await cp('build', siteDir, { recursive: true });
+  web = await startWeb({ dir: siteDir, relays: ['ws://127.0.0.1:9'] });
+  profileDir = await mkdtemp(join(tmpdir(), 'veil-profile-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+});
+
+test.afterEach(async () => {
+  await context.close();
+  await web.stop();
+  await rm(siteDir, { recursive: true, force: true });
+  await rm(profileDir, { recursive: true, force: true });
+});
+
+async function waitForControllingWorker(p: Page) {
+  await p.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 20_000 });
+}
+
+test('passes Chromium installability checks and a service worker controls the page', async () => {
+  await page.goto(web.url);
+  await expect(page.getByRole('heading', { name: 'Veil' })).toBeVisible();
+  await waitForControllingWorker(page);
+
+  const cdp = await context.newCDPSession(page);
+  const manifest = (await cdp.send('Page.getAppManifest')) as { errors: unknown[]; url: string };
+  expect(manifest.url).toMatch(/manifest\.webmanifest$/);
+  expect(manifest.errors).toEqual([]);
+  const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+    installabilityErrors: Array<{ errorId: string }>;
+  };
+  expect(installabilityErrors).toEqual([]);
+
+  // The runtime config served by the host is what the app shows as its default relays.
+  await expect(page.getByLabel('Default relays')).toContainText('ws://127.0.0.1:9');
+});
+
+test('reloads offline, deep links included, once the service worker has installed', async () => {
+  await page.goto(web.url);
+  await waitForControllingWorker(page);
+  // Really offline: the server is gone and the browser reports no network.
+  await web.stop();
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Veil' })).toBeVisible();
+  await expect(page.getByText('You are offline')).toBeVisible();
+  await page.goto(new URL('/chat/some-deep-link', web.url).toString());
+  // The app itself answers (offline, from the cache), with its own page for an unknown route.
+  await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Back to Veil' })).toBeVisible();
+  expect(await page.evaluate(() => location.pathname)).toBe('/chat/some-deep-link');
+});
+
+test('the static server falls back to index.html for deep links and 404s missing assets', async () => {
+  const deep = await page.request.get(new URL('/settings/relays', web.url).toString());
+  expect(deep.status()).toBe(200);
+  expect(await deep.text()).toContain('<title>Veil</title>');
+  const missing = await page.request.get(new URL('/_app/immutable/missing.js', web.url).toString());
+  expect(missing.status()).toBe(404);
+  const sw = await page.request.get(new URL('/service-worker.js', web.url).toString());
+  expect(sw.headers()['cache-control']).toBe('no-cache');
+});
+
+test('offers an update when a new version is deployed and applies it on request', async () => {
+  await page.goto(web.url);
+  await waitForControllingWorker(page);
+  const firstScript = await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL);
+
+  // "Deploy" a new version: any byte change to the worker makes the browser install it.
+  const swPath = join(siteDir, 'service-worker.js');
+  await writeFile(swPath, (await readFile(swPath, 'utf8')) + '\n// next version\n');
+  await page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.getRegistration();
+    await reg?.update();
+  });
+
+  await expect(page.getByText('A new version of Veil is ready.')).toBeVisible();
+  // The running version is not replaced behind the user's back.
+  const waitingBefore = await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.waiting);
+  expect(waitingBefore).toBe(true);
+
+  // A marker on the old document: it is gone once the page has reloaded into the new version.
+  await page.evaluate(() => ((window as unknown as { __oldVersion: boolean }).__oldVersion = true));
+  await page.getByRole('button', { name: 'Reload to update' }).click();
+  await page.waitForFunction(() => !(window as unknown as { __oldVersion?: boolean }).__oldVersion);
+  await page.waitForFunction(async () => {
+    const reg = await navigator.serviceWorker.getRegistration();
+    return !reg?.waiting && navigator.serviceWorker.controller?.state === 'activated';
+  });
+  await expect(page.getByRole('heading', { name: 'Veil' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(firstScript);
+  await expect(page.getByText('A new version of Veil is ready.')).toBeHidden();
+});

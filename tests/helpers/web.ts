@@ -1,0 +1,15 @@
+/** Serves the built app (`build/`) with scripts/serve.mjs on a free port. */
+import { startReadyProcess } from './proc';
+
+export interface WebServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startWeb(opts: { relays?: string[]; port?: number; dir?: string } = {}): Promise<WebServer> {
+  const args = ['--port', String(opts.port ?? 0)];
+  if (opts.dir) args.push('--dir', opts.dir);
+  if (opts.relays?.length) args.push('--relays', opts.relays.join(','));
+  const p = await startReadyProcess('scripts/serve.mjs', args);
+  return { url: p.address, stop: () => p.stop() };
+}
