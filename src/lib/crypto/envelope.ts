@@ -245,7 +245,15 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
   };
   const id = getEventHash(unsigned);
   const sig = bytesToHex(schnorr.sign(hexToBytes(id, 32), rnd.ephemeralSecret, rnd.signatureAux));
-  const event: NostrEvent = { ...unsigned, id, sig };
+  const event: NostrEvent = {
+    id,
+    pubkey: unsigned.pubkey,
+    created_at: unsigned.created_at,
+    kind: unsigned.kind,
+    tags: unsigned.tags,
+    content: unsigned.content,
+    sig
+  };
   const trace: SealTrace = {
     ephemeralSecret: rnd.ephemeralSecret,
     ephemeralPublic,
