@@ -143,6 +143,8 @@ export interface ConversationRecord {
   sealed: Sealed;
   /** text preview of the newest message */
   preview?: Sealed;
+  /** created_at of the message the preview shows (so an older message never replaces it). */
+  previewAt?: number;
   draft?: Sealed;
 }
 

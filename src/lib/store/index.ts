@@ -1,0 +1,16 @@
+/**
+ * Local storage leaf (DESIGN.md §6): typed IndexedDB schema, migrations, encrypted-at-rest vault.
+ * Never imports crypto/ or relay/; the IDBFactory and IDBKeyRange are passed in.
+ */
+export * from './schema';
+export * from './db';
+export { openVeilDB, runMigrations, MIGRATIONS, type OpenOptions, type MigrationStep } from './migrations';
+export {
+  Vault,
+  type AtRestCipher,
+  DEFAULT_KDF_ITERATIONS,
+  MIN_KDF_ITERATIONS,
+  MAX_KDF_ITERATIONS,
+  normalizePassphrase
+} from './vault';
+export { isQuotaError, toStoreError } from './idb-errors';
