@@ -1,0 +1,342 @@
+/**
+ * The app layer: one object the components read ($state) and call. It owns the platform objects
+ * (IndexedDB, WebSocket, window.nostr, BroadcastChannel, Web Locks) and hands them to sync/.
+ *
+ * Several tabs: every tab reads and writes the same IndexedDB; only the tab holding the Web Lock
+ * "veil-sockets" runs relay sockets. Writes are announced on a BroadcastChannel so other tabs re-read,
+ * and a tab without the lock that queues a message asks the owner to flush the outbox.
+ */
+import { loadRuntimeConfig } from './config';
+import { describeError } from './errors';
+import { encodeNpub } from '$lib/crypto/nip19';
+import type { Nip07Like } from '$lib/crypto/signer';
+import { makeSortKey, VeilStore } from '$lib/store';
+import {
+  bunkerIdentity,
+  createLocalIdentity,
+  defaultDeviceLabel,
+  extensionIdentity,
+  importIdentity,
+  unlockSession,
+  vaultState,
+  type AccountPlatform,
+  type Backup,
+  type Session
+} from '$lib/sync/account';
+import { Messenger } from '$lib/sync/messenger';
+import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, RelayStatus } from '$lib/sync/types';
+
+export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
+
+type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' };
+
+/** A short, readable fingerprint of a pubkey: the npub's last 8 data characters in two groups. */
+export function fingerprint(npub: string): string {
+  const tail = npub.slice(-8);
+  return `${tail.slice(0, 4)}·${tail.slice(4)}`;
+}
+
+export class VeilApp {
+  phase = $state<Phase>('loading');
+  identity = $state<IdentityInfo | null>(null);
+  chats = $state<ChatSummary[]>([]);
+  requests = $state<ChatSummary[]>([]);
+  relays = $state<RelayStatus[]>([]);
+  backup = $state<Backup | null>(null);
+  fatal = $state('');
+  /** True in the tab that holds the relay sockets. */
+  socketOwner = $state(false);
+
+  #store: VeilStore | null = null;
+  #session: Session | null = null;
+  #messenger: Messenger | null = null;
+  #defaultRelays: string[] = [];
+  #channel: BroadcastChannel | null = null;
+  #releaseLock: (() => void) | null = null;
+  #messageListeners = new Set<(conversationId: string) => void>();
+  #unsubscribe: (() => void) | null = null;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  describeError = describeError;
+
+  #platform(): AccountPlatform {
+    const nostr = (window as unknown as { nostr?: Nip07Like }).nostr;
+    return { WebSocket, ...(nostr ? { nostr } : {}), onBunkerAuth: (url) => window.open(url, '_blank', 'noopener') };
+  }
+
+  async init(): Promise<void> {
+    try {
+      const [store, config] = await Promise.all([
+        VeilStore.open({ indexedDB, IDBKeyRange }),
+        loadRuntimeConfig()
+      ]);
+      this.#store = store;
+      this.#defaultRelays = config.relays;
+      this.#channel = new BroadcastChannel('veil');
+      this.#channel.onmessage = (e: MessageEvent<TabMessage>) => this.#onTabMessage(e.data);
+      if ((await vaultState(store)) === 'new') {
+        this.phase = 'onboarding';
+        return;
+      }
+      // "Remember on this device": open without asking; otherwise the lock screen.
+      if (await store.hasDeviceUnlock()) {
+        try {
+          await this.#begin(await unlockSession(store, this.#platform(), null));
+          return;
+        } catch {
+          /* fall through to the passphrase */
+        }
+      }
+      this.phase = 'locked';
+    } catch (e) {
+      this.fatal = describeError(e);
+      this.phase = 'fatal';
+    }
+  }
+
+  #requireStore(): VeilStore {
+    if (!this.#store) throw new Error('Veil is still opening');
+    return this.#store;
+  }
+
+  #requireMessenger(): Messenger {
+    if (!this.#messenger) throw new Error('Veil is locked');
+    return this.#messenger;
+  }
+
+  // ------------------------------------------------------------------ identity
+
+  async createIdentity(passphrase: string, remember: boolean): Promise<void> {
+    const { session, backup } = await createLocalIdentity(this.#requireStore(), passphrase, {
+      remember,
+      deviceLabel: defaultDeviceLabel(navigator.userAgent)
+    });
+    this.backup = backup;
+    await this.#begin(session, 'backup');
+  }
+
+  confirmBackup(): void {
+    this.backup = null;
+    this.phase = 'ready';
+  }
+
+  async importKey(keyText: string, passphrase: string, remember: boolean): Promise<void> {
+    const session = await importIdentity(this.#requireStore(), keyText, passphrase, {
+      remember,
+      deviceLabel: defaultDeviceLabel(navigator.userAgent)
+    });
+    await this.#begin(session);
+  }
+
+  async useExtension(passphrase: string, remember: boolean): Promise<void> {
+    const session = await extensionIdentity(this.#requireStore(), this.#platform(), passphrase, {
+      remember,
+      deviceLabel: defaultDeviceLabel(navigator.userAgent)
+    });
+    await this.#begin(session);
+  }
+
+  async connectBunker(url: string, passphrase: string, remember: boolean): Promise<void> {
+    const session = await bunkerIdentity(this.#requireStore(), this.#platform(), url, passphrase, {
+      remember,
+      deviceLabel: defaultDeviceLabel(navigator.userAgent)
+    });
+    await this.#begin(session);
+  }
+
+  async unlock(passphrase: string): Promise<void> {
+    await this.#begin(await unlockSession(this.#requireStore(), this.#platform(), passphrase));
+  }
+
+  async lock(): Promise<void> {
+    await this.#end();
+    this.#store?.lock();
+    this.#channel?.postMessage({ type: 'locked' } satisfies TabMessage);
+    this.phase = 'locked';
+  }
+
+  async #begin(session: Session, phase: Phase = 'ready'): Promise<void> {
+    const store = this.#requireStore();
+    this.#session = session;
+    const npub = encodeNpub(session.account.pubkey);
+    this.identity = {
+      pubkey: session.account.pubkey,
+      npub,
+      signer: session.signer.kind,
+      fingerprint: fingerprint(npub),
+      deviceId: session.deviceId,
+      deviceLabel: session.deviceLabel
+    };
+    this.#messenger = await Messenger.create({
+      store,
+      signer: session.signer,
+      identity: session.account.pubkey,
+      deviceId: session.deviceId,
+      ek: session.ek,
+      WebSocket,
+      fetch: fetch.bind(globalThis),
+      relays: this.#defaultRelays
+    });
+    this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
+    this.phase = phase;
+    await this.#refreshChats();
+    this.#claimSockets();
+  }
+
+  async #end(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    await this.#messenger?.stop();
+    this.#messenger = null;
+    this.#releaseLock?.();
+    this.#releaseLock = null;
+    this.socketOwner = false;
+    await this.#session?.signer.close();
+    this.#session = null;
+    this.chats = [];
+    this.requests = [];
+  }
+
+  /** Waits for the Web Lock; the tab that gets it runs the sockets until it closes or locks. */
+  #claimSockets(): void {
+    const run = async () => {
+      const m = this.#messenger;
+      if (!m) return;
+      this.socketOwner = true;
+      await m.start();
+      this.relays = m.relayStatus();
+    };
+    if (!('locks' in navigator)) {
+      void run();
+      return;
+    }
+    void navigator.locks.request('veil-sockets', async () => {
+      if (!this.#messenger) return;
+      await run();
+      await new Promise<void>((release) => (this.#releaseLock = release));
+    });
+  }
+
+  // ------------------------------------------------------------------ events
+
+  #onMessengerEvent(e: MessengerEvent): void {
+    if (e.type === 'chats') this.#scheduleRefresh();
+    else if (e.type === 'messages') {
+      for (const l of this.#messageListeners) l(e.conversationId);
+      this.#scheduleRefresh();
+      this.#channel?.postMessage({ type: 'changed', what: 'messages', conversationId: e.conversationId } satisfies TabMessage);
+      return;
+    } else if (e.type === 'relays' && this.#messenger) this.relays = this.#messenger.relayStatus();
+    if (e.type === 'chats' || e.type === 'relays') this.#channel?.postMessage({ type: 'changed', what: e.type } satisfies TabMessage);
+  }
+
+  #onTabMessage(msg: TabMessage): void {
+    if (msg.type === 'locked') {
+      if (this.phase === 'ready') void this.lock();
+      return;
+    }
+    if (msg.type === 'flush') {
+      if (this.socketOwner) void this.#messenger?.flushOutbox();
+      return;
+    }
+    if (msg.what === 'messages' && msg.conversationId) for (const l of this.#messageListeners) l(msg.conversationId);
+    this.#scheduleRefresh();
+  }
+
+  #scheduleRefresh(): void {
+    clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = setTimeout(() => void this.#refreshChats(), 50);
+  }
+
+  async #refreshChats(): Promise<void> {
+    const m = this.#messenger;
+    if (!m) return;
+    const [accepted, requests] = await Promise.all([m.listChats('accepted'), m.listChats('request')]);
+    this.chats = accepted;
+    this.requests = requests;
+  }
+
+  /** Calls `listener(conversationId)` when messages of a conversation change. Returns an unsubscribe. */
+  onMessages(listener: (conversationId: string) => void): () => void {
+    this.#messageListeners.add(listener);
+    return () => this.#messageListeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------ chats
+
+  async startChat(input: string): Promise<string> {
+    const id = await this.#requireMessenger().startChat(input);
+    await this.#refreshChats();
+    return id;
+  }
+
+  async pageMessages(conversationId: string, opts: { before?: ChatMessage; limit?: number } = {}): Promise<ChatMessage[]> {
+    return this.#requireMessenger().pageMessages(conversationId, {
+      ...(opts.before ? { before: makeSortKey(opts.before.createdAt, opts.before.id) } : {}),
+      limit: opts.limit ?? 50
+    });
+  }
+
+  async send(conversationId: string, text: string, replyTo?: string): Promise<void> {
+    await this.#requireMessenger().send(conversationId, text, replyTo ? { replyTo } : {});
+    if (!this.socketOwner) this.#channel?.postMessage({ type: 'flush' } satisfies TabMessage);
+    await this.#refreshChats();
+  }
+
+  async retry(messageId: string): Promise<void> {
+    await this.#requireMessenger().retry(messageId);
+    if (!this.socketOwner) this.#channel?.postMessage({ type: 'flush' } satisfies TabMessage);
+  }
+
+  async markRead(conversationId: string): Promise<void> {
+    const before = [...this.chats, ...this.requests].find((c) => c.id === conversationId)?.unread ?? 0;
+    if (before === 0) return;
+    await this.#requireMessenger().markRead(conversationId);
+    await this.#refreshChats();
+  }
+
+  async accept(peer: string): Promise<void> {
+    await this.#requireMessenger().accept(peer);
+    await this.#refreshChats();
+  }
+  async decline(peer: string): Promise<void> {
+    await this.#requireMessenger().decline(peer);
+    await this.#refreshChats();
+  }
+  async block(peer: string): Promise<void> {
+    await this.#requireMessenger().block(peer);
+    await this.#refreshChats();
+  }
+
+  getDraft(conversationId: string): Promise<string> {
+    return this.#messenger ? this.#messenger.getDraft(conversationId) : Promise.resolve('');
+  }
+  async setDraft(conversationId: string, text: string): Promise<void> {
+    await this.#messenger?.setDraft(conversationId, text);
+  }
+
+  contactCard(): string {
+    return this.#messenger?.contactCard() ?? '';
+  }
+
+  // ------------------------------------------------------------------ relays
+
+  async addRelay(url: string): Promise<void> {
+    const m = this.#requireMessenger();
+    await m.addRelay(url);
+    this.relays = m.relayStatus();
+  }
+
+  async removeRelay(url: string): Promise<void> {
+    const m = this.#requireMessenger();
+    await m.removeRelay(url);
+    this.relays = m.relayStatus();
+  }
+
+  refreshRelays(): void {
+    if (this.#messenger) this.relays = this.#messenger.relayStatus();
+  }
+}
+
+/** The one app instance of this tab. */
+export const veil = new VeilApp();

@@ -1,0 +1,249 @@
+/**
+ * Identities on this device: create, import, sign in with an extension or a bunker, unlock.
+ * Combines the store (vault, accounts, devices) with the crypto leaf (keys, NIP-19/49, signers).
+ *
+ * At rest (docs/storage.md): the identity key is an ncryptsec (NIP-49) inside the vault, unlocked by
+ * the passphrase. "Remember on this device" additionally keeps the key sealed under the vault key,
+ * which a non-extractable WebCrypto key unwraps; it is opt-in. Each device has its own envelope key
+ * (EK), sealed in the vault, certified by the identity in the inbox record (kind 11067).
+ */
+import { bytesToHex, hexToBytes, wipe } from '../shared/bytes';
+import { VeilError } from '../shared/errors';
+import { envelopeKey, type EnvelopeKey } from '../crypto/envelope';
+import { generateSecretKey, getXOnlyPublicKey } from '../crypto/keys';
+import { decodeNsec, encodeNpub, encodeNsec } from '../crypto/nip19';
+import { decryptNcryptsec, encryptNcryptsec } from '../crypto/nip49';
+import { LocalSigner, Nip07Signer, Nip46Signer, type Nip07Like, type Signer } from '../crypto/signer';
+import type { Account, VeilStore } from '../store';
+
+/** What a platform (page, service worker, Node test) passes in. */
+export interface AccountPlatform {
+  WebSocket?: unknown;
+  /** `window.nostr`, when present. */
+  nostr?: Nip07Like;
+  /** Called when a bunker asks the user to approve in a browser. */
+  onBunkerAuth?: (url: string) => void;
+}
+
+export interface Session {
+  account: Account;
+  signer: Signer;
+  deviceId: string;
+  deviceLabel: string;
+  ek: EnvelopeKey;
+}
+
+export interface Backup {
+  nsec: string;
+  ncryptsec: string;
+  npub: string;
+}
+
+const SECRET_SETTING = (accountId: string) => `identity-secret:${accountId}`;
+const ACTIVE_ACCOUNT = 'active-account';
+const MIN_PASSPHRASE = 8;
+
+function checkPassphrase(p: string): void {
+  if (typeof p !== 'string' || p.length < MIN_PASSPHRASE)
+    throw new VeilError('INVALID_INPUT', `Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`);
+}
+
+/** A default label for this device, shown to the user's other devices ("Chrome on Linux"). */
+export function defaultDeviceLabel(userAgent = ''): string {
+  const browser = /Firefox\//.test(userAgent) ? 'Firefox' : /Edg\//.test(userAgent) ? 'Edge' : /Chrom/.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : 'Browser';
+  const os = /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Mac OS/.test(userAgent) ? 'macOS' : /Windows/.test(userAgent) ? 'Windows' : /Linux/.test(userAgent) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
+}
+
+async function newDevice(store: VeilStore, accountId: string, label: string): Promise<{ id: string; ek: EnvelopeKey }> {
+  const secret = generateSecretKey();
+  const id = await store.putDevice({ label, secretKey: secret, accountId });
+  return { id, ek: envelopeKey(secret) };
+}
+
+async function finish(store: VeilStore, accountId: string, signer: Signer, label: string): Promise<Session> {
+  await store.setSetting(ACTIVE_ACCOUNT, accountId);
+  const account = (await store.getAccount(accountId))!;
+  const device = await newDevice(store, accountId, label);
+  return { account, signer, deviceId: device.id, deviceLabel: label, ek: device.ek };
+}
+
+/** Makes a new identity key, the vault, and this device's EK. Returns the session and the backup to show. */
+export async function createLocalIdentity(
+  store: VeilStore,
+  passphrase: string,
+  opts: { remember?: boolean; deviceLabel?: string; logN?: number } = {}
+): Promise<{ session: Session; backup: Backup }> {
+  checkPassphrase(passphrase);
+  const sk = generateSecretKey();
+  try {
+    return await storeLocalIdentity(store, sk, passphrase, opts);
+  } finally {
+    wipe(sk);
+  }
+}
+
+async function storeLocalIdentity(
+  store: VeilStore,
+  sk: Uint8Array,
+  passphrase: string,
+  opts: { remember?: boolean; deviceLabel?: string; logN?: number; ncryptsec?: string }
+): Promise<{ session: Session; backup: Backup }> {
+  const pubkey = bytesToHex(getXOnlyPublicKey(sk));
+  const ncryptsec = opts.ncryptsec ?? (await encryptNcryptsec(sk, passphrase, opts.logN ? { logN: opts.logN } : {}));
+  await store.setupVault(passphrase, { rememberDevice: !!opts.remember });
+  const accountId = await store.putAccount({ pubkey, signer: { type: 'local', ncryptsec } });
+  if (opts.remember) await store.setSetting(SECRET_SETTING(accountId), bytesToHex(sk));
+  const session = await finish(store, accountId, new LocalSigner(sk), opts.deviceLabel ?? 'This device');
+  return { session, backup: { nsec: encodeNsec(sk), ncryptsec, npub: encodeNpub(pubkey) } };
+}
+
+/**
+ * Imports an nsec or an ncryptsec. For an ncryptsec the passphrase is the one it was made with
+ * (WRONG_PASSPHRASE otherwise); it then also protects the vault on this device.
+ */
+export async function importIdentity(
+  store: VeilStore,
+  keyText: string,
+  passphrase: string,
+  opts: { remember?: boolean; deviceLabel?: string } = {}
+): Promise<Session> {
+  const text = (keyText ?? '').trim();
+  if (text.toLowerCase().startsWith('ncryptsec1')) {
+    if (!passphrase) throw new VeilError('INVALID_INPUT', 'Enter the passphrase this ncryptsec was encrypted with.');
+    const sk = (await decryptNcryptsec(text, passphrase)).secretKey;
+    try {
+      return (await storeLocalIdentity(store, sk, passphrase, { ...opts, ncryptsec: text })).session;
+    } finally {
+      wipe(sk);
+    }
+  }
+  if (text.toLowerCase().startsWith('npub1'))
+    throw new VeilError('INVALID_KEY', 'This is a public key (npub). Importing needs your private key (nsec or ncryptsec).');
+  checkPassphrase(passphrase);
+  let sk: Uint8Array;
+  if (/^[0-9a-f]{64}$/i.test(text)) sk = hexToBytes(text.toLowerCase(), 32);
+  else sk = decodeNsec(text);
+  try {
+    return (await storeLocalIdentity(store, sk, passphrase, opts)).session;
+  } finally {
+    wipe(sk);
+  }
+}
+
+/** Signs in with a NIP-07 extension. The passphrase protects this device's EK and history. */
+export async function extensionIdentity(
+  store: VeilStore,
+  platform: AccountPlatform,
+  passphrase: string,
+  opts: { remember?: boolean; deviceLabel?: string } = {}
+): Promise<Session> {
+  checkPassphrase(passphrase);
+  if (!platform.nostr) throw new VeilError('SIGNER_UNAVAILABLE', 'No Nostr extension (NIP-07) was found in this browser.');
+  const signer = new Nip07Signer(platform.nostr);
+  const pubkey = await signer.getPublicKey();
+  await store.setupVault(passphrase, { rememberDevice: !!opts.remember });
+  const accountId = await store.putAccount({ pubkey, signer: { type: 'nip07' } });
+  return finish(store, accountId, signer, opts.deviceLabel ?? 'This device');
+}
+
+/** Connects a NIP-46 bunker; its client key is kept in the vault to reconnect later. */
+export async function bunkerIdentity(
+  store: VeilStore,
+  platform: AccountPlatform,
+  bunkerUrl: string,
+  passphrase: string,
+  opts: { remember?: boolean; deviceLabel?: string } = {}
+): Promise<Session> {
+  checkPassphrase(passphrase);
+  const signer = await Nip46Signer.connect(bunkerUrl.trim(), {
+    WebSocket: platform.WebSocket,
+    ...(platform.onBunkerAuth ? { onauth: platform.onBunkerAuth } : {})
+  });
+  const pubkey = await signer.getPublicKey();
+  await store.setupVault(passphrase, { rememberDevice: !!opts.remember });
+  const accountId = await store.putAccount({
+    pubkey,
+    signer: { type: 'nip46', bunkerUrl: bunkerUrl.trim(), clientSecretKey: bytesToHex(signer.clientSecretKey) }
+  });
+  return finish(store, accountId, signer, opts.deviceLabel ?? 'This device');
+}
+
+/** 'new' when nothing is set up yet, else 'locked' (call unlockSession). */
+export async function vaultState(store: VeilStore): Promise<'new' | 'locked'> {
+  return (await store.hasVault()) ? 'locked' : 'new';
+}
+
+/**
+ * Unlocks the vault (with the passphrase, or with the device key when `passphrase` is null and
+ * "remember" was chosen) and rebuilds the session: account, signer and this device's EK.
+ * A wrong passphrase throws WRONG_PASSPHRASE and changes nothing.
+ */
+export async function unlockSession(store: VeilStore, platform: AccountPlatform, passphrase: string | null): Promise<Session> {
+  if (passphrase === null) {
+    if (!(await store.unlockWithDevice())) throw new VeilError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
+  } else {
+    await store.unlock(passphrase);
+  }
+  try {
+    const activeId = await store.getSetting<string>(ACTIVE_ACCOUNT);
+    const accounts = await store.listAccounts();
+    const account = accounts.find((a) => a.id === activeId) ?? accounts[0];
+    if (!account) throw new VeilError('NOT_FOUND', 'No identity on this device.');
+    const signer = await signerFor(store, platform, account, passphrase);
+    const devices = (await store.listDevices()).filter((d) => !d.accountId || d.accountId === account.id);
+    let device = devices[0];
+    let ek: EnvelopeKey;
+    if (device) ek = envelopeKey(device.secretKey);
+    else {
+      const made = await newDevice(store, account.id, 'This device');
+      device = (await store.getDevice(made.id))!;
+      ek = made.ek;
+    }
+    return { account, signer, deviceId: device.id, deviceLabel: device.label, ek };
+  } catch (e) {
+    store.lock();
+    throw e;
+  }
+}
+
+async function signerFor(store: VeilStore, platform: AccountPlatform, account: Account, passphrase: string | null): Promise<Signer> {
+  const info = account.signer;
+  if (info.type === 'local') {
+    const remembered = await store.getSetting<string>(SECRET_SETTING(account.id));
+    if (remembered) return signerFromHex(remembered);
+    if (passphrase === null) throw new VeilError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
+    const sk = (await decryptNcryptsec(info.ncryptsec, passphrase)).secretKey;
+    try {
+      return new LocalSigner(sk);
+    } finally {
+      wipe(sk);
+    }
+  }
+  if (info.type === 'nip07') {
+    if (!platform.nostr) throw new VeilError('SIGNER_UNAVAILABLE', 'Your Nostr extension is not available. Enable it and reload.');
+    const signer = new Nip07Signer(platform.nostr);
+    if ((await signer.getPublicKey()) !== account.pubkey)
+      throw new VeilError('SIGNER_UNAVAILABLE', 'Your extension holds a different key than this identity.');
+    return signer;
+  }
+  return Nip46Signer.connect(info.bunkerUrl, {
+    WebSocket: platform.WebSocket,
+    ...(info.clientSecretKey ? { clientSecretKey: hexToBytes(info.clientSecretKey, 32) } : {}),
+    ...(platform.onBunkerAuth ? { onauth: platform.onBunkerAuth } : {})
+  });
+}
+
+function signerFromHex(hex: string): LocalSigner {
+  const sk = hexToBytes(hex, 32);
+  try {
+    return new LocalSigner(sk);
+  } finally {
+    wipe(sk);
+  }
+}
+
+/** The backup of a local identity (for Settings → "Back up your key"). */
+export async function exportBackup(account: Account): Promise<string | null> {
+  return account.signer.type === 'local' ? account.signer.ncryptsec : null;
+}

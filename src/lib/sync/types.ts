@@ -1,0 +1,78 @@
+/**
+ * What the app layer and the UI see of the messenger (src/lib/sync). The UI never talks to relays or
+ * IndexedDB directly (DESIGN.md §6); it reads these view models and calls these commands.
+ * All hex pubkeys are 64 lowercase hex characters.
+ */
+
+export type Protocol = 'veil' | 'nip17';
+export type ContactState = 'accepted' | 'request' | 'blocked';
+export type MessageStatus = 'sending' | 'sent' | 'failed' | 'received';
+
+/** How a local identity signs. */
+export type SignerKind = 'local' | 'nip07' | 'nip46';
+
+export interface IdentityInfo {
+  pubkey: string;
+  npub: string;
+  signer: SignerKind;
+  /** Short fingerprint shown beside every name (e.g. "3f2a·91c0·…"), from the npub. */
+  fingerprint: string;
+  deviceId: string;
+  deviceLabel: string;
+}
+
+export interface ChatSummary {
+  /** Conversation id (opaque). */
+  id: string;
+  /** The other party (one-to-one chats). */
+  peer: string;
+  peerNpub: string;
+  /** Display name from kind 0 or petname; undefined when unknown. Always rendered as text. */
+  name?: string;
+  fingerprint: string;
+  state: ContactState;
+  protocol: Protocol;
+  lastActivity: number;
+  preview?: string;
+  unread: number;
+}
+
+export interface RelayDelivery {
+  relay: string;
+  ok: boolean;
+  /** Reason text when a relay refused or could not be reached. */
+  message?: string;
+}
+
+export interface ChatMessage {
+  /** Inner event id. */
+  id: string;
+  conversationId: string;
+  direction: 'in' | 'out';
+  author: string;
+  text: string;
+  /** Seconds (the inner event's created_at). */
+  createdAt: number;
+  status: MessageStatus;
+  /** For outgoing messages: per-relay results ("sent to n of m relays"). */
+  deliveries: RelayDelivery[];
+  replyTo?: { id: string; text?: string; author?: string };
+}
+
+export type RelayConnState = 'connecting' | 'connected' | 'disconnected' | 'error';
+
+export interface RelayStatus {
+  url: string;
+  state: RelayConnState;
+  error?: string;
+  /** NIP-11 limits when fetched. */
+  limits?: { maxMessageLength?: number; authRequired?: boolean; paymentRequired?: boolean };
+  name?: string;
+}
+
+/** Something that happened which the UI may want to re-read for. Coarse on purpose. */
+export type MessengerEvent =
+  | { type: 'chats' }
+  | { type: 'messages'; conversationId: string }
+  | { type: 'relays' }
+  | { type: 'error'; code: string; message: string };
