@@ -123,12 +123,13 @@ function decodeData(ncryptsec: string): Uint8Array {
  * Decrypts an ncryptsec (NIP-49 "Decryption"). Errors: INVALID_KEY (malformed, or the result is not
  * a valid secret key), KDF_TOO_COSTLY (log_n above `maxLogN`, checked before any work),
  * WRONG_PASSPHRASE (authentication failed; the bech32 checksum has ruled out corruption).
+ * Returns the 32-byte secret key; `inspectNcryptsec` gives log_n and the key security byte.
  */
 export async function decryptNcryptsec(
   ncryptsec: string,
   passphrase: string,
   opts: Nip49Options = {}
-): Promise<{ secretKey: Uint8Array; keySecurity: KeySecurity; logN: number }> {
+): Promise<Uint8Array> {
   const b = decodeData(ncryptsec);
   const logN = b[1]!;
   checkLogN(logN, opts.maxLogN ?? DEFAULT_MAX_LOG_N);
@@ -151,5 +152,5 @@ export async function decryptNcryptsec(
     wipe(sk);
     throw new VeilError('INVALID_KEY', 'ncryptsec does not hold a valid secret key', { cause });
   }
-  return { secretKey: sk, keySecurity: aad[0] as KeySecurity, logN };
+  return sk;
 }

@@ -317,7 +317,11 @@ export class Nip46Signer implements Signer {
     if (!pool) {
       if (typeof opts.WebSocket !== 'function') throw new VeilError('SIGNER_UNAVAILABLE', 'NIP-46 needs a pool or a WebSocket constructor');
       // nostr-tools verifies every event the pool delivers before handing it on.
-      ownPool = pool = new AbstractSimplePool({ verifyEvent: ntVerifyEvent, websocketImplementation: opts.WebSocket as typeof WebSocket });
+      ownPool = pool = new AbstractSimplePool({
+        verifyEvent: ntVerifyEvent,
+        websocketImplementation: opts.WebSocket as typeof WebSocket,
+        maxWaitForConnection: 5000
+      });
     }
     const clientSk = opts.clientSecretKey ? Uint8Array.from(opts.clientSecretKey) : generateSecretKey();
     assertSecretKey(clientSk, 'client secret key');
