@@ -47,6 +47,8 @@ export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
 /** Offset of the body ciphertext in the binary envelope: version ‖ wrapped key ‖ nonce. */
 export const HEADER_BYTES = 1 + WRAPPED_KEY_BYTES + NONCE_BYTES;
+/** Base64 characters that cover the header: 84 chars = 63 bytes ≥ HEADER_BYTES. */
+const HEADER_B64_CHARS = 84;
 /** created_at = send time − uniform[0, CREATED_AT_SPREAD] seconds (CSPRNG). */
 export const CREATED_AT_SPREAD = 48 * 3600;
 /** Senders set expiration = created_at + EXPIRATION_AFTER_CREATED (30 days). */
@@ -333,21 +335,29 @@ function outerShapeOk(v: unknown): v is NostrEvent {
 
 /** Steps 3–5: version, sizes, ECDH + HKDF + key unwrap. Null on any failure, never throws. */
 async function unwrap(outer: VerifiedEvent, key: EnvelopeKey): Promise<UnwrappedEnvelope | null> {
-  let bin: Uint8Array;
+  // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
+  // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it.
+  let head: Uint8Array;
   try {
-    bin = base64Decode(outer.content);
+    head = base64Decode(outer.content.slice(0, HEADER_B64_CHARS));
   } catch {
     return null;
   }
-  if (!ENVELOPE_CLASS_BYTES.includes(bin.length as (typeof ENVELOPE_CLASS_BYTES)[number]) || bin[0] !== ENVELOPE_VERSION) return null;
+  if (head[0] !== ENVELOPE_VERSION) return null;
   let ss: Uint8Array | undefined;
   let ks: ReturnType<typeof keySchedule> | undefined;
+  let sessionKey: Uint8Array | undefined;
   try {
     const ephemeral = hexToBytes(outer.pubkey, 32);
     ss = ecdh(key.secret, ephemeral);
     ks = keySchedule(ss, ephemeral, key.publicKey);
-    const sessionKey = await aesGcmDecrypt(ks.kek, ks.wrapNonce, bin.subarray(1, 1 + WRAPPED_KEY_BYTES));
-    if (sessionKey.length !== SESSION_KEY_BYTES) return null;
+    sessionKey = await aesGcmDecrypt(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES));
+    // Now the whole content: strict base64 and exactly a class size.
+    const bin = base64Decode(outer.content);
+    if (sessionKey.length !== SESSION_KEY_BYTES || !ENVELOPE_CLASS_BYTES.includes(bin.length as (typeof ENVELOPE_CLASS_BYTES)[number])) {
+      wipe(sessionKey);
+      return null;
+    }
     return {
       outer,
       mailbox: hexToBytes(outer.tags[0]![1]!, 32),
@@ -357,6 +367,7 @@ async function unwrap(outer: VerifiedEvent, key: EnvelopeKey): Promise<Unwrapped
       ciphertext: bin.subarray(HEADER_BYTES)
     };
   } catch {
+    wipe(sessionKey);
     return null;
   } finally {
     wipe(ss, ks?.prk, ks?.kek, ks?.wrapNonce);
