@@ -1,0 +1,445 @@
+/**
+ * One socket to one relay (DESIGN.md §4, §6): a small state machine (connecting → open →
+ * error/closed), reconnection with capped exponential backoff and CSPRNG jitter, open
+ * subscriptions re-sent after a reconnect, publish with an OK wait, and defensive parsing of
+ * every frame: oversized, non-JSON or wrongly shaped frames are counted and ignored.
+ *
+ * Events are passed up raw (`unknown`): verifying them is the pool's job (./pool.ts), which
+ * does it before anything else. NIP-42 AUTH is answered only if an `auth` callback is given;
+ * Veil's envelope sockets never give one, so they never authenticate as the user.
+ */
+import { randomFloat } from '../shared/bytes';
+import { cleanRelayText, parseRejection } from './reasons';
+import type {
+  Filter,
+  NostrEvent,
+  PublishResult,
+  RelayRejection,
+  RelayState,
+  WebSocketConstructor,
+  WebSocketLike
+} from './types';
+
+export interface BackoffOptions {
+  /** First retry delay cap in ms. Default 1000. */
+  baseMs?: number;
+  /** Largest delay in ms. Default 60000. */
+  maxMs?: number;
+  /** A connection open at least this long resets the backoff. Default 10000. */
+  stableMs?: number;
+}
+
+export interface ConnectionOptions {
+  WebSocket: WebSocketConstructor;
+  /** Frames longer than this many characters are dropped unread. Default 512 KiB. */
+  maxMessageLength?: number;
+  /** A socket still connecting after this long is abandoned. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Uniform [0, 1) source for jitter. Default: CSPRNG (shared/bytes randomFloat). */
+  random?: () => number;
+  /** Clock in ms. Default Date.now. */
+  now?: () => number;
+  /** NIP-42: signs a kind 22242 event for a challenge. Omit to never authenticate. */
+  auth?: (challenge: string, relayUrl: string) => Promise<NostrEvent>;
+}
+
+export interface ConnectionSubscriptionHandlers {
+  /** A raw, UNVERIFIED event object from the relay. */
+  onevent(raw: unknown): void;
+  /** The relay sent EOSE (again after each reconnect). */
+  oneose?(): void;
+  /** The relay ended the subscription with CLOSED; it is not re-sent. */
+  onclosed?(rejection: RelayRejection): void;
+}
+
+export interface ConnectionCounters {
+  /** Non-text, non-JSON or wrongly shaped frames. */
+  garbage: number;
+  /** Frames above maxMessageLength. */
+  oversized: number;
+  /** EVENT/EOSE/CLOSED for a subscription we do not have. */
+  unknownSubscription: number;
+  /** Exceptions thrown by our own handlers (caught so one bad handler cannot stop the socket). */
+  handlerErrors: number;
+  notices: number;
+}
+
+export interface ConnectionStatus {
+  url: string;
+  state: RelayState;
+  connected: boolean;
+  /** Why the last socket failed (our words, not the relay's). */
+  error?: string;
+  /** ms timestamp of the last frame received. */
+  lastSeen?: number;
+  /** Last NOTICE text, bounded and cleaned. */
+  lastNotice?: string;
+  /** Failed attempts since the last stable connection. */
+  attempts: number;
+  /** ms timestamp of the next reconnection attempt, while waiting for it. */
+  nextRetryAt?: number;
+  counters: ConnectionCounters;
+}
+
+export const DEFAULT_MAX_MESSAGE_LENGTH = 512 * 1024;
+const MAX_AUTH_CHALLENGE = 512;
+const OPEN = 1;
+
+/**
+ * Delay before reconnection attempt `attempt` (0-based): "equal jitter" over a capped exponential,
+ * i.e. uniform in [cap/2, cap) with cap = min(maxMs, baseMs * 2^attempt). The jitter keeps many
+ * clients (and our own sockets) from retrying in lockstep; it comes from the CSPRNG because the
+ * timing is visible to relays.
+ */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(cap / 2 + random() * (cap / 2));
+}
+
+interface SubState {
+  filters: Filter[];
+  handlers: ConnectionSubscriptionHandlers;
+  eosed: boolean;
+  waitingAuth: boolean;
+}
+
+interface PendingOk {
+  onOk(ok: boolean, message: unknown): void;
+  onLost(why: string): void;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** A single relay socket that keeps itself connected while wanted. See the module comment. */
+export class RelayConnection {
+  readonly url: string;
+  private readonly opts: ConnectionOptions;
+  private readonly maxMessageLength: number;
+  private readonly now: () => number;
+  private ws: WebSocketLike | null = null;
+  private state: RelayState = 'closed';
+  private wanted = false;
+  private attempt = 0;
+  private openedAt: number | undefined;
+  private retryTimer: Timer | undefined;
+  private connectTimer: Timer | undefined;
+  private nextRetryAt: number | undefined;
+  private error: string | undefined;
+  private lastSeen: number | undefined;
+  private lastNotice: string | undefined;
+  private authEventId: string | undefined;
+  private readonly counters: ConnectionCounters = {
+    garbage: 0,
+    oversized: 0,
+    unknownSubscription: 0,
+    handlerErrors: 0,
+    notices: 0
+  };
+  private readonly subs = new Map<string, SubState>();
+  private readonly pendingOk = new Map<string, Set<PendingOk>>();
+  private readonly openWaiters = new Set<{ opened(): void; failed(why: string): void }>();
+  private readonly listeners = new Set<(s: ConnectionStatus) => void>();
+
+  /** `url` must already be normalized (./url.ts). */
+  constructor(url: string, opts: ConnectionOptions) {
+    this.url = url;
+    this.opts = opts;
+    this.maxMessageLength = opts.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** A snapshot of state, errors and counters. */
+  status(): ConnectionStatus {
+    return {
+      url: this.url,
+      state: this.state,
+      connected: this.state === 'open',
+      error: this.error,
+      lastSeen: this.lastSeen,
+      lastNotice: this.lastNotice,
+      attempts: this.attempt,
+      nextRetryAt: this.nextRetryAt,
+      counters: { ...this.counters }
+    };
+  }
+
+  /** Calls `listener` with a snapshot on every state change and NOTICE. Returns an unsubscribe function. */
+  onStatus(listener: (s: ConnectionStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Opens the socket if it is not open or opening, and keeps it open until close(). */
+  connect(): void {
+    this.wanted = true;
+    if (this.ws || this.retryTimer) return;
+    this.openSocket();
+  }
+
+  /** Closes the socket for good: no reconnection; pending publishes resolve as unreachable. */
+  close(): void {
+    this.wanted = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.nextRetryAt = undefined;
+    const ws = this.ws;
+    if (ws) this.detach(ws, true);
+    this.lost('closed by us');
+    this.subs.clear();
+  }
+
+  /** Sends REQ now if open (and again after every reconnect) until unsubscribe() or CLOSED. */
+  subscribe(subId: string, filters: Filter[], handlers: ConnectionSubscriptionHandlers): void {
+    this.subs.set(subId, { filters, handlers, eosed: false, waitingAuth: false });
+    if (this.state === 'open') this.send(['REQ', subId, ...filters]);
+    else this.connect();
+  }
+
+  /** Forgets a subscription and sends CLOSE if the socket is open. */
+  unsubscribe(subId: string): void {
+    if (this.subs.delete(subId) && this.state === 'open') this.send(['CLOSE', subId]);
+  }
+
+  /**
+   * Sends an event and waits for the relay's OK. While the relay is down between retries this
+   * answers `unreachable` at once instead of waiting for the next attempt.
+   */
+  publish(event: NostrEvent, timeoutMs = 10_000): Promise<PublishResult> {
+    const relay = this.url;
+    if (this.state === 'error' && this.retryTimer) {
+      return Promise.resolve({ relay, status: 'unreachable', message: this.error ?? 'relay is down' });
+    }
+    this.connect();
+    return new Promise((resolve) => {
+      let settled = false;
+      const pending: PendingOk = {
+        onOk: (ok, message) => {
+          if (ok) {
+            const text = cleanRelayText(message);
+            finish({ relay, status: 'ok', duplicate: text.startsWith('duplicate:'), message: text });
+          } else {
+            const r = parseRejection(message);
+            if (r.reason === 'duplicate') finish({ relay, status: 'ok', duplicate: true, message: r.message });
+            else finish({ relay, status: 'rejected', reason: r.reason, message: r.message });
+          }
+        },
+        onLost: (why) => finish({ relay, status: 'unreachable', message: why })
+      };
+      const waiter = {
+        opened: () => {
+          this.openWaiters.delete(waiter);
+          let set = this.pendingOk.get(event.id);
+          if (!set) this.pendingOk.set(event.id, (set = new Set()));
+          set.add(pending);
+          this.send(['EVENT', event]);
+        },
+        failed: (why: string) => finish({ relay, status: 'unreachable', message: why })
+      };
+      const timer = setTimeout(() => finish({ relay, status: 'timeout' }), timeoutMs);
+      const finish = (result: PublishResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.openWaiters.delete(waiter);
+        const set = this.pendingOk.get(event.id);
+        set?.delete(pending);
+        if (set?.size === 0) this.pendingOk.delete(event.id);
+        resolve(result);
+      };
+      if (this.state === 'open') waiter.opened();
+      else this.openWaiters.add(waiter);
+    });
+  }
+
+  private openSocket(): void {
+    this.nextRetryAt = undefined;
+    this.setState('connecting');
+    let ws: WebSocketLike;
+    try {
+      ws = new this.opts.WebSocket(this.url);
+    } catch {
+      this.lost('could not create a socket');
+      return;
+    }
+    this.ws = ws;
+    this.connectTimer = setTimeout(() => this.ws === ws && this.drop(ws, 'connect timeout'), this.opts.connectTimeoutMs ?? 10_000);
+    ws.onopen = () => this.ws === ws && this.opened();
+    ws.onmessage = (ev: { data?: unknown }) => this.ws === ws && this.receive(ev?.data);
+    ws.onerror = () => this.ws === ws && this.drop(ws, 'socket error');
+    ws.onclose = (ev: { code?: unknown }) =>
+      this.ws === ws && this.drop(ws, `socket closed (code ${typeof ev?.code === 'number' ? ev.code : '?'})`);
+  }
+
+  private opened(): void {
+    clearTimeout(this.connectTimer);
+    this.openedAt = this.now();
+    this.error = undefined;
+    this.authEventId = undefined;
+    this.setState('open');
+    for (const [subId, sub] of this.subs) {
+      sub.eosed = false;
+      sub.waitingAuth = false;
+      this.send(['REQ', subId, ...sub.filters]);
+    }
+    for (const w of [...this.openWaiters]) w.opened();
+  }
+
+  /** Stops listening to `ws` and closes it. */
+  private detach(ws: WebSocketLike, close: boolean): void {
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    this.ws = null;
+    if (close) {
+      try {
+        ws.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private drop(ws: WebSocketLike, why: string): void {
+    this.detach(ws, true);
+    this.lost(why);
+  }
+
+  /** The socket is gone: fail what waited on it, then retry later if still wanted. */
+  private lost(why: string): void {
+    clearTimeout(this.connectTimer);
+    if (this.openedAt !== undefined && this.now() - this.openedAt >= (this.opts.backoff?.stableMs ?? 10_000)) this.attempt = 0;
+    this.openedAt = undefined;
+    for (const set of [...this.pendingOk.values()]) for (const p of [...set]) p.onLost(`connection lost: ${why}`);
+    for (const w of [...this.openWaiters]) w.failed(why);
+    if (!this.wanted) {
+      this.setState('closed');
+      return;
+    }
+    this.error = why;
+    const delay = backoffDelay(
+      this.attempt++,
+      this.opts.backoff?.baseMs ?? 1000,
+      this.opts.backoff?.maxMs ?? 60_000,
+      this.opts.random ?? randomFloat
+    );
+    this.nextRetryAt = this.now() + delay;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.wanted) this.openSocket();
+    }, delay);
+    this.setState('error');
+  }
+
+  private setState(state: RelayState): void {
+    this.state = state;
+    this.emit();
+  }
+
+  private emit(): void {
+    const s = this.status();
+    for (const l of [...this.listeners]) this.guard(() => l(s));
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.counters.handlerErrors++;
+    }
+  }
+
+  private send(msg: unknown[]): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== OPEN) return;
+    try {
+      ws.send(JSON.stringify(msg));
+    } catch {
+      this.drop(ws, 'send failed');
+    }
+  }
+
+  /** Parses one frame. Nothing in here may throw: bad input is counted and ignored. */
+  private receive(data: unknown): void {
+    this.lastSeen = this.now();
+    if (typeof data !== 'string') return void this.counters.garbage++;
+    if (data.length > this.maxMessageLength) return void this.counters.oversized++;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return void this.counters.garbage++;
+    }
+    if (!Array.isArray(msg) || typeof msg[0] !== 'string') return void this.counters.garbage++;
+    const [type, a, b, c] = msg as unknown[];
+    switch (type) {
+      case 'EVENT': {
+        if (typeof a !== 'string' || typeof b !== 'object' || b === null) return void this.counters.garbage++;
+        const sub = this.subs.get(a);
+        if (!sub) return void this.counters.unknownSubscription++;
+        return this.guard(() => sub.handlers.onevent(b));
+      }
+      case 'EOSE': {
+        if (typeof a !== 'string') return void this.counters.garbage++;
+        const sub = this.subs.get(a);
+        if (!sub) return void this.counters.unknownSubscription++;
+        if (sub.eosed) return;
+        sub.eosed = true;
+        return this.guard(() => sub.handlers.oneose?.());
+      }
+      case 'OK': {
+        if (typeof a !== 'string' || typeof b !== 'boolean') return void this.counters.garbage++;
+        if (a === this.authEventId) return this.authAnswered(b, c);
+        for (const p of [...(this.pendingOk.get(a) ?? [])]) p.onOk(b, c);
+        return;
+      }
+      case 'CLOSED': {
+        if (typeof a !== 'string') return void this.counters.garbage++;
+        const sub = this.subs.get(a);
+        if (!sub) return void this.counters.unknownSubscription++;
+        const rejection = parseRejection(b);
+        if (rejection.reason === 'auth-required' && this.opts.auth) {
+          sub.waitingAuth = true; // re-sent once the AUTH is accepted
+          return;
+        }
+        this.subs.delete(a);
+        return this.guard(() => sub.handlers.onclosed?.(rejection));
+      }
+      case 'NOTICE': {
+        this.counters.notices++;
+        this.lastNotice = cleanRelayText(a);
+        return this.emit();
+      }
+      case 'AUTH': {
+        if (!this.opts.auth || typeof a !== 'string' || a.length > MAX_AUTH_CHALLENGE) return;
+        return this.authenticate(a);
+      }
+      default:
+        return; // COUNT, NEG-*, future types: not ours
+    }
+  }
+
+  private authenticate(challenge: string): void {
+    const ws = this.ws;
+    const auth = this.opts.auth!;
+    auth(challenge, this.url).then(
+      (event) => {
+        if (this.ws !== ws || this.state !== 'open') return;
+        this.authEventId = event.id;
+        this.send(['AUTH', event]);
+      },
+      () => this.authAnswered(false, 'auth-required: signer refused')
+    );
+  }
+
+  private authAnswered(ok: boolean, message: unknown): void {
+    for (const [subId, sub] of [...this.subs]) {
+      if (!sub.waitingAuth) continue;
+      sub.waitingAuth = false;
+      if (ok) {
+        this.send(['REQ', subId, ...sub.filters]);
+      } else {
+        this.subs.delete(subId);
+        this.guard(() => sub.handlers.onclosed?.({ reason: 'auth-required', message: cleanRelayText(message) }));
+      }
+    }
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * A pool of relay connections (DESIGN.md §4, §6, §7). Subscriptions span several relays; every
+ * EVENT is verified (id and signature) BEFORE it is deduplicated, so a forged copy carrying a
+ * real event's id can never hide the real one; verified events that do not match the
+ * subscription's filters are dropped; each event is delivered once with the set of relays it
+ * was seen on. A relay that is down only marks itself done: delivery through the others goes on.
+ * Subscription ids are random and different on every relay, so relays cannot link them.
+ */
+import { matchFilters, type Filter as NtFilter } from 'nostr-tools/filter';
+import type { NostrEvent as NtEvent } from 'nostr-tools/pure';
+import { bytesToHex, randomBytes } from '../shared/bytes';
+import { VeilError } from '../shared/errors';
+import { RelayConnection, type ConnectionOptions, type ConnectionStatus } from './connection';
+import { fetchRelayInfo, type FetchInfoOptions, type RelayInfo } from './nip11';
+import { normalizeRelayUrl } from './url';
+import { defaultVerifier, parseEventShape, verifyRelayEvent } from './verify';
+import type { EventVerifier, FetchLike, Filter, NostrEvent, PublishResult, RelayRejection, VerifiedEvent } from './types';
+
+export interface PoolOptions extends ConnectionOptions {
+  /** Signature check; default nostr-tools verifyEvent. */
+  verify?: EventVerifier;
+  /** When given, each relay's NIP-11 document is fetched when the relay is added. */
+  fetch?: FetchLike;
+  info?: FetchInfoOptions;
+  /** Default wait for OK per relay. Default 10000 ms. */
+  publishTimeoutMs?: number;
+  /** The merged oneose fires at the latest after this long. Default 10000 ms. */
+  eoseTimeoutMs?: number;
+  /** Ids remembered per subscription for dedupe (oldest forgotten first). Default 10000. */
+  maxSeenPerSubscription?: number;
+}
+
+export interface PoolSubscribeHandlers {
+  /** A verified, matching event, first time seen. `relays` keeps growing as others deliver it. */
+  onevent(event: VerifiedEvent, relays: ReadonlySet<string>): void;
+  /** The same (verified) event arrived from one more relay. */
+  onseen?(event: VerifiedEvent, relay: string): void;
+  /** One relay finished sending stored events. */
+  onrelayeose?(relay: string): void;
+  /** Once: every relay sent EOSE, ended the subscription, or is down (or eoseTimeoutMs passed). */
+  oneose?(): void;
+  /** A relay ended the subscription with CLOSED. */
+  onclosed?(relay: string, rejection: RelayRejection): void;
+}
+
+export interface PoolSubscription {
+  close(): void;
+}
+
+export interface RelayStatus extends ConnectionStatus {
+  /** Events that failed verification (shape, id or signature). */
+  invalidEvents: number;
+  /** Verified events that did not match the filters they were sent for. */
+  unmatchedEvents: number;
+  info?: RelayInfo;
+  infoError?: string;
+}
+
+interface Entry {
+  conn: RelayConnection;
+  invalid: number;
+  unmatched: number;
+  info?: RelayInfo;
+  infoError?: string;
+}
+
+interface SubRecord {
+  relayDown(relay: string): void;
+}
+
+const randomSubId = () => bytesToHex(randomBytes(8));
+
+/** See the module comment. Relays are connected lazily, on the first subscribe or publish. */
+export class RelayPool {
+  private readonly opts: PoolOptions;
+  private readonly verify: EventVerifier;
+  private readonly entries = new Map<string, Entry>();
+  private readonly subs = new Set<SubRecord>();
+  private readonly listeners = new Set<(s: RelayStatus) => void>();
+
+  constructor(relays: readonly string[], opts: PoolOptions) {
+    this.opts = opts;
+    this.verify = opts.verify ?? defaultVerifier;
+    for (const r of relays) this.addRelay(r);
+  }
+
+  /** Normalized URLs of the relays in the pool. */
+  get relays(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Adds a relay (normalized; throws RELAY_URL_INVALID) and returns its canonical URL. */
+  addRelay(url: string): string {
+    const key = normalizeRelayUrl(url);
+    if (this.entries.has(key)) return key;
+    const conn = new RelayConnection(key, this.opts);
+    const entry: Entry = { conn, invalid: 0, unmatched: 0 };
+    this.entries.set(key, entry);
+    conn.onStatus((s) => {
+      if (s.state === 'error' || s.state === 'closed') for (const sub of [...this.subs]) sub.relayDown(key);
+      this.emit(key);
+    });
+    if (this.opts.fetch) void this.refreshInfo(key);
+    return key;
+  }
+
+  /** Closes and forgets a relay. */
+  removeRelay(url: string): void {
+    const key = normalizeRelayUrl(url);
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    entry.conn.close();
+  }
+
+  /** Status of every relay: connection state, last error and contact, counters, NIP-11 limits. */
+  status(): RelayStatus[] {
+    return [...this.entries.keys()].map((k) => this.statusOf(k)!);
+  }
+
+  /** Calls `listener` on every status change of any relay. Returns an unsubscribe function. */
+  onStatus(listener: (s: RelayStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** (Re)fetches one relay's NIP-11 document through the injected fetch; null when it fails. */
+  async refreshInfo(url: string): Promise<RelayInfo | null> {
+    const key = normalizeRelayUrl(url);
+    const entry = this.entries.get(key);
+    if (!entry || !this.opts.fetch) return null;
+    try {
+      entry.info = await fetchRelayInfo(key, this.opts.fetch, this.opts.info);
+      entry.infoError = undefined;
+    } catch (e) {
+      entry.infoError = e instanceof VeilError ? e.code : 'RELAY_UNREACHABLE';
+    }
+    this.emit(key);
+    return entry.info ?? null;
+  }
+
+  /**
+   * Subscribes on the given relays (default: all). Events are verified, checked against
+   * `filters`, deduplicated by id and delivered once. The subscription stays open (and is
+   * re-sent after reconnects) until close().
+   */
+  subscribe(filters: Filter[], handlers: PoolSubscribeHandlers, opts: { relays?: string[] } = {}): PoolSubscription {
+    const keys = (opts.relays ?? this.relays).map((r) => this.addRelay(r));
+    const seen = new Map<string, Set<string>>();
+    const maxSeen = this.opts.maxSeenPerSubscription ?? 10_000;
+    const done = new Map<string, boolean>();
+    const subIds = new Map<string, string>();
+    let eoseSent = false;
+    let closed = false;
+    const call = (fn: () => void) => {
+      try {
+        fn();
+      } catch {
+        // a handler's exception must not stop delivery from the other relays
+      }
+    };
+    const checkEose = () => {
+      if (eoseSent || closed || [...done.values()].some((d) => !d)) return;
+      eoseSent = true;
+      clearTimeout(eoseTimer);
+      call(() => handlers.oneose?.());
+    };
+    const eoseTimer = setTimeout(() => {
+      for (const k of keys) done.set(k, true);
+      checkEose();
+    }, this.opts.eoseTimeoutMs ?? 10_000);
+
+    const receive = (key: string, entry: Entry, raw: unknown) => {
+      if (closed) return;
+      const event = verifyRelayEvent(raw, this.verify); // first, before the id is looked at
+      if (!event) return void entry.invalid++;
+      if (!matchFilters(filters as NtFilter[], event as unknown as NtEvent)) return void entry.unmatched++;
+      const relays = seen.get(event.id);
+      if (relays) {
+        if (!relays.has(key)) {
+          relays.add(key);
+          call(() => handlers.onseen?.(event, key));
+        }
+        return;
+      }
+      if (seen.size >= maxSeen) seen.delete(seen.keys().next().value!);
+      const fresh = new Set([key]);
+      seen.set(event.id, fresh);
+      call(() => handlers.onevent(event, fresh));
+    };
+
+    const record: SubRecord = {
+      relayDown: (key) => {
+        if (done.has(key) && !done.get(key)) {
+          done.set(key, true);
+          checkEose();
+        }
+      }
+    };
+    this.subs.add(record);
+
+    for (const key of keys) {
+      const entry = this.entries.get(key)!;
+      const subId = randomSubId();
+      subIds.set(key, subId);
+      done.set(key, entry.conn.status().state === 'error');
+      entry.conn.subscribe(subId, filters, {
+        onevent: (raw) => receive(key, entry, raw),
+        oneose: () => {
+          if (closed) return;
+          call(() => handlers.onrelayeose?.(key));
+          done.set(key, true);
+          checkEose();
+        },
+        onclosed: (rejection) => {
+          if (closed) return;
+          call(() => handlers.onclosed?.(key, rejection));
+          done.set(key, true);
+          checkEose();
+        }
+      });
+    }
+    checkEose();
+
+    return {
+      close: () => {
+        if (closed) return;
+        closed = true;
+        clearTimeout(eoseTimer);
+        this.subs.delete(record);
+        for (const [key, subId] of subIds) this.entries.get(key)?.conn.unsubscribe(subId);
+      }
+    };
+  }
+
+  /**
+   * Publishes a signed event to the given relays (default: all) and returns one typed result
+   * per relay: ok (including `duplicate:`), rejected with a NIP-01 reason, timeout or unreachable.
+   * Never throws for relay failures; throws INVALID_EVENT for a malformed event.
+   */
+  async publish(event: NostrEvent, opts: { relays?: string[]; timeoutMs?: number } = {}): Promise<PublishResult[]> {
+    const clean = parseEventShape(event);
+    if (!clean) throw new VeilError('INVALID_EVENT', 'event to publish is malformed');
+    const keys = (opts.relays ?? this.relays).map((r) => this.addRelay(r));
+    const timeout = opts.timeoutMs ?? this.opts.publishTimeoutMs ?? 10_000;
+    return Promise.all(keys.map((k) => this.entries.get(k)!.conn.publish(clean, timeout)));
+  }
+
+  /** Closes every socket; pending publishes resolve as unreachable. */
+  close(): void {
+    for (const entry of this.entries.values()) entry.conn.close();
+  }
+
+  private statusOf(key: string): RelayStatus | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    return { ...e.conn.status(), invalidEvents: e.invalid, unmatchedEvents: e.unmatched, info: e.info, infoError: e.infoError };
+  }
+
+  private emit(key: string): void {
+    const s = this.statusOf(key);
+    if (!s) return;
+    for (const l of [...this.listeners]) {
+      try {
+        l(s);
+      } catch {
+        // listeners are not allowed to break the pool
+      }
+    }
+  }
+}
