@@ -215,7 +215,7 @@ describe('card and inbox properties (fast-check)', () => {
       ),
       { numRuns: 1000 }
     );
-  });
+  }, 120_000);
 
   it('random garbage never throws anything but VeilError (1000 runs)', () => {
     const good = Buffer.from(
