@@ -14,11 +14,12 @@ import { hexToBytes } from '../src/lib/shared/bytes';
 import { ecdh, generateSecretKey } from '../src/lib/crypto/keys';
 import { chatMessageTemplate, envelopeKey, openEnvelope, sealEnvelope, trialOpen } from '../src/lib/crypto/envelope';
 import { introMailbox } from '../src/lib/crypto/mailbox';
-import { measure, type BenchResult } from './types';
+import { measureInterleaved, type BenchResult } from './types';
 
 const TEXT = 'Hello Bob — are we still on for tomorrow at 10? 🙂';
-const N_FULL = 60;
-const N_SCAN = 300;
+const ROUNDS = 6;
+const N_FULL = 10;
+const N_SCAN = 40;
 
 export async function run(): Promise<BenchResult[]> {
   const alice = generateSecretKey();
@@ -30,52 +31,55 @@ export async function run(): Promise<BenchResult[]> {
   const now = Math.floor(Date.now() / 1000);
   const out: BenchResult[] = [];
 
-  // --- 1. message round trip ---
-  const veil = await measure(
-    'veil: sign inner + seal + open',
-    async () => {
-      const inner = finalizeEvent(chatMessageTemplate({ text: TEXT, recipients: [bobPub], createdAt: now }), alice);
-      const outer = await sealEnvelope({ recipientEk: ekBob.publicKey, mailbox, payload: { type: 'event', event: inner } });
-      const o = await openEnvelope(outer, ekBob, bobPub);
-      if (o.type !== 'message') throw new Error('bench: open failed');
-    },
-    N_FULL
-  );
-  const nip = await measure(
-    'nip17: wrapEvent + unwrapEvent',
-    () => {
-      const wrap = nip17.wrapEvent(alice, { publicKey: bobPub }, TEXT);
-      const rumor = nip59.unwrapEvent(wrap, bob);
-      if (rumor.content !== TEXT) throw new Error('bench: unwrap failed');
-    },
-    N_FULL
-  );
-  const nipVerified = await measure(
-    'nip17 + verify the wrap sig',
-    () => {
-      const wrap = nip17.wrapEvent(alice, { publicKey: bobPub }, TEXT);
-      if (!verifyEvent({ ...wrap })) throw new Error('bench: wrap sig');
-      const rumor = nip59.unwrapEvent(wrap, bob);
-      if (rumor.content !== TEXT) throw new Error('bench: unwrap failed');
-    },
-    N_FULL
-  );
-  out.push({ ...veil, note: `${(nip.opsPerSec / veil.opsPerSec).toFixed(2)}× the time of nip17 (unverified), ${(nipVerified.opsPerSec / veil.opsPerSec).toFixed(2)}× of nip17 with wrap verify` });
-  out.push({ ...nip, note: 'nostr-tools 2.25.2; unwrapEvent verifies no signature' });
-  out.push(nipVerified);
+  const fresh = (e: NostrEvent): NostrEvent => ({ id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig });
+  const get = (m: Map<string, BenchResult>, k: string): BenchResult => {
+    const r = m.get(k);
+    if (!r) throw new Error(`bench: missing ${k}`);
+    return r;
+  };
 
-  // --- 2. the scan: raw ECDH rates ---
+  // --- 1. message round trip ---
+  const A = await measureInterleaved(
+    [
+      {
+        name: 'veil: sign inner + seal + open',
+        fn: async () => {
+          const inner = finalizeEvent(chatMessageTemplate({ text: TEXT, recipients: [bobPub], createdAt: now }), alice);
+          const outer = await sealEnvelope({ recipientEk: ekBob.publicKey, mailbox, payload: { type: 'event', event: inner } });
+          const o = await openEnvelope(outer, ekBob, bobPub);
+          if (o.type !== 'message') throw new Error('bench: open failed');
+        }
+      },
+      {
+        name: 'nip17: wrapEvent + unwrapEvent',
+        fn: () => {
+          const wrap = nip17.wrapEvent(alice, { publicKey: bobPub }, TEXT);
+          if (nip59.unwrapEvent(wrap, bob).content !== TEXT) throw new Error('bench: unwrap failed');
+        }
+      },
+      {
+        name: 'nip17 + verify the wrap sig',
+        fn: () => {
+          const wrap = nip17.wrapEvent(alice, { publicKey: bobPub }, TEXT);
+          if (!verifyEvent(fresh(wrap))) throw new Error('bench: wrap sig');
+          if (nip59.unwrapEvent(wrap, bob).content !== TEXT) throw new Error('bench: unwrap failed');
+        }
+      }
+    ],
+    ROUNDS,
+    N_FULL
+  );
+  const veil = get(A, 'veil: sign inner + seal + open');
+  const nip = get(A, 'nip17: wrapEvent + unwrapEvent');
+  const nipV = get(A, 'nip17 + verify the wrap sig');
+  out.push({ ...veil, note: `time = ${(nip.opsPerSec / veil.opsPerSec).toFixed(2)}× nip17, ${(nipV.opsPerSec / veil.opsPerSec).toFixed(2)}× nip17+wrap verify (veil also verifies outer + inner sigs)` });
+  out.push({ ...nip, note: 'nostr-tools 2.25.2; unwrapEvent verifies no signature' });
+  out.push(nipV);
+
+  // --- 2. the scan: raw ECDH, trial-open of foreign envelopes, outer verification ---
   const pubs = Array.from({ length: 64 }, () => secp.getPublicKey(generateSecretKey(), true));
   const xonly = pubs.map((p) => p.slice(1));
   const sk = ekBob.secret;
-  const nobleSecp = await measure('ECDH @noble/secp256k1 getSharedSecret', (i) => secp.getSharedSecret(sk, pubs[i % 64]!), N_SCAN);
-  const nobleCurves = await measure('ECDH @noble/curves getSharedSecret (GLV)', (i) => curves.getSharedSecret(sk, pubs[i % 64]!), N_SCAN);
-  const ours = await measure('ECDH keys.ts ecdh (x-only lift + checks)', (i) => ecdh(sk, xonly[i % 64]!), N_SCAN);
-  out.push({ ...nobleSecp, note: 'baseline of the scan goal' });
-  out.push({ ...nobleCurves, note: `${(nobleCurves.opsPerSec / nobleSecp.opsPerSec).toFixed(2)}× @noble/secp256k1` });
-  out.push({ ...ours, note: `${(ours.opsPerSec / nobleSecp.opsPerSec).toFixed(2)}× @noble/secp256k1` });
-
-  // --- 3. the scan: foreign envelopes (sealed to another EK), already verified by the relay layer ---
   const foreign: VerifiedEvent[] = [];
   for (let i = 0; i < 64; i++) {
     const inner = finalizeEvent(chatMessageTemplate({ text: TEXT, recipients: [bobPub], createdAt: now }), alice);
@@ -83,41 +87,56 @@ export async function run(): Promise<BenchResult[]> {
     if (!verifyEvent(ev)) throw new Error('bench: seal produced a bad event');
     foreign.push(ev);
   }
-  const reject = await measure(
-    'trialOpen reject (ECDH + HKDF + GCM unwrap)',
-    async (i) => {
-      if ((await trialOpen(foreign[i % 64]!, ekBob)) !== null) throw new Error('bench: foreign envelope opened');
-    },
-    N_SCAN
-  );
-  out.push({
-    ...reject,
-    note: `envelopes/s/core; ${(reject.opsPerSec / nobleSecp.opsPerSec).toFixed(2)}× noble-secp ECDH/s; overhead beyond our ecdh ${((ours.opsPerSec / reject.opsPerSec - 1) * 100).toFixed(0)}%`
-  });
-
-  // --- 4. outer verification, paid by every event ---
-  const fresh = (e: NostrEvent): NostrEvent => ({ id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig });
-  const verify = await measure(
-    'outer verify: id sha256 + schnorr (nostr-tools)',
-    (i) => {
-      if (!verifyEvent(fresh(foreign[i % 64]!))) throw new Error('bench: verify');
-    },
-    N_SCAN
-  );
   const raw = foreign.map((e) => ({ sig: hexToBytes(e.sig), id: hexToBytes(e.id), pk: hexToBytes(e.pubkey) }));
-  const schnorrOnly = await measure('schnorr.verify only (@noble/curves)', (i) => schnorr.verify(raw[i % 64]!.sig, raw[i % 64]!.id, raw[i % 64]!.pk), N_SCAN);
-  const idOnly = await measure('event id only (sha256 of 1.4 KB)', (i) => getEventHash(foreign[i % 64]!), N_SCAN * 10);
-  out.push({ ...verify, note: `${(verify.opsPerSec / nobleSecp.opsPerSec).toFixed(2)}× noble-secp ECDH/s` });
-  out.push(schnorrOnly, idOnly);
-  const full = await measure(
-    'scan total: verify + trialOpen reject',
-    async (i) => {
-      const e = fresh(foreign[i % 64]!);
-      if (!verifyEvent(e)) throw new Error('bench: verify');
-      if ((await trialOpen(e, ekBob)) !== null) throw new Error('bench: opened');
-    },
+  const K = {
+    secp: 'ECDH @noble/secp256k1 getSharedSecret',
+    curves: 'ECDH @noble/curves getSharedSecret (GLV)',
+    ours: 'ECDH keys.ts ecdh (x-only, validated)',
+    trial: 'trialOpen reject (ECDH+HKDF+GCM unwrap)',
+    verify: 'outer verify: id + schnorr (nostr-tools)',
+    schnorr: 'schnorr.verify only (@noble/curves)',
+    id: 'event id only (sha256, 1.4 KB event)',
+    scan: 'scan total: verify + trialOpen reject'
+  };
+  const B = await measureInterleaved(
+    [
+      { name: K.secp, fn: (i) => secp.getSharedSecret(sk, pubs[i % 64]!) },
+      { name: K.curves, fn: (i) => curves.getSharedSecret(sk, pubs[i % 64]!) },
+      { name: K.ours, fn: (i) => ecdh(sk, xonly[i % 64]!) },
+      {
+        name: K.trial,
+        fn: async (i) => {
+          if ((await trialOpen(foreign[i % 64]!, ekBob)) !== null) throw new Error('bench: foreign envelope opened');
+        }
+      },
+      {
+        name: K.verify,
+        fn: (i) => {
+          if (!verifyEvent(fresh(foreign[i % 64]!))) throw new Error('bench: verify');
+        }
+      },
+      { name: K.schnorr, fn: (i) => schnorr.verify(raw[i % 64]!.sig, raw[i % 64]!.id, raw[i % 64]!.pk) },
+      { name: K.id, fn: (i) => getEventHash(foreign[i % 64]!), weight: 20 },
+      {
+        name: K.scan,
+        fn: async (i) => {
+          const e = fresh(foreign[i % 64]!);
+          if (!verifyEvent(e)) throw new Error('bench: verify');
+          if ((await trialOpen(e, ekBob)) !== null) throw new Error('bench: opened');
+        }
+      }
+    ],
+    ROUNDS,
     N_SCAN
   );
-  out.push({ ...full, note: `${(full.opsPerSec / nobleSecp.opsPerSec).toFixed(2)}× noble-secp ECDH/s (goal ≥ 4×)` });
+  const base = get(B, K.secp).opsPerSec;
+  const x = (k: string) => `${(get(B, k).opsPerSec / base).toFixed(2)}× noble-secp ECDH/s`;
+  out.push({ ...get(B, K.secp), note: 'baseline of the scan goal' });
+  out.push({ ...get(B, K.curves), note: x(K.curves) });
+  out.push({ ...get(B, K.ours), note: x(K.ours) });
+  out.push({ ...get(B, K.trial), note: `envelopes/s/core; ${x(K.trial)}; +${((get(B, K.ours).opsPerSec / get(B, K.trial).opsPerSec - 1) * 100).toFixed(0)}% time beyond our ecdh` });
+  out.push({ ...get(B, K.verify), note: x(K.verify) });
+  out.push(get(B, K.schnorr), get(B, K.id));
+  out.push({ ...get(B, K.scan), note: `${x(K.scan)} (goal ≥ 4×)` });
   return out;
 }

@@ -4,6 +4,7 @@
  * compare rows of the same run (the ratios), not runs of different days.
  */
 import { readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchResult } from './types';
@@ -27,7 +28,7 @@ for (const f of files) {
   }
   const rows = await mod.run();
   const w = Math.max(10, ...rows.map((r) => r.name.length));
-  console.log(`\n## ${f}  (node ${process.version})\n`);
+  console.log(`\n## ${f}  (node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)\n`);
   console.log(`| ${'benchmark'.padEnd(w)} | ${'ops/s'.padStart(10)} | ${'µs/op'.padStart(9)} | ${'iters'.padStart(6)} | note`);
   console.log(`|${'-'.repeat(w + 2)}|${'-'.repeat(12)}|${'-'.repeat(11)}|${'-'.repeat(8)}|------`);
   for (const r of rows)

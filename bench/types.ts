@@ -21,3 +21,29 @@ export async function measure(name: string, fn: (i: number) => unknown, iteratio
   const ms = performance.now() - t0;
   return { name, opsPerSec: (iterations * 1000) / ms, iterations, ...(note === undefined ? {} : { note }) };
 }
+
+/**
+ * Times several contenders in alternating rounds (A B C A B C …) and keeps each one's best round.
+ * On a shared machine the load changes from second to second; interleaving exposes every contender
+ * to the same load, and the best round is the least disturbed, so ratios stay meaningful.
+ */
+export async function measureInterleaved(
+  cases: { name: string; fn: (i: number) => unknown; weight?: number }[],
+  rounds: number,
+  iterationsPerRound: number
+): Promise<Map<string, BenchResult>> {
+  const best = new Map<string, BenchResult>();
+  for (const c of cases) for (let i = 0; i < Math.max(3, iterationsPerRound >> 2); i++) await c.fn(i); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cases) {
+      const n = Math.max(1, Math.round(iterationsPerRound * (c.weight ?? 1)));
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await c.fn(r * n + i);
+      const ops = (n * 1000) / (performance.now() - t0);
+      const prev = best.get(c.name);
+      if (!prev || ops > prev.opsPerSec) best.set(c.name, { name: c.name, opsPerSec: ops, iterations: n * rounds });
+      else prev.iterations = n * rounds;
+    }
+  }
+  return best;
+}
