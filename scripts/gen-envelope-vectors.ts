@@ -63,7 +63,6 @@ function randomness(label: string, offset?: number): SealRandomness {
 }
 
 const DAY = epochDay(NOW);
-const pairAB = pairMailbox(derivePairKey(alice.ekSecret, bob.ek), alice.ek, bob.ek, RELAY, DAY);
 
 function chat(from: Name, to: Name[], text: string, extra: { kind?: number; tags?: string[][]; label: string }): NostrEvent {
   const t = chatMessageTemplate({ text, recipients: to.map((n) => people[n].identity), createdAt: NOW });
