@@ -223,8 +223,10 @@ export function parseContactInput(text: string): ContactInput {
 
   // Secrets first, wherever they appear in the text: never let one slip through as "unrecognised".
   const lower = trimmed.toLowerCase();
-  if (/(^|[^a-z0-9])(nostr:)?nsec1/.test(lower)) throw new VeilError('NSEC_WHERE_CONTACT_EXPECTED', NSEC_WARNING);
-  if (/(^|[^a-z0-9])(nostr:)?ncryptsec1/.test(lower)) throw new VeilError('NSEC_WHERE_CONTACT_EXPECTED', NCRYPTSEC_WARNING);
+  // The left boundary excludes base64url characters, so a card payload that happens to contain
+  // "nsec1" is not mistaken for a key.
+  if (/(^|[^a-z0-9_-])nsec1/.test(lower)) throw new VeilError('NSEC_WHERE_CONTACT_EXPECTED', NSEC_WARNING);
+  if (/(^|[^a-z0-9_-])ncryptsec1/.test(lower)) throw new VeilError('NSEC_WHERE_CONTACT_EXPECTED', NCRYPTSEC_WARNING);
 
   // A contact card link may be pasted with text around it ("here's my Veil: https://…").
   const card = findContactCard(trimmed);
