@@ -111,7 +111,7 @@ export async function importIdentity(
   const text = (keyText ?? '').trim();
   if (text.toLowerCase().startsWith('ncryptsec1')) {
     if (!passphrase) throw new VeilError('INVALID_INPUT', 'Enter the passphrase this ncryptsec was encrypted with.');
-    const sk = (await decryptNcryptsec(text, passphrase)).secretKey;
+    const sk = await decryptNcryptsec(text, passphrase);
     try {
       return (await storeLocalIdentity(store, sk, passphrase, { ...opts, ncryptsec: text })).session;
     } finally {
@@ -213,7 +213,7 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
     const remembered = await store.getSetting<string>(SECRET_SETTING(account.id));
     if (remembered) return signerFromHex(remembered);
     if (passphrase === null) throw new VeilError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
-    const sk = (await decryptNcryptsec(info.ncryptsec, passphrase)).secretKey;
+    const sk = await decryptNcryptsec(info.ncryptsec, passphrase);
     try {
       return new LocalSigner(sk);
     } finally {
