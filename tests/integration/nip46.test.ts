@@ -166,3 +166,14 @@ describe('Nip46Signer through the local relay', () => {
     expect(isVeilError(e, 'SIGNER_REJECTED')).toBe(true);
   });
 });
+
+describe('Nip46Signer without a reachable relay', () => {
+  it('a relay that is down → SIGNER_UNAVAILABLE, well before the timeout', async () => {
+    const relay = await startRelay();
+    const url = relay.url;
+    await relay.stop();
+    const remote = pk(generateSecretKey());
+    const e = await fails(Nip46Signer.connect(`bunker://${remote}?relay=${encodeURIComponent(url)}`, { WebSocket: WS, timeoutMs: 10_000 }));
+    expect(isVeilError(e, 'SIGNER_UNAVAILABLE')).toBe(true);
+  });
+});

@@ -94,8 +94,9 @@ function checkText(s: unknown, what: string): string {
 }
 
 /**
- * Runs `p` with a deadline. Timeout → SIGNER_TIMEOUT; a rejection that is not already a VeilError →
- * SIGNER_REJECTED (extensions reject when the user says no; bunkers answer with an error string).
+ * Runs `p` with a deadline. Timeout → SIGNER_TIMEOUT; no relay reachable → SIGNER_UNAVAILABLE; any
+ * other rejection that is not already a VeilError → SIGNER_REJECTED (extensions reject when the user
+ * says no; bunkers answer with an error string).
  */
 async function guard<T>(p: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -108,6 +109,8 @@ async function guard<T>(p: () => Promise<T>, timeoutMs: number, what: string): P
         .then(p)
         .catch((cause: unknown) => {
           if (isVeilError(cause)) throw cause;
+          // nostr-tools' BunkerSigner publishes with Promise.any: no relay took the request.
+          if (cause instanceof AggregateError) throw new VeilError('SIGNER_UNAVAILABLE', `${what}: could not reach the signer`, { cause });
           throw new VeilError('SIGNER_REJECTED', `${what}: the signer refused or failed`, { cause });
         }),
       deadline
