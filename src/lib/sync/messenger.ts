@@ -295,6 +295,11 @@ export class Messenger {
       this.#emit({ type: 'relays' });
       if (s.state === 'open') this.#kickOutbox(true);
     });
+    try {
+      await this.#store.pruneSeen(this.#now());
+    } catch (e) {
+      this.#fail(e);
+    }
     for (const c of await this.#store.listContacts()) if (c.state !== 'blocked') await this.#side(c.pubkey);
     this.#resubscribe();
     this.#publicSubscribe();
@@ -635,12 +640,12 @@ export class Messenger {
     const peer = outgoing ? named.find((p) => p !== this.#me) : sender;
     if (!peer) return; // a note to self: not a conversation Veil shows yet
 
-    let contact = await this.#store.getContact(peer);
+    const contact = await this.#store.getContact(peer);
     if (contact?.state === 'blocked' && !outgoing) return;
     let contactsChanged = false;
     if (!contact) {
       // A copy of my own message means I chose to talk to them; a stranger's first message is a request.
-      contact = await this.#store.upsertContact({ pubkey: peer, state: outgoing ? 'accepted' : 'request' });
+      await this.#store.upsertContact({ pubkey: peer, state: outgoing ? 'accepted' : 'request' });
       contactsChanged = true;
     } else if (outgoing && contact.state === 'request') {
       await this.#store.setContactState(peer, 'accepted');

@@ -27,6 +27,8 @@ export const MAX_RELAYS_PER_TARGET = 8;
 export const MAX_TARGET_DEVICES = 8;
 /** `#p` values per filter; a REQ carries several filters when a relay needs more. */
 export const MAX_MAILBOXES_PER_FILTER = 256;
+/** Stored events asked for per filter (a relay's max_limit clamps it). */
+export const STORED_EVENTS_LIMIT = 1000;
 
 /** A device we can seal to: its envelope key and where it reads envelopes. */
 export interface DeviceAddress {
@@ -169,12 +171,19 @@ export function readPlans(opts: {
   });
 }
 
-/** Splits a plan into `#p` filters of at most MAX_MAILBOXES_PER_FILTER values each. */
-export function planFilters(plan: RelayReadPlan, chunk = MAX_MAILBOXES_PER_FILTER): { kinds: number[]; '#p': string[]; since: number }[] {
+/**
+ * Splits a plan into `#p` filters of at most MAX_MAILBOXES_PER_FILTER values each. `limit` asks for
+ * more stored events than a relay's default page (often 100); relays clamp it to their max_limit.
+ */
+export function planFilters(
+  plan: RelayReadPlan,
+  chunk = MAX_MAILBOXES_PER_FILTER,
+  limit = STORED_EVENTS_LIMIT
+): { kinds: number[]; '#p': string[]; since: number; limit: number }[] {
   if (!Number.isSafeInteger(chunk) || chunk < 1) throw new VeilError('INVALID_INPUT', 'bad filter chunk size');
-  const out: { kinds: number[]; '#p': string[]; since: number }[] = [];
+  const out: { kinds: number[]; '#p': string[]; since: number; limit: number }[] = [];
   for (let i = 0; i < plan.mailboxes.length; i += chunk)
-    out.push({ kinds: [1067], '#p': plan.mailboxes.slice(i, i + chunk), since: plan.since });
+    out.push({ kinds: [1067], '#p': plan.mailboxes.slice(i, i + chunk), since: plan.since, limit });
   return out;
 }
 
