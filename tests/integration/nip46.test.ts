@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { verifyEvent as ntVerify } from 'nostr-tools/pure';
 import { Nip46Signer, LocalSigner } from '../../src/lib/crypto/signer';
 import { generateSecretKey } from '../../src/lib/crypto/keys';
 import { isVeilError } from '../../src/lib/shared/errors';
