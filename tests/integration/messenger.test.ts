@@ -29,6 +29,7 @@ interface Client {
   sk: Uint8Array;
   pubkey: string;
   ek: EnvelopeKey;
+  deps: Parameters<typeof Messenger.create>[0];
 }
 
 const clients: Client[] = [];
@@ -39,7 +40,7 @@ async function client(name: string, relayUrls: string[], sk: Uint8Array = genera
   await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
   const ek = envelopeKey(generateSecretKey());
   const pubkey = bytesToHex(getXOnlyPublicKey(sk));
-  const m = await Messenger.create({
+  const deps = {
     store,
     signer: new LocalSigner(sk),
     identity: pubkey,
@@ -48,9 +49,10 @@ async function client(name: string, relayUrls: string[], sk: Uint8Array = genera
     WebSocket,
     relays: relayUrls,
     deviceLabel: name
-  });
+  };
+  const m = await Messenger.create(deps);
   await m.start();
-  const c = { name, m, store, sk, pubkey, ek };
+  const c = { name, m, store, sk, pubkey, ek, deps };
   clients.push(c);
   return c;
 }
@@ -277,5 +279,24 @@ describe('Messenger between two people through a real relay', () => {
     const all = await history(alice, convA);
     expect(all.some((m) => m.text === 'not for alice')).toBe(false);
     expect(await alice.m.listChats('request')).toEqual([]);
+  });
+
+  it('after a reload: history intact, stored envelopes not shown twice, a message queued before start goes out', async () => {
+    const before = await history(alice, convA);
+    await alice.m.setDraft(convA, 'half-typed thought');
+    await alice.m.stop();
+    const m2 = await Messenger.create(alice.deps);
+    alice.m = m2;
+    expect(await m2.getDraft(convA)).toBe('half-typed thought');
+    const queued = 'queued before start';
+    const id = await m2.send(convA, queued);
+    expect((await history(alice, convA)).find((m) => m.id === id)?.status).toBe('sending');
+    await m2.start();
+    await until(async () => (m2.stats().duplicates > 0 ? true : undefined), 'stored envelopes recognised as seen');
+    await until(async () => (await history(bob, convB)).some((m) => m.text === queued), 'queued message delivered');
+    await until(async () => (await history(alice, convA)).find((m) => m.id === id && m.status === 'sent'), 'queued message sent');
+    const after = await history(alice, convA);
+    expect(after.map((m) => m.id)).toEqual([...before.map((m) => m.id), id]);
+    expect(m2.contactCard()).toBe(clients.find((c) => c.name === 'alice2')!.m.contactCard());
   });
 });
