@@ -53,6 +53,7 @@ export class VeilApp {
   #defaultRelays: string[] = [];
   #channel: BroadcastChannel | null = null;
   #releaseLock: (() => void) | null = null;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- listeners, not UI state
   #messageListeners = new Set<(conversationId: string) => void>();
   #unsubscribe: (() => void) | null = null;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
