@@ -333,8 +333,17 @@ function outerShapeOk(v: unknown): v is NostrEvent {
   return CONTENT_LENGTHS.includes(v.content.length);
 }
 
+/**
+ * How the receiver computes ECDH (spec 0001 §Constant time and the WebAssembly path): keys.ts `ecdh`
+ * by default; the scan may pass ecdh-wasm.ts's. Any implementation must keep keys.ts's contract
+ * (validate the public key, return x(sk·P), throw on invalid input); results are identical.
+ */
+export interface OpenOptions {
+  ecdh?: (sk: SecretKey, pub: Uint8Array) => Uint8Array;
+}
+
 /** Steps 3–5: version, sizes, ECDH + HKDF + key unwrap. Null on any failure, never throws. */
-async function unwrap(outer: VerifiedEvent, key: EnvelopeKey): Promise<UnwrappedEnvelope | null> {
+async function unwrap(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope | null> {
   // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
   // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it.
   let head: Uint8Array;
@@ -349,7 +358,7 @@ async function unwrap(outer: VerifiedEvent, key: EnvelopeKey): Promise<Unwrapped
   let sessionKey: Uint8Array | undefined;
   try {
     const ephemeral = hexToBytes(outer.pubkey, 32);
-    ss = ecdh(key.secret, ephemeral);
+    ss = (opts?.ecdh ?? ecdh)(key.secret, ephemeral);
     ks = keySchedule(ss, ephemeral, key.publicKey);
     sessionKey = await aesGcmDecrypt(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES));
     // Now the whole content: strict base64 and exactly a class size.
@@ -378,11 +387,11 @@ async function unwrap(outer: VerifiedEvent, key: EnvelopeKey): Promise<Unwrapped
  * Fast reject for intro-mailbox scanning (spec 0001 §Trial open): for an outer event the relay layer
  * already verified, checks shape, version and size, then ECDH + HKDF + unwrap of the 48-byte
  * session key, and stops there. Returns null for a foreign envelope (no exception, no allocation
- * of the body plaintext). Cost ≈ one ECDH.
+ * of the body plaintext). Cost ≈ one ECDH. `opts.ecdh` injects a faster ECDH (sync/scan.ts).
  */
-export async function trialOpen(outer: VerifiedEvent, key: EnvelopeKey): Promise<UnwrappedEnvelope | null> {
+export async function trialOpen(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope | null> {
   if (!outerShapeOk(outer)) return null;
-  return unwrap(outer, key);
+  return unwrap(outer, key, opts);
 }
 
 /** A successfully opened envelope. `cover` payloads are to be dropped by the caller. */
@@ -426,7 +435,7 @@ export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string
  * decrypt, unpad, inner event id + signature + kind, recipient. `recipientIdentity` is the reader's
  * identity pubkey (hex). Every failure throws VeilError('ENVELOPE_OPEN_FAILED', OPEN_FAILED_MESSAGE).
  */
-export async function openEnvelope(outer: unknown, key: EnvelopeKey, recipientIdentity: string): Promise<OpenedEnvelope> {
+export async function openEnvelope(outer: unknown, key: EnvelopeKey, recipientIdentity: string, opts?: OpenOptions): Promise<OpenedEnvelope> {
   if (!outerShapeOk(outer)) throw openFailed();
   // A copy: a caller's later mutation must not change what we verified.
   const copy: NostrEvent = {
@@ -439,7 +448,7 @@ export async function openEnvelope(outer: unknown, key: EnvelopeKey, recipientId
     sig: outer.sig
   };
   if (!verifyNostrEvent(copy)) throw openFailed();
-  const u = await unwrap(copy, key);
+  const u = await unwrap(copy, key, opts);
   if (!u) throw openFailed();
   return finishOpen(u, recipientIdentity);
 }

@@ -1,0 +1,203 @@
+/**
+ * secp256k1 ECDH and BIP-340 verification on libsecp256k1 compiled to WebAssembly, for the
+ * intro-mailbox scan (spec 0001 §Trial open, §Constant time and the WebAssembly path; issue 3
+ * item 6). The module is the `secp256k1.wasm` shipped by the npm package tiny-secp256k1 2.2.4
+ * (libsecp256k1 via rust-secp256k1-sys 0.8.1). We do not use that package's JavaScript: its
+ * loader reads the file with `fs` in Node and needs a bundler plugin for `import './x.wasm'` in
+ * the browser. Here the caller hands us the bytes (or a compiled module), so the same code runs
+ * in Node, the page and a service worker.
+ *
+ * Constant time. The only scalar multiply by an arbitrary point that the module exports,
+ * `pointMultiply`, is libsecp256k1's `ec_pubkey_tweak_mul`, which in this version runs the
+ * VARIABLE-time `secp256k1_ecmult` (tweaks are treated as public): multiplying by 1 is about 4×
+ * faster than by a random scalar (measured). It must never see the EK secret. We therefore split
+ * the secret on every call: a fresh uniform a ∈ [1, n), b = sk − a mod n (libsecp256k1's
+ * constant-time scalar arithmetic, inside the module), and compute sk·P = a·P + b·P. Each
+ * multiply sees a fresh uniformly distributed scalar, independent of sk on its own; the
+ * secret exists only as their sum. This costs a second multiply and buys back what the
+ * variable-time code leaks about a fixed scalar across many envelopes.
+ *
+ * Public keys are validated by keys.ts `parsePublicKey` before anything reaches the module, so
+ * the wasm path accepts and rejects exactly the keys the JavaScript path does.
+ */
+import { abytes, wipe } from '../shared/bytes';
+import { VeilError } from '../shared/errors';
+import { assertSecretKey, ecdh as jsEcdhImpl, generateSecretKey, getXOnlyPublicKey, parsePublicKey, type SecretKey } from './keys';
+
+/** An ECDH implementation: the 32-byte x coordinate of sk·P, public key validated (keys.ts `ecdh` contract). */
+export type EcdhFn = (sk: SecretKey, pub: Uint8Array) => Uint8Array;
+
+/** A BIP-340 verifier: (64-byte signature, 32-byte message, 32-byte x-only key) → valid. */
+export type SchnorrVerifyFn = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => boolean;
+
+/** What the WebAssembly module gives the scan path. */
+export interface WasmSecp256k1 {
+  readonly backend: 'wasm';
+  /** Same contract and results as keys.ts `ecdh`; secret blinded by splitting (see module doc). */
+  ecdh: EcdhFn;
+  /** BIP-340 verify (libsecp256k1 schnorrsig); never throws for malformed input, returns false. */
+  verifySchnorr: SchnorrVerifyFn;
+}
+
+/** The JavaScript ECDH (keys.ts, @noble/curves), the fallback when WebAssembly is unavailable. */
+export const jsEcdh: EcdhFn = jsEcdhImpl;
+
+/** Bytes of tiny-secp256k1 2.2.4's `lib/secp256k1.wasm`, or that module compiled. */
+export type WasmSource = BufferSource | WebAssembly.Module;
+
+/** Exports of the module that we use (names as tiny-secp256k1's Rust crate exports them). */
+interface Exports {
+  memory: WebAssembly.Memory;
+  initializeContext(): void;
+  PRIVATE_INPUT: WebAssembly.Global;
+  PUBLIC_KEY_INPUT: WebAssembly.Global;
+  PUBLIC_KEY_INPUT2: WebAssembly.Global;
+  X_ONLY_PUBLIC_KEY_INPUT: WebAssembly.Global;
+  TWEAK_INPUT: WebAssembly.Global;
+  HASH_INPUT: WebAssembly.Global;
+  SIGNATURE_INPUT: WebAssembly.Global;
+  pointMultiply(inLen: number, outLen: number): number;
+  pointAdd(aLen: number, bLen: number, outLen: number): number;
+  privateSub(): number;
+  verifySchnorr(): number;
+}
+
+const REQUIRED: readonly (keyof Exports)[] = [
+  'memory',
+  'initializeContext',
+  'PRIVATE_INPUT',
+  'PUBLIC_KEY_INPUT',
+  'PUBLIC_KEY_INPUT2',
+  'X_ONLY_PUBLIC_KEY_INPUT',
+  'TWEAK_INPUT',
+  'HASH_INPUT',
+  'SIGNATURE_INPUT',
+  'pointMultiply',
+  'pointAdd',
+  'privateSub',
+  'verifySchnorr'
+];
+
+/** Thrown by our `throwError` import when the module rejects an input; caught below. */
+class WasmInputError extends Error {}
+
+function imports(): WebAssembly.Imports {
+  return {
+    // Seeds libsecp256k1's context randomization (side-channel blinding of k·G).
+    './rand.js': {
+      generateInt32: () => {
+        const b = new Int32Array(1);
+        crypto.getRandomValues(b);
+        return b[0]!;
+      }
+    },
+    './validate_error.js': {
+      throwError: () => {
+        throw new WasmInputError('wasm secp256k1 rejected an input');
+      }
+    }
+  };
+}
+
+/**
+ * Instantiates the module and returns ECDH + Schnorr verification on it. Throws
+ * VeilError('INVALID_INPUT') if the bytes are not the expected module (missing exports) and
+ * lets WebAssembly's own errors through when WebAssembly is unavailable or refused (CSP); the
+ * caller (sync/scan.ts) falls back to JavaScript then. Self-tests one ECDH against keys.ts
+ * before returning, so a wrong or damaged module is never used.
+ */
+export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1> {
+  if (typeof WebAssembly !== 'object') throw new VeilError('INVALID_INPUT', 'WebAssembly is unavailable');
+  const inst =
+    source instanceof WebAssembly.Module
+      ? await WebAssembly.instantiate(source, imports())
+      : (await WebAssembly.instantiate(source, imports())).instance;
+  const ex = inst.exports as unknown as Exports;
+  for (const k of REQUIRED) if (!(k in inst.exports)) throw new VeilError('INVALID_INPUT', 'not the expected secp256k1 module');
+  ex.initializeContext();
+
+  const ptr = {
+    priv: ex.PRIVATE_INPUT.value as number,
+    pub: ex.PUBLIC_KEY_INPUT.value as number,
+    pub2: ex.PUBLIC_KEY_INPUT2.value as number,
+    xonly: ex.X_ONLY_PUBLIC_KEY_INPUT.value as number,
+    tweak: ex.TWEAK_INPUT.value as number,
+    hash: ex.HASH_INPUT.value as number,
+    sig: ex.SIGNATURE_INPUT.value as number
+  };
+  let heap = new Uint8Array(ex.memory.buffer);
+  /** Views into the module's fixed input buffers; rebuilt if the memory ever grows (detaches). */
+  const view = (p: number, n: number): Uint8Array => {
+    if (heap.byteLength === 0 || heap.buffer !== ex.memory.buffer) heap = new Uint8Array(ex.memory.buffer);
+    return heap.subarray(p, p + n);
+  };
+
+  /** x(k·P) for a validated 65-byte P and a scalar 0 < k < n, written to PUBLIC_KEY_INPUT (65 bytes). */
+  const mul = (p65: Uint8Array, k: Uint8Array): boolean => {
+    view(ptr.pub, 65).set(p65);
+    view(ptr.tweak, 32).set(k);
+    return ex.pointMultiply(65, 65) === 1;
+  };
+
+  const ecdh: EcdhFn = (sk, pub) => {
+    assertSecretKey(sk);
+    const p65 = parsePublicKey(pub).toBytes(false);
+    let a: Uint8Array | undefined;
+    let b: Uint8Array | undefined;
+    try {
+      for (;;) {
+        a = generateSecretKey();
+        // b = sk − a mod n inside the module (constant-time scalar code); 0 only when a = sk.
+        view(ptr.priv, 32).set(sk);
+        view(ptr.tweak, 32).set(a);
+        if (ex.privateSub() === 1) {
+          b = view(ptr.priv, 32).slice();
+          break;
+        }
+        wipe(a);
+      }
+      // a·P → PUBLIC_KEY_INPUT2, b·P → PUBLIC_KEY_INPUT, sum compressed → x.
+      if (!mul(p65, a)) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
+      view(ptr.pub2, 65).set(view(ptr.pub, 65));
+      if (!mul(p65, b)) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
+      // a·P + b·P is infinity only if sk·P is, impossible for 0 < sk < n and P ≠ O of prime order.
+      if (ex.pointAdd(65, 65, 33) !== 1) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
+      return view(ptr.pub, 33).slice(1);
+    } catch (e) {
+      if (e instanceof WasmInputError) throw new VeilError('INVALID_KEY', 'public key rejected');
+      throw e;
+    } finally {
+      wipe(a, b, view(ptr.priv, 32), view(ptr.tweak, 32), view(ptr.pub, 65), view(ptr.pub2, 65));
+    }
+  };
+
+  const verifySchnorr: SchnorrVerifyFn = (sig, msg, pub) => {
+    abytes(sig, 64, 'signature');
+    abytes(msg, 32, 'message');
+    abytes(pub, 32, 'x-only public key');
+    try {
+      view(ptr.sig, 64).set(sig);
+      view(ptr.hash, 32).set(msg);
+      view(ptr.xonly, 32).set(pub);
+      return ex.verifySchnorr() === 1;
+    } catch (e) {
+      // Not a point on the curve, r ≥ p or s ≥ n: the module throws through our import.
+      if (e instanceof WasmInputError) return false;
+      throw e;
+    } finally {
+      wipe(view(ptr.sig, 64), view(ptr.hash, 32), view(ptr.xonly, 32));
+    }
+  };
+
+  // Known-answer self-test against the JavaScript path: x(3·(7·G)) both ways.
+  const three = new Uint8Array(32);
+  three[31] = 3;
+  const seven = new Uint8Array(32);
+  seven[31] = 7;
+  const p7 = getXOnlyPublicKey(seven);
+  const want = jsEcdhImpl(three, p7);
+  const got = ecdh(three, p7);
+  if (got.length !== 32 || !got.every((v, i) => v === want[i])) throw new VeilError('INVALID_INPUT', 'wasm secp256k1 self-test failed');
+
+  return { backend: 'wasm', ecdh, verifySchnorr };
+}
