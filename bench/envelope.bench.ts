@@ -14,6 +14,11 @@ import { hexToBytes } from '../src/lib/shared/bytes';
 import { ecdh, generateSecretKey } from '../src/lib/crypto/keys';
 import { chatMessageTemplate, envelopeKey, openEnvelope, sealEnvelope, trialOpen } from '../src/lib/crypto/envelope';
 import { introMailbox } from '../src/lib/crypto/mailbox';
+import { createWasmEcdh } from '../src/lib/crypto/ecdh-wasm';
+import { loadScanCrypto } from '../src/lib/sync/scan';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import * as tiny from 'tiny-secp256k1';
 import { measureInterleaved, type BenchResult } from './types';
 
 const TEXT = 'Hello Bob — are we still on for tomorrow at 10? 🙂';
@@ -96,8 +101,19 @@ export async function run(): Promise<BenchResult[]> {
     verify: 'outer verify: id + schnorr (nostr-tools)',
     schnorr: 'schnorr.verify only (@noble/curves)',
     id: 'event id only (sha256, 1.4 KB event)',
-    scan: 'scan total: verify + trialOpen reject'
+    scan: 'scan total: verify + trialOpen reject',
+    wRaw: 'wasm raw pointMultiply (var-time, unblinded; reference only)',
+    wEcdh: 'wasm ecdh-wasm.ts (validated, secret split: 2 multiplies)',
+    wTrial: 'trialOpen reject with wasm ECDH',
+    wSchnorr: 'schnorr verify only (wasm)',
+    wVerify: 'outer verify: id + schnorr (wasm, scan.ts)',
+    wScan: 'scan total with wasm: verify + trialOpen reject'
   };
+  const wasmBytes = await readFile(resolve(process.cwd(), 'node_modules/tiny-secp256k1/lib/secp256k1.wasm'));
+  const W = await createWasmEcdh(wasmBytes);
+  const S = await loadScanCrypto(async () => wasmBytes);
+  if (S.backend !== 'wasm') throw new Error('bench: wasm did not load');
+  const pubs65 = pubs.map((p) => secp.Point.fromBytes(p).toBytes(false));
   const B = await measureInterleaved(
     [
       { name: K.secp, fn: (i) => secp.getSharedSecret(sk, pubs[i % 64]!) },
@@ -124,6 +140,29 @@ export async function run(): Promise<BenchResult[]> {
           if (!verifyEvent(e)) throw new Error('bench: verify');
           if ((await trialOpen(e, ekBob)) !== null) throw new Error('bench: opened');
         }
+      },
+      { name: K.wRaw, fn: (i) => tiny.pointMultiply(pubs65[i % 64]!, sk) },
+      { name: K.wEcdh, fn: (i) => W.ecdh(sk, xonly[i % 64]!) },
+      {
+        name: K.wTrial,
+        fn: async (i) => {
+          if ((await trialOpen(foreign[i % 64]!, ekBob, { ecdh: W.ecdh })) !== null) throw new Error('bench: foreign envelope opened');
+        }
+      },
+      { name: K.wSchnorr, fn: (i) => W.verifySchnorr(raw[i % 64]!.sig, raw[i % 64]!.id, raw[i % 64]!.pk) },
+      {
+        name: K.wVerify,
+        fn: (i) => {
+          if (!S.verifyEvent(fresh(foreign[i % 64]!))) throw new Error('bench: verify');
+        }
+      },
+      {
+        name: K.wScan,
+        fn: async (i) => {
+          const e = fresh(foreign[i % 64]!);
+          if (!S.verifyEvent(e)) throw new Error('bench: verify');
+          if ((await trialOpen(e as VerifiedEvent, ekBob, { ecdh: S.ecdh })) !== null) throw new Error('bench: opened');
+        }
       }
     ],
     ROUNDS,
@@ -138,5 +177,12 @@ export async function run(): Promise<BenchResult[]> {
   out.push({ ...get(B, K.verify), note: x(K.verify) });
   out.push(get(B, K.schnorr), get(B, K.id));
   out.push({ ...get(B, K.scan), note: `${x(K.scan)} (goal ≥ 4×)` });
+  const beyond = (trial: string, e: string) => `+${((get(B, e).opsPerSec / get(B, trial).opsPerSec - 1) * 100).toFixed(0)}% time beyond its ECDH`;
+  out.push({ ...get(B, K.wRaw), note: x(K.wRaw) });
+  out.push({ ...get(B, K.wEcdh), note: x(K.wEcdh) });
+  out.push({ ...get(B, K.wTrial), note: `${x(K.wTrial)} (goal ≥ 4×); ${beyond(K.wTrial, K.wEcdh)} (goal ≤ 10%)` });
+  out.push({ ...get(B, K.wSchnorr), note: `${(get(B, K.wSchnorr).opsPerSec / get(B, K.schnorr).opsPerSec).toFixed(2)}× @noble/curves schnorr` });
+  out.push({ ...get(B, K.wVerify), note: x(K.wVerify) });
+  out.push({ ...get(B, K.wScan), note: `${x(K.wScan)}; ${(get(B, K.wScan).opsPerSec / get(B, K.scan).opsPerSec).toFixed(2)}× the JS scan` });
   return out;
 }
