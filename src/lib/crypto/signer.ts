@@ -16,6 +16,7 @@ import { bytesToHex } from '../shared/bytes';
 import { VeilError, isVeilError } from '../shared/errors';
 import { assertSecretKey, generateSecretKey, getXOnlyPublicKey, xOnlyFromHex } from './keys';
 import { normalizeRelayUrl } from './mailbox';
+import { nip04Decrypt } from './nip04';
 import { getConversationKey, nip44Decrypt, nip44Encrypt } from './nip44';
 import { verifyEvent, type VerifiedEvent } from './nostr-event';
 
@@ -38,6 +39,8 @@ export interface Signer {
   /** NIP-44 v2 with the identity key, when the signer offers it (needed for NIP-17 interop). */
   nip44Encrypt?(peerPubkeyHex: string, plaintext: string): Promise<string>;
   nip44Decrypt?(peerPubkeyHex: string, ciphertext: string): Promise<string>;
+  /** Legacy NIP-04 decryption (reading old kind 4 DMs only; Veil never encrypts NIP-04). */
+  nip04Decrypt?(peerPubkeyHex: string, ciphertext: string): Promise<string>;
   /** Releases the key or the connection. The signer must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -155,6 +158,10 @@ export class LocalSigner implements Signer {
     return nip44Decrypt(checkText(ciphertext, 'ciphertext'), getConversationKey(this.#key(), peerPubkeyHex));
   }
 
+  async nip04Decrypt(peerPubkeyHex: string, ciphertext: string): Promise<string> {
+    return nip04Decrypt(this.#key(), peerPubkeyHex, checkText(ciphertext, 'ciphertext'));
+  }
+
   async close(): Promise<void> {
     this.#sk?.fill(0);
     this.#sk = undefined;
@@ -167,6 +174,10 @@ export interface Nip07Like {
   signEvent(event: EventTemplate): Promise<unknown>;
   nip44?: {
     encrypt(pubkey: string, plaintext: string): Promise<string>;
+    decrypt(pubkey: string, ciphertext: string): Promise<string>;
+  };
+  /** Only `decrypt` is used (reading legacy kind 4 DMs). */
+  nip04?: {
     decrypt(pubkey: string, ciphertext: string): Promise<string>;
   };
 }
@@ -183,6 +194,7 @@ export class Nip07Signer implements Signer {
   #closed = false;
   nip44Encrypt?: (peerPubkeyHex: string, plaintext: string) => Promise<string>;
   nip44Decrypt?: (peerPubkeyHex: string, ciphertext: string) => Promise<string>;
+  nip04Decrypt?: (peerPubkeyHex: string, ciphertext: string) => Promise<string>;
 
   constructor(nostr: Nip07Like, opts: { timeoutMs?: number } = {}) {
     if (!nostr || typeof nostr.getPublicKey !== 'function' || typeof nostr.signEvent !== 'function')
@@ -202,6 +214,15 @@ export class Nip07Signer implements Signer {
         xOnlyFromHex(peer, 'peer pubkey');
         checkText(ciphertext, 'ciphertext');
         return checkText(await guard(() => n44.decrypt(peer, ciphertext), this.#timeoutMs, 'nip44_decrypt'), 'plaintext');
+      };
+    }
+    const n04 = nostr.nip04;
+    if (n04 && typeof n04.decrypt === 'function') {
+      this.nip04Decrypt = async (peer, ciphertext) => {
+        this.#open();
+        xOnlyFromHex(peer, 'peer pubkey');
+        checkText(ciphertext, 'ciphertext');
+        return checkText(await guard(() => n04.decrypt(peer, ciphertext), this.#timeoutMs, 'nip04_decrypt'), 'plaintext');
       };
     }
   }
@@ -379,6 +400,13 @@ export class Nip46Signer implements Signer {
     xOnlyFromHex(peerPubkeyHex, 'peer pubkey');
     checkText(ciphertext, 'ciphertext');
     return checkText(await guard(() => this.#bunker.nip44Decrypt(peerPubkeyHex, ciphertext), this.#timeoutMs, 'nip44_decrypt'), 'plaintext');
+  }
+
+  async nip04Decrypt(peerPubkeyHex: string, ciphertext: string): Promise<string> {
+    this.#open();
+    xOnlyFromHex(peerPubkeyHex, 'peer pubkey');
+    checkText(ciphertext, 'ciphertext');
+    return checkText(await guard(() => this.#bunker.nip04Decrypt(peerPubkeyHex, ciphertext), this.#timeoutMs, 'nip04_decrypt'), 'plaintext');
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,10 @@ export type VeilErrorCode =
   | 'RELAY_CLOSED'
   | 'RELAY_TIMEOUT'
   | 'RELAY_PROTOCOL'
+  // NIP-17: the contact publishes no kind 10050 DM relay list
+  | 'NO_DM_RELAYS'
+  // a file (NIP-17 kind 15) could not be downloaded
+  | 'FILE_UNAVAILABLE'
   // storage
   | 'STORAGE_QUOTA'
   | 'STORAGE_FAILED'
