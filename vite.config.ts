@@ -1,6 +1,7 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Relays a production build offers by default. A user changes them at run time in Settings;
@@ -11,7 +12,13 @@ const DEFAULT_RELAYS = (process.env.VEIL_DEFAULT_RELAYS ?? 'wss://relay.damus.io
   .map((s) => s.trim())
   .filter(Boolean);
 
+/** libsecp256k1 in WebAssembly for the scan (src/lib/app/secp256k1-wasm.ts); not in the package's exports map. */
+const SECP256K1_WASM = fileURLToPath(new URL('./node_modules/tiny-secp256k1/lib/secp256k1.wasm', import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    alias: [{ find: /^veil-secp256k1-wasm(\?.*)?$/, replacement: `${SECP256K1_WASM}$1` }]
+  },
   define: {
     __VEIL_DEFAULT_RELAYS__: JSON.stringify(DEFAULT_RELAYS),
     __VEIL_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.0.0')
@@ -41,7 +48,8 @@ export default defineConfig({
         ]
       },
       injectManifest: {
-        globPatterns: ['client/**/*.{js,css,html,ico,png,svg,webmanifest,woff2}']
+        // wasm: secp256k1.wasm for the scan (1.2 MB, under workbox's 2 MiB per-file cap).
+        globPatterns: ['client/**/*.{js,css,html,ico,png,svg,webmanifest,woff2,wasm}']
       },
       kit: { spa: true, adapterFallback: 'index.html', includeVersionFile: true },
       devOptions: { enabled: false }

@@ -24,6 +24,8 @@ import {
   type Session
 } from '$lib/sync/account';
 import { Messenger } from '$lib/sync/messenger';
+import { loadScanCrypto } from '$lib/sync/scan';
+import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
 import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
@@ -176,7 +178,9 @@ export class VeilApp {
       ek: session.ek,
       WebSocket,
       fetch: fetch.bind(globalThis),
-      relays: this.#defaultRelays
+      relays: this.#defaultRelays,
+      // libsecp256k1 in WebAssembly for envelope verification and trial-open; JavaScript if it cannot load.
+      scan: await loadScanCrypto(loadSecp256k1Wasm)
     });
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
     this.phase = phase;

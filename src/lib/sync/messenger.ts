@@ -14,6 +14,7 @@
  * Receiving: every envelope arrives verified from the pool, is claimed once in the store's seen
  * set, opened (trial-open, then finish), and stored idempotently by inner event id.
  */
+import type { ScanCrypto } from './scan';
 import { bytesToHex, hexToBytes, utf8Encode } from '../shared/bytes';
 import { VeilError, isVeilError } from '../shared/errors';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -82,6 +83,8 @@ export interface MessengerDeps {
   origin?: string;
   /** How long a one-off public query (an inbox record) waits for EOSE. Default 5000 ms. */
   queryTimeoutMs?: number;
+  /** Scan crypto (sync/scan.ts `loadScanCrypto`): envelope verification and trial-open ECDH. Default: JavaScript. */
+  scan?: Pick<ScanCrypto, 'ecdh' | 'verifyEvent'>;
 }
 
 /** Inner-event tag carrying the sender's contact card (DESIGN.md §4: "the first envelope … carries the sender's contact card"). */
@@ -290,7 +293,7 @@ export class Messenger {
     if (this.#running) return;
     this.#running = true;
     // NIP-42 AUTH is never answered on envelope sockets: no `auth` option.
-    this.#env = new RelayPool(this.#relays, this.#poolOptions());
+    this.#env = new RelayPool(this.#relays, { ...this.#poolOptions(), ...(this.#d.scan ? { verify: this.#d.scan.verifyEvent } : {}) });
     this.#offStatus = this.#env.onStatus((s) => {
       this.#emit({ type: 'relays' });
       if (s.state === 'open') this.#kickOutbox(true);
@@ -616,7 +619,7 @@ export class Messenger {
       this.#stats.duplicates++;
       return;
     }
-    const u = await trialOpen(asCryptoVerified(outer), this.#d.ek);
+    const u = await trialOpen(asCryptoVerified(outer), this.#d.ek, this.#d.scan ? { ecdh: this.#d.scan.ecdh } : undefined);
     if (!u) {
       this.#stats.openFailures++;
       return;
