@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { AbstractSimplePool, type SubCloser } from 'nostr-tools/abstract-pool';
 import { finalizeEvent, verifyEvent as ntVerify, type NostrEvent } from 'nostr-tools/pure';
 import { v2 } from 'nostr-tools/nip44';
+import * as nip04 from 'nostr-tools/nip04';
 import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
 import { bytesToHex } from '../../src/lib/shared/bytes';
 
@@ -67,6 +68,8 @@ export async function startBunker(relayUrl: string, secret: string): Promise<Tes
         return respond(client, req.id, { result: v2.encrypt(req.params[1]!, v2.utils.getConversationKey(userSk, req.params[0]!)) });
       case 'nip44_decrypt':
         return respond(client, req.id, { result: v2.decrypt(req.params[1]!, v2.utils.getConversationKey(userSk, req.params[0]!)) });
+      case 'nip04_decrypt':
+        return respond(client, req.id, { result: nip04.decrypt(userSk, req.params[0]!, req.params[1]!) });
       default:
         return respond(client, req.id, { error: 'unsupported' });
     }

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { wrapEvent as ntWrapDm } from 'nostr-tools/nip17';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { LocalSigner } from '../../src/lib/crypto/signer';
+import * as ntNip04 from 'nostr-tools/nip04';
+import { finalizeEvent } from 'nostr-tools/pure';
+import { LocalSigner, Nip46Signer } from '../../src/lib/crypto/signer';
 import { RelayPool } from '../../src/lib/relay/pool';
 import type { NostrEvent, VerifiedEvent as RelayVerifiedEvent } from '../../src/lib/relay/types';
 import {
@@ -18,12 +20,14 @@ import {
   giftWrapSince,
   openIncomingGiftWrap,
   planNip17Send,
+  legacyNip04,
   publishDmRelayList,
   subscribeGiftWraps,
   newNip17Stats,
   type Nip17Message
 } from '../../src/lib/sync/nip17';
 import { startRelay } from '../helpers/relay';
+import { startBunker } from '../helpers/bunker';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -134,5 +138,32 @@ describe('NIP-17 over the local relay', () => {
     expect(aliceIn.messages.every((m) => m.direction === 'out')).toBe(true);
     expect(bobIn.stats.failures).toEqual({});
     expect(aliceIn.stats.failures).toEqual({});
+  });
+});
+
+describe('NIP-17 and NIP-04 through a NIP-46 bunker', () => {
+  it('the bunker user reads a NIP-17 DM and a legacy kind 4, and sends NIP-17 that a local key opens', async () => {
+    const relay = await startRelay();
+    cleanups.push(() => relay.stop());
+    const bunker = await startBunker(relay.url, 'nip17-secret');
+    cleanups.push(() => bunker.stop());
+    const signer = await Nip46Signer.connect(bunker.url(), { WebSocket, timeoutMs: 15_000 });
+    cleanups.push(() => signer.close());
+    const B = bunker.userPubkey;
+    const aliceSk = generateSecretKey();
+    const A = getPublicKey(aliceSk);
+    const alice = new LocalSigner(aliceSk);
+
+    const toBob = await planNip17Send({ text: 'to the bunker', me: A, peer: B, peerDmRelays: [relay.url], myDmRelays: [], signer: alice, nowSeconds: nowSec() });
+    expect(await openIncomingGiftWrap(toBob.publishes[0]!.event, signer, B)).toMatchObject({ ok: true, message: { id: toBob.rumorId, text: 'to the bunker', sender: A } });
+
+    const kind4 = finalizeEvent({ kind: 4, created_at: nowSec(), tags: [['p', B]], content: ntNip04.encrypt(aliceSk, B, 'legacy hello') }, aliceSk);
+    expect(await legacyNip04(kind4, signer, B)).toMatchObject({ ok: true, message: { text: 'legacy hello', legacy: true, peer: A } });
+
+    const fromBob = await planNip17Send({ text: 'from the bunker', replyTo: toBob.rumorId, me: B, peer: A, peerDmRelays: [relay.url], myDmRelays: [relay.url], signer, nowSeconds: nowSec() });
+    const forAlice = fromBob.publishes.find((p) => p.to === 'peer')!.event;
+    expect(await openIncomingGiftWrap(forAlice, alice, A)).toMatchObject({ ok: true, message: { id: fromBob.rumorId, text: 'from the bunker', sender: B, replyTo: toBob.rumorId } });
+    const self = fromBob.publishes.find((p) => p.to === 'self')!.event;
+    expect(await openIncomingGiftWrap(self, signer, B)).toMatchObject({ ok: true, message: { id: fromBob.rumorId, direction: 'out', peer: A } });
   });
 });

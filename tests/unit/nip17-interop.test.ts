@@ -27,7 +27,7 @@ import { nip04Decrypt } from '../../src/lib/crypto/nip04';
 import { downloadNip17File, type FileFetch } from '../../src/lib/crypto/file';
 import { LocalSigner, Nip07Signer, type Nip07Like, type Signer } from '../../src/lib/crypto/signer';
 import { generateSecretKey } from '../../src/lib/crypto/keys';
-import type { VerifiedEvent } from '../../src/lib/crypto/nostr-event';
+import { verifyEvent, type VerifiedEvent } from '../../src/lib/crypto/nostr-event';
 import {
   legacyNip04,
   newNip17Stats,
@@ -35,6 +35,7 @@ import {
   planNip17Reaction,
   planNip17Send,
   giftWrapFilters,
+  nip42Auth,
   NO_DM_RELAYS_MESSAGE,
   type Nip17Message,
   type Nip17OpenResult
@@ -411,6 +412,12 @@ describe('kind 10050 DM relay lists', () => {
     const older = parseDmRelayList(sign({ ...buildDmRelayList(['wss://old.example'], 4) }));
     expect(newerDmRelayList(older, list)).toBe(list);
     expect(newerDmRelayList(list, older)).toBe(list);
+  });
+
+  it('the DM pool authenticates (NIP-42) with a kind 22242 signed by the identity for that relay and challenge', async () => {
+    const ev = await nip42Auth(new LocalSigner(alice), () => 1234)('chal-1', 'wss://dm.example');
+    expect(ev).toMatchObject({ kind: 22242, created_at: 1234, pubkey: getPublicKey(alice), content: '', tags: [['relay', 'wss://dm.example'], ['challenge', 'chal-1']] });
+    expect(verifyEvent(ev).id).toBe(ev.id);
   });
 
   it('gift-wrap filters name only kind 1059 (and kind 4 with legacy) for me', () => {
