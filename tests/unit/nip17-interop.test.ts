@@ -315,7 +315,7 @@ describe('kind 15 file messages', () => {
   const bob = generateSecretKey();
   const B = getPublicKey(bob);
 
-  async function encryptedFile(plain: Uint8Array, nonceLen = 12) {
+  async function encryptedFile(plain: Uint8Array<ArrayBuffer>, nonceLen = 12) {
     const key = randomBytes(32);
     const nonce = randomBytes(nonceLen);
     const k = await crypto.subtle.importKey('raw', key, { name: 'AES-GCM' }, false, ['encrypt']);
