@@ -13,6 +13,15 @@
  * before anything goes out. The outbox retries the same events with backoff (outbox.ts).
  * Receiving: every envelope arrives verified from the pool, is claimed once in the store's seen
  * set, opened (trial-open, then finish), and stored idempotently by inner event id.
+ *
+ * NIP-17 (issue 5; DESIGN.md §1 "recipient visible to relays"), for contacts without a Veil inbox
+ * record, on two more pools with their own sockets:
+ * - DM pool: my kind 10050 relays; reads gift wraps (and legacy kind 4) whose filter names me, and
+ *   may answer NIP-42 AUTH as me. Never used for envelopes.
+ * - NIP-17 publish pool: publishes wraps (kind 1059 outbox items) to the peer's 10050 relays and my
+ *   self copy to mine; never authenticates, so no relay learns who sent a wrap.
+ * A NIP-17 message is stored under its rumor id (the same in every copy) in the same conversations
+ * as envelopes; the contact is upgraded to the envelope as soon as an inbox record of theirs is seen.
  */
 import type { ScanCrypto } from './scan';
 import { bytesToHex, hexToBytes, utf8Encode } from '../shared/bytes';
@@ -57,6 +66,26 @@ import {
 import { cleanRelayList, msUntilNextDay, planFilters, planSignature, readPlans, sendTargets, type RelayReadPlan, type SendTarget } from './plan';
 import { npubFingerprint, parseProfileContent } from './profile';
 import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, RelayStatus } from './types';
+import {
+  NO_DM_RELAYS_MESSAGE,
+  createDmRelayPool,
+  createNip17PublishPool,
+  fetchDmRelays,
+  giftWrapSince,
+  legacyNip04,
+  newNip17Stats,
+  openIncomingGiftWrap,
+  planNip17Send,
+  publishDmRelayList,
+  subscribeGiftWraps,
+  GIFT_WRAP_KIND,
+  LEGACY_DM_KIND,
+  type Nip17File,
+  type Nip17Message,
+  type Nip17Stats
+} from './nip17';
+import { downloadNip17File, type FileFetch } from '../crypto/file';
+import { MAX_DM_RELAYS } from '../crypto/dm-relays';
 
 /** Platform objects and the unlocked session (see the module comment). */
 export interface MessengerDeps {
@@ -95,6 +124,23 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const SETTING_OWN_RECORD = 'sync.own-record';
 const SETTING_LAST_READ = 'sync.last-read';
 const peerSettingKey = (conversationId: string) => `sync.peer.${conversationId}`;
+/** My DM relays (kind 10050) as I set them: `{ relays, publishedAt }` (sealed setting). */
+const SETTING_DM_RELAYS = 'sync.dm-relays';
+/** When the gift-wrap subscription last reached EOSE (seconds). */
+const SETTING_DM_LAST = 'sync.dm-last';
+/** NIP-17 reactions of a conversation: `{ [targetId]: [{ id, emoji, sender }] }` (sealed setting). */
+const reactionsKey = (conversationId: string) => `sync.reactions.${conversationId}`;
+/** A peer's 10050 list is looked up again after this long (ms). */
+const DM_RELAYS_TTL_MS = 6 * 3_600_000;
+/** Reactions kept per conversation (targets) and per message. */
+const MAX_REACTION_TARGETS = 2_000;
+const MAX_REACTIONS_PER_MESSAGE = 32;
+/** Local-only kind of the system lines Veil writes into a chat (never sent). */
+export const SYSTEM_KIND = 0;
+const SYSTEM_TAG = 'veil-system';
+/** Tag carrying a kind 15 file's metadata (JSON) in the stored message. */
+const FILE_TAG = 'veil-file';
+export const UPGRADED_NOTE = "Upgraded to Veil's private envelope";
 /** Seen ids are kept this long after the envelope's own expiration would allow it (ms). */
 const SEEN_FALLBACK_MS = 31 * 86_400_000;
 const OUTBOX_TICK_MS = 1_000;
@@ -112,12 +158,16 @@ interface PeerSide {
   cardSentAt: number;
   /** created_at of the cached kind 0. */
   profileAt: number;
+  /** The contact's NIP-17 DM relays (kind 10050), for contacts without an inbox record. */
+  dmRelays: string[];
+  /** When dmRelays were looked up (ms; 0 = never). */
+  dmRelaysAt: number;
 }
 
 /** An inbox record with the verified event it came from. */
 type SignedRecord = InboxRecord & { event: CryptoVerifiedEvent };
 
-const emptySide = (): PeerSide => ({ devices: [], recordAt: 0, pairReady: [], cardSentAt: 0, profileAt: 0 });
+const emptySide = (): PeerSide => ({ devices: [], recordAt: 0, pairReady: [], cardSentAt: 0, profileAt: 0, dmRelays: [], dmRelaysAt: 0 });
 
 /**
  * The relay layer's verifier (relay/verify.ts) recomputed the id and checked the signature before
@@ -159,6 +209,40 @@ function safeLabel(label: string | undefined): string {
   return '';
 }
 
+/** Reactions of one conversation by target message id. */
+type ReactionMap = Record<string, { id: string; emoji: string; sender: string }[]>;
+
+/** The file metadata of a kind 15 message as stored (one tag value, at most 4096 chars), or undefined. */
+function fileForStore(f: Nip17File): string | undefined {
+  const keep: Nip17File = {
+    url: f.url,
+    algorithm: f.algorithm,
+    keyHex: f.keyHex,
+    nonceHex: f.nonceHex,
+    fallbacks: f.fallbacks.slice(0, 3),
+    ...(f.mimeType ? { mimeType: f.mimeType } : {}),
+    ...(f.sha256 ? { sha256: f.sha256 } : {}),
+    ...(f.originalSha256 ? { originalSha256: f.originalSha256 } : {}),
+    ...(f.size !== undefined ? { size: f.size } : {})
+  };
+  let json = JSON.stringify(keep);
+  if (json.length > 4096) json = JSON.stringify({ ...keep, fallbacks: [] });
+  return json.length <= 4096 ? json : undefined;
+}
+
+/** Reads back what fileForStore wrote (our own sealed data, still checked). */
+function storedFile(tags: readonly (readonly string[])[]): Nip17File | undefined {
+  const raw = tags.find((t) => t[0] === FILE_TAG)?.[1];
+  if (!raw) return undefined;
+  try {
+    const f = JSON.parse(raw) as Partial<Nip17File>;
+    if (typeof f.url !== 'string' || typeof f.keyHex !== 'string' || typeof f.nonceHex !== 'string' || f.algorithm !== 'aes-gcm') return undefined;
+    return { ...f, fallbacks: Array.isArray(f.fallbacks) ? f.fallbacks.filter((x): x is string => typeof x === 'string') : [] } as Nip17File;
+  } catch {
+    return undefined;
+  }
+}
+
 /** See the module comment. */
 export class Messenger {
   readonly #d: MessengerDeps;
@@ -188,6 +272,14 @@ export class Messenger {
   #resubTimer: ReturnType<typeof setTimeout> | undefined;
   #offStatus: (() => void) | null = null;
   #publishingOwn: Promise<void> | null = null;
+  #dmRelays: string[] = [];
+  #dmRelaysPublishedAt = 0;
+  #dmPool: RelayPool | null = null;
+  #dmPublish: RelayPool | null = null;
+  #dmSub: PoolSubscription | null = null;
+  #dmLast = 0;
+  readonly #nip17Stats: Nip17Stats = newNip17Stats();
+  #checkedAt = new Map<string, number>();
 
   private constructor(deps: MessengerDeps) {
     this.#d = deps;
@@ -223,6 +315,15 @@ export class Messenger {
         // a damaged copy: start() fetches and republishes
       }
     }
+    const dm = await this.#store.getSetting<JsonValue>(SETTING_DM_RELAYS);
+    const dmRelays = dm && typeof dm === 'object' && !Array.isArray(dm) ? (dm as { relays?: unknown }).relays : undefined;
+    this.#dmRelays = Array.isArray(dmRelays) ? cleanRelayList(dmRelays.filter((x): x is string => typeof x === 'string'), MAX_DM_RELAYS) : [];
+    const publishedAt = dm && typeof dm === 'object' && !Array.isArray(dm) ? (dm as { publishedAt?: unknown }).publishedAt : undefined;
+    this.#dmRelaysPublishedAt = typeof publishedAt === 'number' && Number.isSafeInteger(publishedAt) ? publishedAt : 0;
+    // Default DM relays = my envelope relays (issue 5): kept unsaved until start() publishes them.
+    if (this.#dmRelays.length === 0) this.#dmRelays = this.#relays.slice(0, MAX_DM_RELAYS);
+    const dmLast = await this.#store.getSetting<number>(SETTING_DM_LAST);
+    if (typeof dmLast === 'number' && Number.isSafeInteger(dmLast)) this.#dmLast = dmLast;
     const last = await this.#store.getSetting<Record<string, number>>(SETTING_LAST_READ);
     if (last && typeof last === 'object') for (const [k, v] of Object.entries(last)) if (Number.isSafeInteger(v)) this.#lastRead.set(k, v);
   }
@@ -306,11 +407,17 @@ export class Messenger {
     for (const c of await this.#store.listContacts()) if (c.state !== 'blocked') await this.#side(c.pubkey);
     this.#resubscribe();
     this.#publicSubscribe();
+    this.#startDm();
     this.#tick = setInterval(() => this.#kickOutbox(false), OUTBOX_TICK_MS);
     this.#scheduleDayRoll();
     this.#kickOutbox(true);
     try {
       await this.#syncOwnRecord(await this.#queryRecord(this.#me, []));
+    } catch (e) {
+      this.#fail(e);
+    }
+    try {
+      await this.#ensureDmRelayList();
     } catch (e) {
       this.#fail(e);
     }
@@ -329,12 +436,18 @@ export class Messenger {
     this.#subs.clear();
     this.#pubSub?.sub.close();
     this.#pubSub = null;
+    this.#dmSub?.close();
+    this.#dmSub = null;
     await this.#flushing?.catch(() => {});
     await this.#inbound.catch(() => {});
     this.#env?.close();
     this.#pub?.close();
+    this.#dmPool?.close();
+    this.#dmPublish?.close();
     this.#env = null;
     this.#pub = null;
+    this.#dmPool = null;
+    this.#dmPublish = null;
   }
 
   #later(fn: () => void, ms: number): void {
@@ -372,6 +485,8 @@ export class Messenger {
       if (Array.isArray(r.pairReady)) side.pairReady = r.pairReady.filter((x) => typeof x === 'string' && HEX64.test(x)).slice(0, 16);
       if (Number.isSafeInteger(r.cardSentAt)) side.cardSentAt = r.cardSentAt!;
       if (Number.isSafeInteger(r.profileAt)) side.profileAt = r.profileAt!;
+      if (Array.isArray(r.dmRelays)) side.dmRelays = cleanRelayList(r.dmRelays.filter((x) => typeof x === 'string'), MAX_DM_RELAYS);
+      if (Number.isSafeInteger(r.dmRelaysAt)) side.dmRelaysAt = r.dmRelaysAt!;
     }
     this.#sides.set(pubkey, side);
     return side;
@@ -392,9 +507,26 @@ export class Messenger {
     await this.#saveSide(pubkey, { ...side, devices, recordAt: rec.createdAt });
     const relays = cleanRelayList(devices.flatMap((d) => d.relays), 16);
     const contact = await this.#store.getContact(pubkey);
-    if (contact) await this.#store.upsertContact({ pubkey, eks: devices.map((d) => d.ek).slice(0, 16), relays });
+    const upgrade = contact?.protocol === 'nip17' && devices.length > 0;
+    if (contact) await this.#store.upsertContact({ pubkey, eks: devices.map((d) => d.ek).slice(0, 16), relays, ...(upgrade ? { protocol: 'veil' as const } : {}) });
+    if (upgrade) await this.#noteUpgrade(pubkey, rec.createdAt);
     this.#scheduleResubscribe();
     return true;
+  }
+
+  /** Writes the system line "Upgraded to Veil's private envelope" into the chat with `pubkey`. */
+  async #noteUpgrade(pubkey: string, recordAt: number): Promise<void> {
+    const conversationId = await this.#store.ensureConversation([pubkey]);
+    await this.#store.addMessage({
+      id: bytesToHex(sha256(utf8Encode(`veil/system/upgrade\0${pubkey}\0${recordAt}`))),
+      conversationId,
+      createdAt: this.#nowS(),
+      direction: 'out',
+      status: 'sent',
+      content: { body: UPGRADED_NOTE, sender: this.#me, kind: SYSTEM_KIND, tags: [[SYSTEM_TAG, 'upgrade']] }
+    });
+    this.#emit({ type: 'messages', conversationId });
+    this.#emit({ type: 'chats' });
   }
 
   async #markPairReady(pubkey: string, ek: string): Promise<void> {
@@ -717,7 +849,8 @@ export class Messenger {
         peerNpub: npub,
         fingerprint: npubFingerprint(npub),
         state,
-        protocol: c.protocol,
+        // The contact's protocol wins: it changes when a NIP-17 contact is upgraded to the envelope.
+        protocol: contact?.protocol ?? c.protocol,
         lastActivity: c.lastActivity,
         unread: c.unread
       };
@@ -728,7 +861,7 @@ export class Messenger {
     return out;
   }
 
-  async #view(m: Message, quotes: Map<string, Message | undefined>): Promise<ChatMessage> {
+  async #view(m: Message, quotes: Map<string, Message | undefined>, reactions?: ReactionMap): Promise<ChatMessage> {
     const v: ChatMessage = {
       id: m.id,
       conversationId: m.conversationId,
@@ -739,6 +872,15 @@ export class Messenger {
       status: m.status,
       deliveries: m.relays.map((r) => ({ relay: r.relay, ok: r.ok, ...(r.message ? { message: r.message } : {}) }))
     };
+    const tags = m.content.tags ?? [];
+    if (m.content.kind === SYSTEM_KIND && tags.some((t) => t[0] === SYSTEM_TAG)) v.system = true;
+    if (m.content.kind === LEGACY_DM_KIND) v.legacy = true;
+    if (m.content.kind === 15) {
+      const f = storedFile(tags);
+      v.file = f ? { url: f.url, ...(f.mimeType ? { mimeType: f.mimeType } : {}), ...(f.size !== undefined ? { size: f.size } : {}) } : { url: '' };
+    }
+    const rs = reactions?.[m.id];
+    if (rs && rs.length > 0) v.reactions = rs.map((r) => ({ emoji: r.emoji, mine: r.sender === this.#me }));
     const rt = m.content.replyTo;
     if (rt) {
       if (!quotes.has(rt)) quotes.set(rt, await this.#store.getMessage(rt).catch(() => undefined));
@@ -752,8 +894,9 @@ export class Messenger {
   async pageMessages(conversationId: string, opts: { before?: string; limit?: number } = {}): Promise<ChatMessage[]> {
     const page = await this.#store.pageMessages(conversationId, { limit: opts.limit ?? 50, ...(opts.before ? { before: opts.before } : {}) });
     const quotes = new Map<string, Message | undefined>();
+    const reactions = await this.#reactions(conversationId);
     const out: ChatMessage[] = [];
-    for (const m of page.messages) out.push(await this.#view(m, quotes));
+    for (const m of page.messages) out.push(await this.#view(m, quotes, reactions));
     return out;
   }
 
@@ -770,14 +913,23 @@ export class Messenger {
     if (parsed.type === 'card') await this.#applyRecord(pubkey, parsed.card);
     let known = (await this.#side(pubkey)).devices.length > 0;
     if (!known) known = await this.#refreshRecord(pubkey, parsed.relays);
-    if (!known)
-      throw new VeilError('NOT_FOUND', 'No Veil inbox record was found for this contact on your relays. Ask them for their contact card.');
+    if (!known) {
+      // Not a Veil user (yet): NIP-17 if they published DM relays (issue 5 §2), else say what to do.
+      const dm = await this.#peerDmRelays(pubkey, parsed.relays, true);
+      if (dm.length === 0) throw new VeilError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+      await this.#store.upsertContact({ pubkey, protocol: 'nip17', ...(existing?.state === 'blocked' ? {} : { state: 'accepted' as const }) });
+      const id = await this.#store.ensureConversation([pubkey], { protocol: 'nip17' });
+      this.#scheduleResubscribe();
+      this.#emit({ type: 'chats' });
+      return id;
+    }
     const side = await this.#side(pubkey);
     const relays = cleanRelayList(side.devices.flatMap((d) => d.relays), 16);
     await this.#store.upsertContact({
       pubkey,
       eks: side.devices.map((d) => d.ek),
       relays,
+      protocol: 'veil',
       ...(existing?.state === 'blocked' ? {} : { state: 'accepted' as const })
     });
     const id = await this.#store.ensureConversation([pubkey]);
@@ -803,7 +955,7 @@ export class Messenger {
       await this.#refreshRecord(peer);
       side = await this.#side(peer);
     }
-    if (side.devices.length === 0) throw new VeilError('NOT_FOUND', 'No Veil inbox record is known for this contact yet.');
+    if (side.devices.length === 0) return this.#sendNip17(conversationId, conv.lastActivity, peer, text, opts);
 
     // Strictly after the newest message of the conversation, so messages typed within one second
     // keep their order (the history sorts by created_at, then id).
@@ -859,6 +1011,293 @@ export class Messenger {
     return inner.id;
   }
 
+  // ------------------------------------------------------------------ NIP-17 (issue 5)
+
+  /** Sockets for publishing wraps only: never authenticate, separate from envelopes and the DM pool. */
+  #nip17PublishPool(): RelayPool {
+    if (!this.#dmPublish) {
+      const { fetch: _f, ...opts } = this.#poolOptions();
+      void _f;
+      this.#dmPublish = createNip17PublishPool(opts);
+    }
+    return this.#dmPublish;
+  }
+
+  /** The DM pool on my 10050 relays (NIP-42 as me when asked) and the gift-wrap subscription. */
+  #startDm(): void {
+    if (!this.#running || this.#dmRelays.length === 0) return;
+    if (!this.#dmPool) {
+      const { fetch: _f, ...opts } = this.#poolOptions();
+      void _f;
+      this.#dmPool = createDmRelayPool(this.#dmRelays, { ...opts, signer: this.#d.signer });
+    }
+    this.#dmSub?.close();
+    const startedAt = this.#nowS();
+    this.#dmSub = subscribeGiftWraps(
+      this.#dmPool,
+      this.#me,
+      {
+        onevent: (ev) => {
+          this.#inbound = this.#inbound.then(() => this.#receiveDm(ev)).catch((e) => this.#fail(e));
+        },
+        oneose: () => {
+          // After the stored wraps are processed, remember how far we read.
+          this.#inbound = this.#inbound.then(() => this.#markDmRead(startedAt)).catch((e) => this.#fail(e));
+        }
+      },
+      { legacy: true, ...(this.#dmLast > 0 ? { since: giftWrapSince(this.#dmLast) } : {}) }
+    );
+  }
+
+  async #markDmRead(at: number): Promise<void> {
+    if (at <= this.#dmLast) return;
+    this.#dmLast = at;
+    await this.#store.setSetting(SETTING_DM_LAST, at);
+  }
+
+  /**
+   * One gift wrap (or legacy kind 4) from the DM pool, already verified by the pool. Seen once per
+   * wrap id; a wrap the signer could not open now (refused, timed out) is NOT marked seen, so the
+   * next subscription retries it. Everything else that fails is counted and dropped.
+   */
+  async #receiveDm(ev: RelayVerifiedEvent): Promise<void> {
+    if (ev.kind !== GIFT_WRAP_KIND && ev.kind !== LEGACY_DM_KIND) {
+      this.#stats.invalidEvents++;
+      return;
+    }
+    if (await this.#store.hasSeen(ev.id)) {
+      this.#stats.duplicates++;
+      return;
+    }
+    const r =
+      ev.kind === GIFT_WRAP_KIND
+        ? await openIncomingGiftWrap(ev, this.#d.signer, this.#me, this.#nip17Stats)
+        : await legacyNip04(ev, this.#d.signer, this.#me, this.#nip17Stats);
+    if (!r.ok && r.reason === 'signer') return;
+    await this.#store.markSeen([ev.id], this.#now() + SEEN_FALLBACK_MS);
+    if (!r.ok) {
+      this.#stats.openFailures++;
+      return;
+    }
+    if (r.message.kind === 7) await this.#storeReaction(r.message);
+    else await this.#storeNip17(r.message);
+  }
+
+  /** Makes sure a contact (request for strangers) and conversation exist for a NIP-17 peer. */
+  async #nip17Conversation(m: Nip17Message): Promise<string | null> {
+    const outgoing = m.direction === 'out';
+    const contact = await this.#store.getContact(m.peer);
+    if (contact?.state === 'blocked' && !outgoing) return null;
+    if (!contact) {
+      await this.#store.upsertContact({ pubkey: m.peer, state: outgoing ? 'accepted' : 'request', protocol: 'nip17' });
+      await this.#side(m.peer);
+      this.#scheduleResubscribe();
+      // A Veil user who wrote over NIP-17 (another client): their record upgrades the chat.
+      void this.#refreshRecord(m.peer).catch((e) => this.#fail(e));
+    } else if (outgoing && contact.state === 'request') {
+      await this.#store.setContactState(m.peer, 'accepted');
+    }
+    return this.#store.ensureConversation([m.peer], { protocol: 'nip17' });
+  }
+
+  async #storeNip17(m: Nip17Message): Promise<void> {
+    const conversationId = await this.#nip17Conversation(m);
+    if (!conversationId) return;
+    const tags: string[][] = [];
+    let body = m.text.slice(0, MAX_BODY_CHARS);
+    if (m.kind === 15 && m.file) {
+      const f = fileForStore(m.file);
+      if (f) tags.push([FILE_TAG, f]);
+      body = m.file.mimeType ? `File (${m.file.mimeType.slice(0, 100)})` : 'File';
+    }
+    const result = await this.#store.addMessage({
+      id: m.id,
+      conversationId,
+      createdAt: Math.min(m.createdAt, this.#nowS() + 600),
+      direction: m.direction,
+      status: m.direction === 'out' ? 'sent' : 'received',
+      content: {
+        body,
+        sender: m.sender,
+        kind: m.kind,
+        ...(m.replyTo && HEX64.test(m.replyTo) ? { replyTo: m.replyTo } : {}),
+        ...(m.subject !== undefined ? { subject: m.subject.slice(0, 4096) } : {}),
+        ...(tags.length > 0 ? { tags } : {})
+      }
+    });
+    if (result === 'duplicate') {
+      this.#stats.duplicates++;
+      return;
+    }
+    this.#emit({ type: 'messages', conversationId });
+    this.#emit({ type: 'chats' });
+  }
+
+  /**
+   * A kind 7 reaction attaches to its message: kept in a sealed setting per conversation
+   * (`sync.reactions.<id>`, bounded), shown under the message it names.
+   */
+  async #storeReaction(m: Nip17Message): Promise<void> {
+    if (!m.reaction || !HEX64.test(m.reaction.targetId)) return;
+    const conversationId = await this.#nip17Conversation(m);
+    if (!conversationId) return;
+    const map = await this.#reactions(conversationId);
+    const list = map[m.reaction.targetId] ?? [];
+    if (list.some((r) => r.id === m.id)) {
+      this.#stats.duplicates++;
+      return;
+    }
+    // One reaction per person and message: a newer one replaces the older.
+    const next = [...list.filter((r) => r.sender !== m.sender), { id: m.id, emoji: m.reaction.emoji, sender: m.sender }].slice(-MAX_REACTIONS_PER_MESSAGE);
+    const keys = Object.keys(map);
+    if (!map[m.reaction.targetId] && keys.length >= MAX_REACTION_TARGETS) delete map[keys[0]!];
+    map[m.reaction.targetId] = next;
+    await this.#store.setSetting(reactionsKey(conversationId), map as unknown as JsonValue);
+    this.#emit({ type: 'messages', conversationId });
+  }
+
+  async #reactions(conversationId: string): Promise<ReactionMap> {
+    const raw = await this.#store.getSetting<JsonValue>(reactionsKey(conversationId)).catch(() => undefined);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+    return raw as unknown as ReactionMap;
+  }
+
+  /** A contact's 10050 relays: cached in their side data, looked up on the public pool when stale. */
+  async #peerDmRelays(pubkey: string, hints: readonly string[] = [], force = false): Promise<string[]> {
+    const side = await this.#side(pubkey);
+    if (!force && side.dmRelays.length > 0 && this.#now() - side.dmRelaysAt < DM_RELAYS_TTL_MS) return side.dmRelays;
+    const found = await fetchDmRelays(this.#publicPool(), [pubkey], { relays: cleanRelayList([...this.#relays, ...hints], 16) });
+    const list = found.get(pubkey);
+    const dmRelays = list ? cleanRelayList(list.relays, MAX_DM_RELAYS) : side.dmRelays;
+    await this.#saveSide(pubkey, { ...(await this.#side(pubkey)), dmRelays, dmRelaysAt: this.#now() });
+    return dmRelays;
+  }
+
+  /**
+   * NIP-17 send: one rumor (its id is the message id in every copy), a seal and wrap for the peer
+   * (each of their 10050 relays) and for me (each of mine); stored with the outbox before anything
+   * goes out, then published through the NIP-17 publish pool by the same outbox as envelopes.
+   */
+  async #sendNip17(conversationId: string, lastActivity: number, peer: string, text: string, opts: { replyTo?: string }): Promise<string> {
+    const peerDmRelays = await this.#peerDmRelays(peer);
+    if (peerDmRelays.length === 0) throw new VeilError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+    const nowS = this.#nowS();
+    const createdAt = Math.max(nowS, Math.min(lastActivity + 1, nowS + 600));
+    const plan = await planNip17Send({
+      me: this.#me,
+      peer,
+      peerDmRelays,
+      myDmRelays: this.#dmRelays,
+      signer: this.#d.signer,
+      nowSeconds: nowS,
+      text,
+      createdAt,
+      ...(opts.replyTo ? { replyTo: opts.replyTo } : {})
+    });
+    const contact = await this.#store.getContact(peer);
+    if (contact && contact.state === 'request') await this.#store.setContactState(peer, 'accepted');
+    if (contact && contact.protocol !== 'nip17') await this.#store.upsertContact({ pubkey: peer, protocol: 'nip17' });
+    await this.#store.addMessage({
+      id: plan.rumorId,
+      conversationId,
+      createdAt: plan.rumor.created_at,
+      direction: 'out',
+      status: 'sending',
+      content: { body: text, sender: this.#me, kind: 14, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) }
+    });
+    for (const to of ['peer', 'self'] as const) {
+      const items = plan.publishes.filter((p) => p.to === to).map((p) => ({ relay: p.relay, event: p.event }));
+      if (items.length > 0) await this.#store.enqueueOutbox({ id: entryId(plan.rumorId, to, 0), messageId: plan.rumorId, items, nextAttemptAt: 0 });
+    }
+    this.#emit({ type: 'messages', conversationId });
+    this.#emit({ type: 'chats' });
+    this.#kickOutbox(false);
+    return plan.rumorId;
+  }
+
+  /**
+   * Publishes my kind 10050 list when none is published yet (issue 5 §1). A list another client
+   * published wins over the default (my envelope relays) unless I set mine here.
+   */
+  async #ensureDmRelayList(): Promise<void> {
+    const found = (await fetchDmRelays(this.#publicPool(), [this.#me], { relays: cleanRelayList([...this.#relays, ...this.#dmRelays], 16) })).get(this.#me);
+    if (found && found.createdAt >= this.#dmRelaysPublishedAt) {
+      const relays = cleanRelayList(found.relays, MAX_DM_RELAYS);
+      if (relays.length > 0 && JSON.stringify(relays) !== JSON.stringify(this.#dmRelays)) await this.#adoptDmRelays(relays, found.createdAt);
+      return;
+    }
+    await this.setDmRelays(this.#dmRelays);
+  }
+
+  async #adoptDmRelays(relays: string[], publishedAt: number): Promise<void> {
+    const old = this.#dmRelays;
+    this.#dmRelays = relays;
+    this.#dmRelaysPublishedAt = publishedAt;
+    await this.#store.setSetting(SETTING_DM_RELAYS, { relays, publishedAt });
+    if (this.#dmPool) {
+      for (const r of old) if (!relays.includes(r)) this.#dmPool.removeRelay(r);
+      for (const r of relays) this.#dmPool.addRelay(r);
+    }
+    this.#startDm();
+    this.#emit({ type: 'relays' });
+  }
+
+  /** My DM relays (kind 10050): where other Nostr clients send me NIP-17 messages. */
+  dmRelays(): string[] {
+    return [...this.#dmRelays];
+  }
+
+  /**
+   * Sets, stores and publishes my kind 10050 list (on the public pool, to my relays and the DM
+   * relays themselves), and reads gift wraps from the new set. Errors: RELAY_URL_INVALID,
+   * INVALID_INPUT (empty), TOO_LARGE (more than MAX_DM_RELAYS).
+   */
+  async setDmRelays(relays: readonly string[]): Promise<void> {
+    const clean: string[] = [];
+    for (const r of relays) {
+      const [n] = cleanRelayList([r]);
+      if (!n) throw new VeilError('RELAY_URL_INVALID', 'That is not a ws:// or wss:// relay address.');
+      if (!clean.includes(n)) clean.push(n);
+    }
+    if (clean.length === 0) throw new VeilError('INVALID_INPUT', 'Keep at least one DM relay.');
+    if (clean.length > MAX_DM_RELAYS) throw new VeilError('TOO_LARGE', `At most ${MAX_DM_RELAYS} DM relays.`);
+    const { event } = await publishDmRelayList(this.#publicPool(), this.#d.signer, clean, { nowSeconds: this.#nowS(), publishTo: this.#relays });
+    await this.#adoptDmRelays(clean, event.created_at);
+  }
+
+  /**
+   * Downloads and decrypts the file of a kind 15 message (AES-GCM, crypto/file.ts) through the
+   * fetch given to the Messenger. Errors: NOT_FOUND (no such file message), FILE_UNAVAILABLE,
+   * DECRYPT_FAILED, TOO_LARGE.
+   */
+  async downloadFile(messageId: string): Promise<{ bytes: Uint8Array; mimeType?: string }> {
+    const m = await this.#store.getMessage(messageId);
+    const file = m && m.content.kind === 15 ? storedFile(m.content.tags ?? []) : undefined;
+    if (!file) throw new VeilError('NOT_FOUND', 'This message has no file that can be downloaded.');
+    if (!this.#d.fetch) throw new VeilError('FILE_UNAVAILABLE', 'downloads are not available here');
+    return downloadNip17File(file, this.#d.fetch as unknown as FileFetch);
+  }
+
+  /**
+   * Called when a chat is opened: for a NIP-17 contact, looks for an inbox record again (at most
+   * once a minute), so the chat upgrades to the envelope as soon as they use Veil.
+   */
+  async checkContact(conversationId: string): Promise<void> {
+    const conv = await this.#store.getConversation(conversationId);
+    const peer = conv?.peers.find((p) => p !== this.#me);
+    if (!peer) return;
+    const contact = await this.#store.getContact(peer);
+    if (contact?.protocol !== 'nip17') return;
+    if (this.#now() - (this.#checkedAt.get(peer) ?? 0) < 60_000) return;
+    this.#checkedAt.set(peer, this.#now());
+    if (await this.#refreshRecord(peer)) this.#emit({ type: 'chats' });
+  }
+
+  /** NIP-17 counters: opened wraps and each failure reason (never shown as messages). */
+  nip17Stats(): Nip17Stats {
+    return { opened: this.#nip17Stats.opened, failures: { ...this.#nip17Stats.failures } };
+  }
+
   // ------------------------------------------------------------------ outbox
 
   #kickOutbox(force: boolean): void {
@@ -903,7 +1342,10 @@ export class Messenger {
         }
         const results = await Promise.all(
           open.map(async (it) => {
-            const [r] = await env.publish(it.event, { relays: [it.relay] });
+            // Gift wraps name their recipient: never on envelope sockets (DESIGN.md §4), and never on
+            // my authenticating DM sockets (the peer's relay would learn the sender).
+            const pool = it.event.kind === GIFT_WRAP_KIND ? this.#nip17PublishPool() : env;
+            const [r] = await pool.publish(it.event, { relays: [it.relay] });
             const c = classifyOutcome(r ?? { status: 'timeout' });
             return { relay: it.relay, status: c.status, ...(c.error ? { error: c.error } : {}) };
           })

@@ -57,6 +57,14 @@ export interface ChatMessage {
   /** For outgoing messages: per-relay results ("sent to n of m relays"). */
   deliveries: RelayDelivery[];
   replyTo?: { id: string; text?: string; author?: string };
+  /** A line Veil wrote itself (e.g. "Upgraded to Veil's private envelope"), not a message. */
+  system?: boolean;
+  /** Legacy NIP-04 (kind 4): unauthenticated encryption, read only. */
+  legacy?: boolean;
+  /** A NIP-17 kind 15 file (encrypted elsewhere); `url` is '' when it cannot be downloaded. */
+  file?: { url: string; mimeType?: string; size?: number };
+  /** NIP-17 kind 7 reactions to this message. */
+  reactions?: { emoji: string; mine: boolean }[];
 }
 
 export type RelayConnState = 'connecting' | 'connected' | 'disconnected' | 'error';
