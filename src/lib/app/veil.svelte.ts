@@ -44,6 +44,8 @@ export class VeilApp {
   chats = $state<ChatSummary[]>([]);
   requests = $state<ChatSummary[]>([]);
   relays = $state<RelayStatus[]>([]);
+  /** My NIP-17 DM relays (kind 10050). */
+  dmRelays = $state<string[]>([]);
   backup = $state<Backup | null>(null);
   fatal = $state('');
   /** True in the tab that holds the relay sockets. */
@@ -183,6 +185,7 @@ export class VeilApp {
       scan: await loadScanCrypto(loadSecp256k1Wasm)
     });
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
+    this.dmRelays = this.#messenger.dmRelays();
     this.phase = phase;
     await this.#refreshChats();
     this.#claimSockets();
@@ -210,6 +213,7 @@ export class VeilApp {
       this.socketOwner = true;
       await m.start();
       this.relays = m.relayStatus();
+      this.dmRelays = m.dmRelays();
     };
     if (!('locks' in navigator)) {
       void run();
@@ -231,7 +235,10 @@ export class VeilApp {
       this.#scheduleRefresh();
       this.#channel?.postMessage({ type: 'changed', what: 'messages', conversationId: e.conversationId } satisfies TabMessage);
       return;
-    } else if (e.type === 'relays' && this.#messenger) this.relays = this.#messenger.relayStatus();
+    } else if (e.type === 'relays' && this.#messenger) {
+      this.relays = this.#messenger.relayStatus();
+      this.dmRelays = this.#messenger.dmRelays();
+    }
     if (e.type === 'chats' || e.type === 'relays') this.#channel?.postMessage({ type: 'changed', what: e.type } satisfies TabMessage);
   }
 
@@ -336,6 +343,29 @@ export class VeilApp {
     const m = this.#requireMessenger();
     await m.removeRelay(url);
     this.relays = m.relayStatus();
+  }
+
+  /** Saves and publishes my DM relay list (kind 10050). */
+  async setDmRelays(relays: string[]): Promise<void> {
+    const m = this.#requireMessenger();
+    await m.setDmRelays(relays);
+    this.dmRelays = m.dmRelays();
+  }
+
+  /** A chat was opened: a NIP-17 contact may have started using Veil since (upgrade check). */
+  checkContact(conversationId: string): void {
+    void this.#messenger?.checkContact(conversationId).catch(() => {});
+  }
+
+  /** Downloads and decrypts a NIP-17 file message and hands it to the browser as a download. */
+  async downloadFile(messageId: string): Promise<void> {
+    const { bytes, mimeType } = await this.#requireMessenger().downloadFile(messageId);
+    const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mimeType ?? 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'veil-file';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 
   refreshRelays(): void {
