@@ -85,6 +85,20 @@ test("a DM from nostr-tools lands in Veil's Requests; Veil's NIP-17 reply opens 
   // Carol answers again; it arrives in the open chat.
   await publishDm(carol.sk, me, 'Got it, thanks');
   await expect(messages(page).getByText('Got it, thanks')).toBeVisible({ timeout: 20_000 });
+
+  // Settings: my DM relays (default: my envelope relay) are editable and published as kind 10050.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const dm = page.getByRole('region', { name: 'DM relays (NIP-17)' });
+  await expect(dm.getByText(relay.url, { exact: true })).toBeVisible();
+  await dm.getByRole('textbox', { name: 'DM relay address' }).fill('wss://dm.example.invalid');
+  await dm.getByRole('button', { name: 'Add DM relay' }).click();
+  await expect(dm.getByText('wss://dm.example.invalid', { exact: true })).toBeVisible();
+  await expect
+    .poll(async () => {
+      const lists = (await raw.query(`l${q++}`, { kinds: [10050], authors: [me] })) as unknown as NostrEvent[];
+      return lists.sort((a, b) => b.created_at - a.created_at)[0]?.tags;
+    })
+    .toEqual([['relay', relay.url], ['relay', 'wss://dm.example.invalid']]);
 });
 
 test('a NIP-07 shim with only getPublicKey, signEvent and nip44 sends and reads NIP-17', async ({ page }) => {

@@ -1261,7 +1261,9 @@ export class Messenger {
     }
     if (clean.length === 0) throw new VeilError('INVALID_INPUT', 'Keep at least one DM relay.');
     if (clean.length > MAX_DM_RELAYS) throw new VeilError('TOO_LARGE', `At most ${MAX_DM_RELAYS} DM relays.`);
-    const { event } = await publishDmRelayList(this.#publicPool(), this.#d.signer, clean, { nowSeconds: this.#nowS(), publishTo: this.#relays });
+    // Replaceable event: strictly newer than the list it replaces, even within one second.
+    const nowSeconds = Math.max(this.#nowS(), this.#dmRelaysPublishedAt + 1);
+    const { event } = await publishDmRelayList(this.#publicPool(), this.#d.signer, clean, { nowSeconds, publishTo: this.#relays });
     await this.#adoptDmRelays(clean, event.created_at);
   }
 
