@@ -26,7 +26,7 @@ export async function unlock(page: Page, passphrase = PASSPHRASE): Promise<void>
   await expect(page.getByRole('heading', { name: 'Veil is locked' })).toBeVisible();
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await page.getByRole('button', { name: 'Unlock' }).click();
-  await expect(page.getByRole('textbox', { name: 'Your npub' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Veil is locked' })).toBeHidden({ timeout: 20_000 });
 }
 
 export async function startChat(page: Page, contact: string): Promise<void> {

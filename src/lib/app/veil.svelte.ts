@@ -325,6 +325,7 @@ export class VeilApp {
   }
   async setDraft(conversationId: string, text: string): Promise<void> {
     await this.#messenger?.setDraft(conversationId, text);
+    this.#scheduleRefresh();
   }
 
   contactCard(): string {

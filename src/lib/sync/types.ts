@@ -35,6 +35,8 @@ export interface ChatSummary {
   lastActivity: number;
   preview?: string;
   unread: number;
+  /** An unsent draft is saved for this chat (shown as "Draft" in the list). */
+  hasDraft?: boolean;
 }
 
 export interface RelayDelivery {
