@@ -181,6 +181,7 @@ export class VeilApp {
       WebSocket,
       fetch: fetch.bind(globalThis),
       relays: this.#defaultRelays,
+      origin: location.origin,
       // libsecp256k1 in WebAssembly for envelope verification and trial-open; JavaScript if it cannot load.
       scan: await loadScanCrypto(loadSecp256k1Wasm)
     });

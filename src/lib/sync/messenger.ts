@@ -852,7 +852,8 @@ export class Messenger {
         // The contact's protocol wins: it changes when a NIP-17 contact is upgraded to the envelope.
         protocol: contact?.protocol ?? c.protocol,
         lastActivity: c.lastActivity,
-        unread: c.unread
+        unread: c.unread,
+        hasDraft: c.hasDraft
       };
       if (name) s.name = name;
       if (c.preview) s.preview = c.preview.text;
