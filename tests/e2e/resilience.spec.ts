@@ -86,6 +86,14 @@ test('the same identity on a second device receives new messages and sees its ow
   await alice2.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(alice2.getByRole('textbox', { name: 'Your npub' })).toBeVisible();
 
+  // Device one learns of device two from the merged inbox record: Settings lists both.
+  await alice.getByRole('link', { name: 'Settings' }).click();
+  const devices = alice.getByRole('region', { name: 'Your devices' }).getByRole('listitem');
+  await expect(devices).toHaveCount(2, { timeout: 30_000 });
+  await expect(devices.filter({ hasText: '(this device)' })).toHaveCount(1);
+  await alice.getByRole('link', { name: 'Back to chats' }).click();
+  await openChat(alice, bobNpub);
+
   // What Alice sends from her first device shows on the second (a copy sealed to the new device's key,
   // which device one learns from the merged inbox record), and tells Bob about the new device.
   await send(alice, 'sent from device one');

@@ -26,7 +26,7 @@ import {
 import { Messenger } from '$lib/sync/messenger';
 import { loadScanCrypto } from '$lib/sync/scan';
 import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
-import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, RelayStatus } from '$lib/sync/types';
+import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
 
@@ -44,6 +44,7 @@ export class VeilApp {
   chats = $state<ChatSummary[]>([]);
   requests = $state<ChatSummary[]>([]);
   relays = $state<RelayStatus[]>([]);
+  devices = $state<OwnDevice[]>([]);
   /** My NIP-17 DM relays (kind 10050). */
   dmRelays = $state<string[]>([]);
   backup = $state<Backup | null>(null);
@@ -214,6 +215,7 @@ export class VeilApp {
       this.socketOwner = true;
       await m.start();
       this.relays = m.relayStatus();
+      this.devices = m.ownDevices();
       this.dmRelays = m.dmRelays();
     };
     if (!('locks' in navigator)) {
@@ -230,6 +232,10 @@ export class VeilApp {
   // ------------------------------------------------------------------ events
 
   #onMessengerEvent(e: MessengerEvent): void {
+    if (e.type === 'devices') {
+      this.devices = this.#messenger?.ownDevices() ?? [];
+      return;
+    }
     if (e.type === 'chats') this.#scheduleRefresh();
     else if (e.type === 'messages') {
       for (const l of this.#messageListeners) l(e.conversationId);

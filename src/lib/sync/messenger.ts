@@ -65,7 +65,7 @@ import {
 } from './outbox';
 import { cleanRelayList, msUntilNextDay, planFilters, planSignature, readPlans, sendTargets, type RelayReadPlan, type SendTarget } from './plan';
 import { npubFingerprint, parseProfileContent } from './profile';
-import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, RelayStatus } from './types';
+import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, OwnDevice, RelayStatus } from './types';
 import {
   NO_DM_RELAYS_MESSAGE,
   createDmRelayPool,
@@ -628,7 +628,15 @@ export class Messenger {
     const changed = !this.#own || !sameData(rec, this.#own);
     this.#own = rec;
     await this.#store.setSetting(SETTING_OWN_RECORD, JSON.parse(JSON.stringify(rec.event)) as JsonValue);
-    if (changed) this.#scheduleResubscribe();
+    if (changed) {
+      this.#scheduleResubscribe();
+      this.#emit({ type: 'devices' });
+    }
+  }
+
+  /** The devices my inbox record certifies (this one marked), for Settings → "Your devices". */
+  ownDevices(): OwnDevice[] {
+    return (this.#own?.devices ?? []).map((d) => ({ id: d.id, label: d.label, addedAt: d.addedAt, current: d.ek === this.#ekHex }));
   }
 
   #ownOtherDevices(): InboxDevice[] {

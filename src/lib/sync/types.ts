@@ -81,8 +81,19 @@ export interface RelayStatus {
 }
 
 /** Something that happened which the UI may want to re-read for. Coarse on purpose. */
+/** One device certified in my inbox record (kind 11067). */
+export interface OwnDevice {
+  id: string;
+  label: string;
+  /** Seconds. */
+  addedAt: number;
+  /** This device. */
+  current: boolean;
+}
+
 export type MessengerEvent =
   | { type: 'chats' }
+  | { type: 'devices' }
   | { type: 'messages'; conversationId: string }
   | { type: 'relays' }
   | { type: 'error'; code: string; message: string };
