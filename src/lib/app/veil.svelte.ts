@@ -182,6 +182,7 @@ export class VeilApp {
       WebSocket,
       fetch: fetch.bind(globalThis),
       relays: this.#defaultRelays,
+      // No deviceLabel: the public inbox record names no devices ("Chrome on Linux" helps fingerprinting).
       origin: location.origin,
       // libsecp256k1 in WebAssembly for envelope verification and trial-open; JavaScript if it cannot load.
       scan: await loadScanCrypto(loadSecp256k1Wasm)
@@ -307,9 +308,8 @@ export class VeilApp {
     if (!this.socketOwner) this.#channel?.postMessage({ type: 'flush' } satisfies TabMessage);
   }
 
+  /** Marks a chat read; called while it is on screen (the list may not know of the newest message yet). */
   async markRead(conversationId: string): Promise<void> {
-    const before = [...this.chats, ...this.requests].find((c) => c.id === conversationId)?.unread ?? 0;
-    if (before === 0) return;
     await this.#requireMessenger().markRead(conversationId);
     await this.#refreshChats();
   }
