@@ -123,6 +123,89 @@ describe('wasm ECDH: equal to JavaScript', () => {
     );
   });
 
+  /** Same acceptance as keys.ts, and the same x(sk·P) when accepted (the module parses the key). */
+  const sameAsJs = (sk: Uint8Array, pub: Uint8Array, label: string, compare = true): boolean => {
+    const jsOk = thrown(() => parsePublicKey(pub)) === null;
+    const e = thrown(() => W.ecdh(sk, pub));
+    if (jsOk) {
+      expect(e, label).toBeNull();
+      if (compare) expect(bytesToHex(W.ecdh(sk, pub)), label).toBe(bytesToHex(ecdh(sk, pub)));
+    } else {
+      expect(isVeilError(e, 'INVALID_KEY'), label).toBe(true);
+    }
+    return jsOk;
+  };
+  const P = 2n ** 256n - 2n ** 32n - 977n;
+  const be32 = (v: bigint) => hexToBytes(v.toString(16).padStart(64, '0'));
+  const nine = new Uint8Array(32);
+  nine[31] = 9;
+
+  it('x-only keys with no square root, x ≥ p and zero are rejected by both (1000 runs)', () => {
+    let noRoot = 0;
+    const x = fc.oneof(
+      // Random x: about half have no square root of x³ + 7.
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      // x in [p, 2²⁵⁶): out of range, whether or not x − p would be valid.
+      fc.bigInt(P, 2n ** 256n - 1n).map(be32),
+      fc.constant(new Uint8Array(32))
+    );
+    fc.assert(
+      fc.property(x, fc.constantFrom(0x02, 0x03), fc.uint8Array({ minLength: 32, maxLength: 32 }), (xb, pfx, yb) => {
+        const xv = BigInt('0x' + bytesToHex(xb));
+        const ok = sameAsJs(nine, xb, 'x-only');
+        if (xv >= P || xv === 0n) expect(ok).toBe(false);
+        if (!ok && xv < P && xv !== 0n) noRoot++;
+        sameAsJs(nine, concatBytes(Uint8Array.of(pfx), xb), 'compressed');
+        sameAsJs(nine, concatBytes(Uint8Array.of(4), xb, yb), 'uncompressed, random y');
+        // y ≥ p with a valid x.
+        sameAsJs(nine, concatBytes(Uint8Array.of(4), xb, be32(P + (BigInt('0x' + bytesToHex(yb)) % (2n ** 32n)))), 'uncompressed, y ≥ p');
+      }),
+      { numRuns: 1000 }
+    );
+    // x = 0: 7 has no square root mod p, so zero is rejected in every encoding.
+    for (const z of [new Uint8Array(32), new Uint8Array(33).fill(2, 0, 1), new Uint8Array(65).fill(4, 0, 1), new Uint8Array(65)])
+      expect(sameAsJs(nine, z, 'zero')).toBe(false);
+    expect(noRoot).toBeGreaterThan(100);
+  });
+
+  it('every Wycheproof public key, in all four encodings, is accepted or rejected like keys.ts', () => {
+    let invalidRejected = 0;
+    for (const c of cases) {
+      const sk = b64url(c.private.d!);
+      const x = b64url(c.public.x);
+      const y = b64url(c.public.y);
+      const odd = (y[31]! & 1) === 1;
+      const enc = [concatBytes(Uint8Array.of(4), x, y), concatBytes(Uint8Array.of(odd ? 3 : 2), x), concatBytes(Uint8Array.of(odd ? 2 : 3), x), x, concatBytes(Uint8Array.of(odd ? 7 : 6), x, y)];
+      // Results of valid keys are compared in the test above; here every encoding's acceptance,
+      // and the results for the invalid cases' other encodings.
+      const ok = enc.map((e, i) => sameAsJs(sk, e, `tcId ${c.tcId} encoding ${i}`, c.result !== 'valid'));
+      // Hybrid 06/07 keys are valid to libsecp256k1 but not to keys.ts: both must refuse them.
+      expect(ok[4], `tcId ${c.tcId} hybrid`).toBe(false);
+      if (c.result === 'invalid' && c.tcId !== 490) {
+        expect(ok[0], `tcId ${c.tcId}`).toBe(false);
+        invalidRejected++;
+      }
+    }
+    expect(invalidRejected).toBe(22);
+    expect(W.degraded()).toBe(false);
+  });
+
+  it('survives 20,000 invalid keys and signatures without the module throwing (no stack leak)', () => {
+    const fresh = W;
+    const sig = new Uint8Array(64);
+    const msg = new Uint8Array(32);
+    let rejected = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const x = be32(P + BigInt(i)); // x ≥ p: rejected by both the ECDH and the verifier
+      if (isVeilError(thrown(() => fresh.ecdh(nine, x)), 'INVALID_KEY')) rejected++;
+      if (!fresh.verifySchnorr(sig, msg, x)) rejected++;
+    }
+    expect(rejected).toBe(40_000);
+    expect(fresh.degraded()).toBe(false);
+    const pub = secp.getPublicKey(secp.utils.randomSecretKey(), true);
+    expect(bytesToHex(fresh.ecdh(nine, pub))).toBe(bytesToHex(ecdh(nine, pub)));
+  });
+
   it('rejects zero and out-of-range secrets as keys.ts does', () => {
     const pub = secp.getPublicKey(secp.utils.randomSecretKey(), true);
     const n = hexToBytes('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');

@@ -17,12 +17,26 @@
  * secret exists only as their sum. This costs a second multiply and buys back what the
  * variable-time code leaks about a fixed scalar across many envelopes.
  *
- * Public keys are validated by keys.ts `parsePublicKey` before anything reaches the module, so
- * the wasm path accepts and rejects exactly the keys the JavaScript path does.
+ * Public keys are validated by the module itself (libsecp256k1 `ec_pubkey_parse` and
+ * `xonly_pubkey_parse`, through the non-throwing `isPoint`): an x-only key is handed over as the compressed encoding 02‖x (lift_x with even
+ * y, as BIP-340 and keys.ts do), and the one encoding libsecp256k1 accepts but keys.ts does not,
+ * the 65-byte "hybrid" form (prefix 06/07), is refused here before the module sees it. So the
+ * wasm path accepts and rejects exactly the bytes keys.ts `parsePublicKey` does (property-tested
+ * in tests/unit/ecdh-wasm.test.ts, with every Wycheproof invalid point) without paying for the
+ * JavaScript square root (about 0.2 ms per key).
+ *
+ * Never let the module throw. tiny-secp256k1's Rust reports bad input by calling the imported
+ * `throwError`, whose JavaScript exception unwinds the WebAssembly frames without restoring the
+ * module's shadow-stack pointer: each throw leaks stack, and after some thousands the instance
+ * traps on every call ("memory access out of bounds"). Anyone can post events with invalid keys,
+ * so that would be a remote denial of service. Every input the module could refuse is therefore
+ * checked first with `isPoint`, which returns 0/1 and never throws; if a throw or trap happens
+ * anyway, the instance is abandoned and the JavaScript implementations answer from then on.
  */
 import { abytes, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
-import { assertSecretKey, ecdh as jsEcdhImpl, generateSecretKey, getXOnlyPublicKey, parsePublicKey, type SecretKey } from './keys';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { assertSecretKey, ecdh as jsEcdhImpl, generateSecretKey, getXOnlyPublicKey, type SecretKey } from './keys';
 
 /** An ECDH implementation: the 32-byte x coordinate of sk·P, public key validated (keys.ts `ecdh` contract). */
 export type EcdhFn = (sk: SecretKey, pub: Uint8Array) => Uint8Array;
@@ -37,6 +51,8 @@ export interface WasmSecp256k1 {
   ecdh: EcdhFn;
   /** BIP-340 verify (libsecp256k1 schnorrsig); never throws for malformed input, returns false. */
   verifySchnorr: SchnorrVerifyFn;
+  /** True once the module threw or trapped and the JavaScript path answers instead (a bug; see module doc). */
+  degraded(): boolean;
 }
 
 /** The JavaScript ECDH (keys.ts, @noble/curves), the fallback when WebAssembly is unavailable. */
@@ -57,7 +73,9 @@ interface Exports {
   HASH_INPUT: WebAssembly.Global;
   SIGNATURE_INPUT: WebAssembly.Global;
   pointMultiply(inLen: number, outLen: number): number;
+  isPoint(inLen: number): number;
   pointAdd(aLen: number, bLen: number, outLen: number): number;
+  pointCompress(inLen: number, outLen: number): void;
   privateSub(): number;
   verifySchnorr(): number;
 }
@@ -73,7 +91,9 @@ const REQUIRED: readonly (keyof Exports)[] = [
   'HASH_INPUT',
   'SIGNATURE_INPUT',
   'pointMultiply',
+  'isPoint',
   'pointAdd',
+  'pointCompress',
   'privateSub',
   'verifySchnorr'
 ];
@@ -132,19 +152,57 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
     return heap.subarray(p, p + n);
   };
 
-  /** x(k·P) for a validated 65-byte P and a scalar 0 < k < n, written to PUBLIC_KEY_INPUT (65 bytes). */
-  const mul = (p65: Uint8Array, k: Uint8Array): boolean => {
+  /**
+   * True once the module threw or trapped: its stack may be corrupt (see module doc), so the
+   * JavaScript implementations answer every later call. Only reachable through a bug.
+   */
+  let broken = false;
+  const jsVerify: SchnorrVerifyFn = (sig, msg, pub) => {
+    try {
+      return schnorr.verify(sig, msg, pub);
+    } catch {
+      return false;
+    }
+  };
+
+  /** The caller's key as 65 uncompressed bytes, validated by the module; reused across calls. */
+  const p65 = new Uint8Array(65);
+  /**
+   * Validates `pub` inside the module with `isPoint` (libsecp256k1 ec_pubkey_parse: x, y < p, on
+   * the curve; for 02/03‖x a square root must exist) and writes its uncompressed form to `p65`.
+   * Throws INVALID_KEY for anything keys.ts `parsePublicKey` rejects.
+   */
+  const parse = (pub: Uint8Array): void => {
+    abytes(pub, undefined, 'public key');
+    const n = pub.length;
+    const input = view(ptr.pub, 65);
+    if (n === 32) {
+      input[0] = 0x02;
+      input.set(pub, 1);
+    } else if ((n === 33 && (pub[0] === 0x02 || pub[0] === 0x03)) || (n === 65 && pub[0] === 0x04)) {
+      // 65-byte hybrid keys (06/07) are valid to libsecp256k1 but not to keys.ts: refused here.
+      input.set(pub);
+    } else {
+      throw new VeilError('INVALID_KEY', 'public key is not a valid secp256k1 point');
+    }
+    const len = n === 32 ? 33 : n;
+    if (ex.isPoint(len) !== 1) throw new VeilError('INVALID_KEY', 'public key is not a valid secp256k1 point');
+    ex.pointCompress(len, 65); // cannot fail now: the same parse just succeeded
+    p65.set(view(ptr.pub, 65));
+  };
+
+  /** x(k·P) for the parsed P in `p65` and a scalar 0 < k < n, written to PUBLIC_KEY_INPUT (65 bytes). */
+  const mul = (k: Uint8Array): boolean => {
     view(ptr.pub, 65).set(p65);
     view(ptr.tweak, 32).set(k);
     return ex.pointMultiply(65, 65) === 1;
   };
 
-  const ecdh: EcdhFn = (sk, pub) => {
-    assertSecretKey(sk);
-    const p65 = parsePublicKey(pub).toBytes(false);
+  const wasmEcdh: EcdhFn = (sk, pub) => {
     let a: Uint8Array | undefined;
     let b: Uint8Array | undefined;
     try {
+      parse(pub);
       for (;;) {
         a = generateSecretKey();
         // b = sk − a mod n inside the module (constant-time scalar code); 0 only when a = sk.
@@ -157,17 +215,27 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
         wipe(a);
       }
       // a·P → PUBLIC_KEY_INPUT2, b·P → PUBLIC_KEY_INPUT, sum compressed → x.
-      if (!mul(p65, a)) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
+      if (!mul(a)) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
       view(ptr.pub2, 65).set(view(ptr.pub, 65));
-      if (!mul(p65, b)) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
+      if (!mul(b)) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
       // a·P + b·P is infinity only if sk·P is, impossible for 0 < sk < n and P ≠ O of prime order.
       if (ex.pointAdd(65, 65, 33) !== 1) throw new VeilError('INVALID_KEY', 'scalar multiplication failed');
       return view(ptr.pub, 33).slice(1);
-    } catch (e) {
-      if (e instanceof WasmInputError) throw new VeilError('INVALID_KEY', 'public key rejected');
-      throw e;
     } finally {
-      wipe(a, b, view(ptr.priv, 32), view(ptr.tweak, 32), view(ptr.pub, 65), view(ptr.pub2, 65));
+      wipe(a, b, p65, view(ptr.priv, 32), view(ptr.tweak, 32), view(ptr.pub, 65), view(ptr.pub2, 65));
+    }
+  };
+
+  const ecdh: EcdhFn = (sk, pub) => {
+    assertSecretKey(sk);
+    if (broken) return jsEcdhImpl(sk, pub);
+    try {
+      return wasmEcdh(sk, pub);
+    } catch (e) {
+      if (e instanceof VeilError) throw e;
+      // The module threw through throwError or trapped: abandon it (see module doc).
+      broken = true;
+      return jsEcdhImpl(sk, pub);
     }
   };
 
@@ -175,17 +243,21 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
     abytes(sig, 64, 'signature');
     abytes(msg, 32, 'message');
     abytes(pub, 32, 'x-only public key');
+    if (broken) return jsVerify(sig, msg, pub);
     try {
+      // isPoint(32) is xonly_pubkey_parse: x < p with a square root. Checked first because
+      // verifySchnorr would throw for it; r ≥ p and s ≥ n make schnorrsig_verify return 0.
+      view(ptr.pub, 32).set(pub);
+      if (ex.isPoint(32) !== 1) return false;
       view(ptr.sig, 64).set(sig);
       view(ptr.hash, 32).set(msg);
       view(ptr.xonly, 32).set(pub);
       return ex.verifySchnorr() === 1;
-    } catch (e) {
-      // Not a point on the curve, r ≥ p or s ≥ n: the module throws through our import.
-      if (e instanceof WasmInputError) return false;
-      throw e;
+    } catch {
+      broken = true;
+      return jsVerify(sig, msg, pub);
     } finally {
-      wipe(view(ptr.sig, 64), view(ptr.hash, 32), view(ptr.xonly, 32));
+      wipe(view(ptr.sig, 64), view(ptr.hash, 32), view(ptr.xonly, 32), view(ptr.pub, 32));
     }
   };
 
@@ -199,5 +271,5 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
   const got = ecdh(three, p7);
   if (got.length !== 32 || !got.every((v, i) => v === want[i])) throw new VeilError('INVALID_INPUT', 'wasm secp256k1 self-test failed');
 
-  return { backend: 'wasm', ecdh, verifySchnorr };
+  return { backend: 'wasm', ecdh, verifySchnorr, degraded: () => broken };
 }
