@@ -10,7 +10,7 @@
  * Opening validates in one fixed order and every failure throws the same VeilError
  * ('ENVELOPE_OPEN_FAILED', OPEN_FAILED_MESSAGE) with no cause attached.
  */
-import { expand as hkdfExpand, extract as hkdfExtract } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { getEventHash, verifiedSymbol, type EventTemplate, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
@@ -28,7 +28,7 @@ import {
   wipe
 } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
-import { aesGcmDecrypt, aesGcmEncrypt } from './aes';
+import { aesGcmDecrypt, aesGcmDecryptSync, aesGcmEncrypt } from './aes';
 import { assertSecretKey, ecdh, generateSecretKey, getXOnlyPublicKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 import {
   ENVELOPE_CLASS_BYTES,
@@ -138,18 +138,31 @@ export function envelopeAad(version: number, kind: number, mailbox: Uint8Array, 
   return concatBytes(LABEL_AAD, tail, mailbox, ephemeral);
 }
 
+/** HMAC-SHA256 keyed with the extract salt "veil/env1/kem", padded once; cloned per envelope. */
+const EXTRACT = hmac.create(sha256, LABEL_KEM);
+const COUNTER_1 = Uint8Array.of(1);
+const COUNTER_2 = Uint8Array.of(2);
+
 /**
  * Key schedule (spec 0001 §Key schedule): ss = x(e·EK); prk = HKDF-Extract(salt "veil/env1/kem",
  * ss ‖ E ‖ EK); kek ‖ wrapNonce = HKDF-Expand(prk, "veil/env1/wrap", 44).
+ *
+ * RFC 5869 written out for this one length, because it runs once per scanned envelope: the
+ * salt's HMAC pads are computed once at load (EXTRACT), the IKM is fed in three pieces instead of
+ * being concatenated, and the two expand blocks T(1) = HMAC(prk, info ‖ 01) and
+ * T(2) = HMAC(prk, T(1) ‖ info ‖ 02) are written into one 64-byte buffer whose first 44 bytes are
+ * the OKM. `kek` and `wrapNonce` are views of that buffer: wiping them wipes it (except the unused
+ * last 20 bytes of T(2), wiped here). Same bytes as @noble/hashes hkdf (the vectors check prk and kek).
  */
 function keySchedule(ss: Uint8Array, ephemeral: Uint8Array, ek: Uint8Array): { prk: Uint8Array; kek: Uint8Array; wrapNonce: Uint8Array } {
-  const ikm = concatBytes(ss, ephemeral, ek);
-  const prk = hkdfExtract(sha256, ikm, LABEL_KEM);
-  const okm = hkdfExpand(sha256, prk, LABEL_WRAP, 44);
-  const kek = okm.slice(0, 32);
-  const wrapNonce = okm.slice(32, 44);
-  wipe(ikm, okm);
-  return { prk, kek, wrapNonce };
+  const prk = EXTRACT.clone().update(ss).update(ephemeral).update(ek).digest();
+  const h = hmac.create(sha256, prk);
+  const t = new Uint8Array(64);
+  const t1 = t.subarray(0, 32);
+  h.clone().update(LABEL_WRAP).update(COUNTER_1).digestInto(t1);
+  h.update(t1).update(LABEL_WRAP).update(COUNTER_2).digestInto(t.subarray(32));
+  t.fill(0, 44);
+  return { prk, kek: t.subarray(0, 32), wrapNonce: t.subarray(32, 44) };
 }
 
 function innerEventJson(ev: NostrEvent): string {
@@ -342,8 +355,12 @@ export interface OpenOptions {
   ecdh?: (sk: SecretKey, pub: Uint8Array) => Uint8Array;
 }
 
-/** Steps 3–5: version, sizes, ECDH + HKDF + key unwrap. Null on any failure, never throws. */
-async function unwrap(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope | null> {
+/**
+ * Steps 3–5: version, sizes, ECDH + HKDF + key unwrap. Null on any failure, never throws.
+ * Synchronous: the 48-byte unwrap uses aes.ts `aesGcmDecryptSync` (spec 0001 §Constant time and
+ * the WebAssembly path), so a scan can trial-open a batch in one loop without a promise per event.
+ */
+function unwrap(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
   // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
   // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it.
   let head: Uint8Array;
@@ -360,7 +377,7 @@ async function unwrap(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions
     const ephemeral = hexToBytes(outer.pubkey, 32);
     ss = (opts?.ecdh ?? ecdh)(key.secret, ephemeral);
     ks = keySchedule(ss, ephemeral, key.publicKey);
-    sessionKey = await aesGcmDecrypt(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES));
+    sessionKey = aesGcmDecryptSync(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES));
     // Now the whole content: strict base64 and exactly a class size.
     const bin = base64Decode(outer.content);
     if (sessionKey.length !== SESSION_KEY_BYTES || !ENVELOPE_CLASS_BYTES.includes(bin.length as (typeof ENVELOPE_CLASS_BYTES)[number])) {
@@ -388,10 +405,16 @@ async function unwrap(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions
  * already verified, checks shape, version and size, then ECDH + HKDF + unwrap of the 48-byte
  * session key, and stops there. Returns null for a foreign envelope (no exception, no allocation
  * of the body plaintext). Cost ≈ one ECDH. `opts.ecdh` injects a faster ECDH (sync/scan.ts).
+ * Synchronous; `trialOpen` is the same behind a promise.
  */
-export async function trialOpen(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope | null> {
+export function trialOpenSync(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
   if (!outerShapeOk(outer)) return null;
   return unwrap(outer, key, opts);
+}
+
+/** `trialOpenSync` behind a promise (the API callers already use; spec 0001 §Trial open). */
+export async function trialOpen(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope | null> {
+  return trialOpenSync(outer, key, opts);
 }
 
 /** A successfully opened envelope. `cover` payloads are to be dropped by the caller. */
@@ -448,7 +471,7 @@ export async function openEnvelope(outer: unknown, key: EnvelopeKey, recipientId
     sig: outer.sig
   };
   if (!verifyNostrEvent(copy)) throw openFailed();
-  const u = await unwrap(copy, key, opts);
+  const u = unwrap(copy, key, opts);
   if (!u) throw openFailed();
   return finishOpen(u, recipientIdentity);
 }

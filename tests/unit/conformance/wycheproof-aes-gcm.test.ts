@@ -1,10 +1,11 @@
 /**
  * Wycheproof AES-GCM through aes.ts: the 256-bit key, 96-bit IV, 128-bit tag groups (66 cases).
  * Valid cases must give exactly the published ciphertext and tag and decrypt back; invalid ones
- * (modified tags, etc.) must be rejected with DECRYPT_FAILED.
+ * (modified tags, etc.) must be rejected with DECRYPT_FAILED. Both decryptors: WebCrypto
+ * (`aesGcmDecrypt`, envelope bodies) and @noble/ciphers (`aesGcmDecryptSync`, the key unwrap).
  */
 import { describe, expect, it } from 'vitest';
-import { aesGcmDecrypt, aesGcmEncrypt } from '../../../src/lib/crypto/aes';
+import { aesGcmDecrypt, aesGcmDecryptSync, aesGcmEncrypt } from '../../../src/lib/crypto/aes';
 import { bytesToHex, concatBytes, hexToBytes } from '../../../src/lib/shared/bytes';
 import { isVeilError } from '../../../src/lib/shared/errors';
 import { loadVectors } from '../../helpers/vectors';
@@ -34,6 +35,7 @@ describe('Wycheproof AES-256-GCM (96-bit IV, 128-bit tag)', () => {
         expect(bytesToHex(out)).toBe(c.ct + c.tag);
         const pt = await aesGcmDecrypt(key, iv, ctTag, aad);
         expect(bytesToHex(pt)).toBe(c.msg);
+        expect(bytesToHex(aesGcmDecryptSync(key, iv, ctTag, aad)), 'sync').toBe(c.msg);
       } else {
         // No "acceptable" cases exist in these groups; anything not valid must be rejected.
         const err = await aesGcmDecrypt(key, iv, ctTag, aad).then(
@@ -41,6 +43,13 @@ describe('Wycheproof AES-256-GCM (96-bit IV, 128-bit tag)', () => {
           (e: unknown) => e
         );
         expect(isVeilError(err, 'DECRYPT_FAILED')).toBe(true);
+        let syncErr: unknown = null;
+        try {
+          aesGcmDecryptSync(key, iv, ctTag, aad);
+        } catch (e) {
+          syncErr = e;
+        }
+        expect(isVeilError(syncErr, 'DECRYPT_FAILED'), 'sync').toBe(true);
       }
     });
   }
