@@ -17,7 +17,7 @@ import { ecdh, parsePublicKey } from '../../src/lib/crypto/keys';
 import { envelopeKey, openEnvelope, trialOpen } from '../../src/lib/crypto/envelope';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
-import { loadScanCrypto, trialOpenBatch } from '../../src/lib/sync/scan';
+import { loadScanCrypto, scanBatch, trialOpenBatch } from '../../src/lib/sync/scan';
 import { loadVectors } from '../helpers/vectors';
 
 const WASM_FILE = resolve(process.cwd(), 'node_modules/tiny-secp256k1/lib/secp256k1.wasm');
@@ -330,5 +330,19 @@ describe('sync/scan.ts', () => {
     expect(rw.map((r) => r.unwrapped !== null)).toEqual(rj.map((r) => r.unwrapped !== null));
     expect(rw[0]!.unwrapped).not.toBeNull();
     expect(bytesToHex(rw[2]!.unwrapped!.sessionKey)).toBe(bytesToHex(rj[2]!.unwrapped!.sessionKey));
+
+    // scanBatch: verify, then trial-open only what verified, in one loop; same for both backends.
+    const outerForged: NostrEvent = { ...(v.outer as NostrEvent), content: (v.outer as NostrEvent).content.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+    const batch = [structuredClone(v.outer), outerForged, structuredClone(other.outer), forged, structuredClone(v.outer)] as NostrEvent[];
+    const summary = (r: ReturnType<typeof scanBatch>) => r.map((x) => (x.verified ? (x.unwrapped ? 'open' : 'foreign') : 'unverified'));
+    const sw = scanBatch(batch, ek, wasm);
+    const sj = scanBatch(batch, ek, js);
+    const expected = [rj[0], null, rj[1], null, rj[2]].map((r) => (r === null ? 'unverified' : r!.unwrapped ? 'open' : 'foreign'));
+    expect(summary(sw)).toEqual(expected);
+    expect(summary(sj)).toEqual(expected);
+    expect(expected).toContain('open');
+    expect(expected).toContain('unverified');
+    const first = sw[0]!;
+    expect(first.verified && first.unwrapped ? bytesToHex(first.unwrapped.sessionKey) : '').toBe(bytesToHex(rj[0]!.unwrapped!.sessionKey));
   });
 });

@@ -28,7 +28,7 @@ import {
   wipe
 } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
-import { aesGcmDecrypt, aesGcmDecryptSync, aesGcmEncrypt } from './aes';
+import { aesGcmDecrypt, aesGcmEncrypt, aesGcmOpenSync } from './aes';
 import { assertSecretKey, ecdh, generateSecretKey, getXOnlyPublicKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 import {
   ENVELOPE_CLASS_BYTES,
@@ -357,8 +357,9 @@ export interface OpenOptions {
 
 /**
  * Steps 3–5: version, sizes, ECDH + HKDF + key unwrap. Null on any failure, never throws.
- * Synchronous: the 48-byte unwrap uses aes.ts `aesGcmDecryptSync` (spec 0001 §Constant time and
- * the WebAssembly path), so a scan can trial-open a batch in one loop without a promise per event.
+ * Synchronous: the 48-byte unwrap uses @noble/ciphers GCM (aes.ts `aesGcmOpenSync`, null on a
+ * wrong tag; spec 0001 §Constant time and the WebAssembly path), so a scan can trial-open a
+ * batch in one loop without a promise or an exception per event.
  */
 function unwrap(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
   // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
@@ -377,7 +378,8 @@ function unwrap(outer: VerifiedEvent, key: EnvelopeKey, opts?: OpenOptions): Unw
     const ephemeral = hexToBytes(outer.pubkey, 32);
     ss = (opts?.ecdh ?? ecdh)(key.secret, ephemeral);
     ks = keySchedule(ss, ephemeral, key.publicKey);
-    sessionKey = aesGcmDecryptSync(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES));
+    sessionKey = aesGcmOpenSync(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES)) ?? undefined;
+    if (sessionKey === undefined) return null; // not for us: the common case of a scan
     // Now the whole content: strict base64 and exactly a class size.
     const bin = base64Decode(outer.content);
     if (sessionKey.length !== SESSION_KEY_BYTES || !ENVELOPE_CLASS_BYTES.includes(bin.length as (typeof ENVELOPE_CLASS_BYTES)[number])) {

@@ -11,7 +11,7 @@
  */
 import { getEventHash } from 'nostr-tools/pure';
 import { createWasmEcdh, jsEcdh, type EcdhFn, type SchnorrVerifyFn, type WasmSource } from '../crypto/ecdh-wasm';
-import { trialOpen, type EnvelopeKey, type UnwrappedEnvelope } from '../crypto/envelope';
+import { trialOpenSync, type EnvelopeKey, type UnwrappedEnvelope } from '../crypto/envelope';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '../shared/bytes';
 import type { EventVerifier, NostrEvent } from '../relay/types';
@@ -81,10 +81,31 @@ export interface ScanResult {
 /**
  * Trial-opens already verified envelopes with the scan's ECDH, in order (spec 0001 §Trial open).
  * One bad envelope never fails the batch: it yields null. Callers finish the ones that unwrapped
- * with `finishOpen` (which wipes their session keys).
+ * with `finishOpen` (which wipes their session keys). Runs as one synchronous loop (the unwrap is
+ * synchronous); async only for the callers that await it.
  */
 export async function trialOpenBatch(events: readonly CryptoVerifiedEvent[], key: EnvelopeKey, scan: Pick<ScanCrypto, 'ecdh'>): Promise<ScanResult[]> {
-  const out: ScanResult[] = [];
-  for (const event of events) out.push({ event, unwrapped: await trialOpen(event, key, { ecdh: scan.ecdh }) });
-  return out;
+  const opts = { ecdh: scan.ecdh };
+  return events.map((event) => ({ event, unwrapped: trialOpenSync(event, key, opts) }));
+}
+
+/** One event of `scanBatch`: not verified (dropped), or verified and trial-opened. */
+export type ScanBatchResult =
+  | { readonly verified: false; readonly event: NostrEvent }
+  | { readonly verified: true; readonly event: CryptoVerifiedEvent; readonly unwrapped: UnwrappedEnvelope | null };
+
+/**
+ * The whole intro-mailbox scan step for events straight from a relay (spec 0001 §Validation,
+ * §Trial open): for each event, in order, id + BIP-340 signature with the scan's verifier, then,
+ * only if that passed, the trial open, all in one synchronous loop with no promise per event.
+ * Events that fail verification are reported unverified and never trial-opened. Never throws.
+ */
+export function scanBatch(events: readonly NostrEvent[], key: EnvelopeKey, scan: Pick<ScanCrypto, 'ecdh' | 'verifyEvent'>): ScanBatchResult[] {
+  const opts = { ecdh: scan.ecdh };
+  return events.map((event): ScanBatchResult => {
+    if (!scan.verifyEvent(event)) return { verified: false, event };
+    // Verified just above: the one place this function brands an event.
+    const v = event as unknown as CryptoVerifiedEvent;
+    return { verified: true, event: v, unwrapped: trialOpenSync(v, key, opts) };
+  });
 }
