@@ -3,26 +3,10 @@
  * secret key pasted where a contact belongs, malformed and unreachable relay addresses, and a draft
  * that survives a reload.
  */
-import { expect, test } from '@playwright/test';
 import { generateSecretKey, nip19 } from 'nostr-tools';
-import { startRelay, type TestRelay } from '../helpers/relay';
-import { startWeb, type WebServer } from '../helpers/web';
-import { createIdentity, messages, openChat, PASSPHRASE, send, startChat, unlock } from './fixtures';
+import { createIdentity, expect, messages, openChat, PASSPHRASE, send, startChat, test, unlock } from './fixtures';
 
-let relay: TestRelay;
-let web: WebServer;
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-  web = await startWeb({ relays: [relay.url] });
-});
-
-test.afterEach(async () => {
-  await web.stop();
-  await relay.stop();
-});
-
-test('a wrong passphrase is refused, can be retried, and changes nothing', async ({ page }) => {
+test('a wrong passphrase is refused, can be retried, and changes nothing', async ({ page, web }) => {
   await createIdentity(page, web.url);
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Veil is locked' })).toBeVisible();
@@ -35,7 +19,7 @@ test('a wrong passphrase is refused, can be retried, and changes nothing', async
   await unlock(page, PASSPHRASE);
 });
 
-test('contact input: cut-off and mistyped npubs are explained, an nsec is refused with a warning', async ({ page }) => {
+test('contact input: cut-off and mistyped npubs are explained, an nsec is refused with a warning', async ({ page, web }) => {
   await createIdentity(page, web.url);
   const npub = nip19.npubEncode('7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e');
   const flipped = npub.slice(0, 20) + (npub[20] === 'q' ? 'p' : 'q') + npub.slice(21);
@@ -58,7 +42,7 @@ test('contact input: cut-off and mistyped npubs are explained, an nsec is refuse
   }
 });
 
-test('relay settings: malformed addresses are explained, unreachable ones shown as such, removal works', async ({ page }) => {
+test('relay settings: malformed addresses are explained, unreachable ones shown as such, removal works', async ({ page, relay, web }) => {
   await createIdentity(page, web.url);
   await page.getByRole('link', { name: 'Settings' }).click();
   const relays = page.getByRole('region', { name: 'Relays', exact: true });
@@ -88,7 +72,7 @@ test('relay settings: malformed addresses are explained, unreachable ones shown 
   await expect(relays.getByRole('listitem', { name: 'ws://127.0.0.1:9' })).toHaveCount(0);
 });
 
-test('the draft being typed survives a reload', async ({ browser }) => {
+test('the draft being typed survives a reload', async ({ browser, web }) => {
   const alice = await (await browser.newContext()).newPage();
   const bob = await (await browser.newContext()).newPage();
   const { npub: aliceNpub } = await createIdentity(alice, web.url);

@@ -2,27 +2,11 @@
  * Two people, two browser contexts, one real relay: they find each other by npub, talk both ways,
  * keep their history across a reload, and the relay learns neither of them.
  */
-import { expect, test } from '@playwright/test';
 import { nip19 } from 'nostr-tools';
 import { RawClient } from '../helpers/raw-ws';
-import { startRelay, type TestRelay } from '../helpers/relay';
-import { startWeb, type WebServer } from '../helpers/web';
-import { createIdentity, messages, openChat, send, startChat, unlock } from './fixtures';
+import { createIdentity, expect, messages, openChat, send, startChat, test, unlock } from './fixtures';
 
-let relay: TestRelay;
-let web: WebServer;
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-  web = await startWeb({ relays: [relay.url] });
-});
-
-test.afterEach(async () => {
-  await web.stop();
-  await relay.stop();
-});
-
-test('Alice and Bob chat both ways, keep history after reload, and the relay sees neither', async ({ browser }) => {
+test('Alice and Bob chat both ways, keep history after reload, and the relay sees neither', async ({ browser, relay, web }) => {
   const aliceCtx = await browser.newContext();
   const bobCtx = await browser.newContext();
   const alice = await aliceCtx.newPage();

@@ -2,25 +2,9 @@
  * Finding each other without asking a relay about anyone (contact card link and QR), and what a
  * person can do with a stranger's message: accept, decline, block.
  */
-import { expect, test } from '@playwright/test';
-import { startRelay, type TestRelay } from '../helpers/relay';
-import { startWeb, type WebServer } from '../helpers/web';
-import { createIdentity, messages, openChat, send, startChat } from './fixtures';
+import { createIdentity, expect, messages, openChat, send, startChat, test } from './fixtures';
 
-let relay: TestRelay;
-let web: WebServer;
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-  web = await startWeb({ relays: [relay.url] });
-});
-
-test.afterEach(async () => {
-  await web.stop();
-  await relay.stop();
-});
-
-test('a contact card link opens Veil on "start chat" with that person, and the chat works', async ({ browser }) => {
+test('a contact card link opens Veil on "start chat" with that person, and the chat works', async ({ browser, web }) => {
   const aliceCtx = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   const alice = await aliceCtx.newPage();
   const { npub: aliceNpub } = await createIdentity(alice, web.url);
@@ -49,7 +33,7 @@ test('a contact card link opens Veil on "start chat" with that person, and the c
   expect(aliceNpub).not.toBe(bobNpub);
 });
 
-test('a declined request goes away; a blocked sender is not heard again', async ({ browser }) => {
+test('a declined request goes away; a blocked sender is not heard again', async ({ browser, web }) => {
   const alice = await (await browser.newContext()).newPage();
   const { npub: aliceNpub } = await createIdentity(alice, web.url);
   const requests = alice.getByRole('region', { name: 'Requests' });

@@ -1,7 +1,60 @@
 /**
  * Shared steps of the chat end-to-end tests: what a person does, found by role and accessible name.
  */
-import { expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
+import { finalizeEvent, getPublicKey, type EventTemplate } from 'nostr-tools';
+import { v2 } from 'nostr-tools/nip44';
+import { startRelay, type TestRelay } from '../helpers/relay';
+import { startWeb, type WebServer } from '../helpers/web';
+
+/**
+ * `relay`: a real local relay on a free port; `web`: the built app served with that relay as its
+ * default. Both start for each test that asks for them and stop after it.
+ */
+export const test = base.extend<{ relay: TestRelay; web: WebServer }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
+  relay: async ({}, use) => {
+    const relay = await startRelay();
+    await use(relay);
+    await relay.stop();
+  },
+  web: async ({ relay }, use) => {
+    const web = await startWeb({ relays: [relay.url] });
+    await use(web);
+    await web.stop();
+  }
+});
+export { expect };
+
+/**
+ * Installs a NIP-07 `window.nostr` backed by `sk`, which stays in the test process: only
+ * getPublicKey, signEvent and nip44. `used` records which calls the page made.
+ */
+export async function installExtension(page: Page, sk: Uint8Array): Promise<{ used: string[] }> {
+  const used: string[] = [];
+  await page.exposeFunction('__extGetPublicKey', () => getPublicKey(sk));
+  await page.exposeFunction('__extSignEvent', (t: EventTemplate) => {
+    used.push(`sign:${t.kind}`);
+    return finalizeEvent(t, sk);
+  });
+  await page.exposeFunction('__extNip44', (op: 'encrypt' | 'decrypt', peer: string, text: string) => {
+    used.push(`nip44.${op}`);
+    const ck = v2.utils.getConversationKey(sk, peer);
+    return op === 'encrypt' ? v2.encrypt(text, ck) : v2.decrypt(text, ck);
+  });
+  await page.addInitScript(() => {
+    const w = window as unknown as Record<string, (...a: unknown[]) => Promise<unknown>> & { nostr?: unknown };
+    w.nostr = {
+      getPublicKey: () => w.__extGetPublicKey!(),
+      signEvent: (t: unknown) => w.__extSignEvent!(t),
+      nip44: {
+        encrypt: (peer: string, text: string) => w.__extNip44!('encrypt', peer, text),
+        decrypt: (peer: string, text: string) => w.__extNip44!('decrypt', peer, text)
+      }
+    };
+  });
+  return { used };
+}
 
 export const PASSPHRASE = 'correct horse battery staple';
 

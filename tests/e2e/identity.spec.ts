@@ -2,28 +2,12 @@
  * Identities beyond "create": importing an ncryptsec (and being told when its passphrase is wrong),
  * downloading the backup, and "remember on this device".
  */
-import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { generateSecretKey, getPublicKey, nip19 } from 'nostr-tools';
 import * as nip49 from 'nostr-tools/nip49';
-import { startRelay, type TestRelay } from '../helpers/relay';
-import { startWeb, type WebServer } from '../helpers/web';
-import { PASSPHRASE } from './fixtures';
+import { expect, PASSPHRASE, test } from './fixtures';
 
-let relay: TestRelay;
-let web: WebServer;
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-  web = await startWeb({ relays: [relay.url] });
-});
-
-test.afterEach(async () => {
-  await web.stop();
-  await relay.stop();
-});
-
-test('imports an ncryptsec made elsewhere; a wrong passphrase is explained and nothing is set up', async ({ page }) => {
+test('imports an ncryptsec made elsewhere; a wrong passphrase is explained and nothing is set up', async ({ page, web }) => {
   const sk = generateSecretKey();
   const ncryptsec = nip49.encrypt(sk, 'passphrase from another app', 16);
   await page.goto(web.url);
@@ -37,7 +21,7 @@ test('imports an ncryptsec made elsewhere; a wrong passphrase is explained and n
   await expect(page.getByRole('textbox', { name: 'Your npub' })).toHaveValue(nip19.npubEncode(getPublicKey(sk)), { timeout: 20_000 });
 });
 
-test('the backup download is the ncryptsec of the shown key; "remember" opens without the passphrase', async ({ page }) => {
+test('the backup download is the ncryptsec of the shown key; "remember" opens without the passphrase', async ({ page, web }) => {
   await page.goto(web.url);
   await page.getByRole('button', { name: 'Create a new identity' }).click();
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);

@@ -3,25 +3,9 @@
  * others read the same encrypted store and hear about changes (BroadcastChannel); a message written
  * in a tab without sockets still goes out.
  */
-import { expect, test } from '@playwright/test';
-import { startRelay, type TestRelay } from '../helpers/relay';
-import { startWeb, type WebServer } from '../helpers/web';
-import { createIdentity, messages, openChat, send, startChat, unlock } from './fixtures';
+import { createIdentity, expect, messages, openChat, send, startChat, test, unlock } from './fixtures';
 
-let relay: TestRelay;
-let web: WebServer;
-
-test.beforeEach(async () => {
-  relay = await startRelay();
-  web = await startWeb({ relays: [relay.url] });
-});
-
-test.afterEach(async () => {
-  await web.stop();
-  await relay.stop();
-});
-
-test('two tabs of one profile: one holds the sockets, both show new messages, either can send', async ({ browser }) => {
+test('two tabs of one profile: one holds the sockets, both show new messages, either can send', async ({ browser, web }) => {
   const aliceCtx = await browser.newContext();
   const tab1 = await aliceCtx.newPage();
   const { npub: aliceNpub } = await createIdentity(tab1, web.url);
