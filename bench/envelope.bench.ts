@@ -25,6 +25,42 @@ const TEXT = 'Hello Bob — are we still on for tomorrow at 10? 🙂';
 const ROUNDS = 6;
 const N_FULL = 10;
 const N_SCAN = 40;
+/** More rounds for the scan rows: the best round is the least disturbed, and the overhead row compares two close numbers. */
+const SCAN_ROUNDS = 12;
+
+/**
+ * Time of `b` relative to `a`, both synchronous, measured in small alternating blocks (a b, b a,
+ * a b, …) so that both see the same load from moment to moment. Returns the median over blocks of
+ * time(b)/time(a), and each one's best block in µs/op. On a shared machine the interleaved
+ * best-round rows above drift by tens of percent; this is the figure for "overhead beyond ECDH".
+ */
+function paired(a: (i: number) => unknown, b: (i: number) => unknown, blocks: number, per: number): { median: number; bestA: number; bestB: number } {
+  const ratios: number[] = [];
+  let bestA = Infinity;
+  let bestB = Infinity;
+  const time = (f: (i: number) => unknown, k: number): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < per; i++) f(k * per + i);
+    return (performance.now() - t0) / per;
+  };
+  for (let i = 0; i < per * 4; i++) (a(i), b(i));
+  for (let k = 0; k < blocks; k++) {
+    let ta: number;
+    let tb: number;
+    if (k % 2 === 0) {
+      ta = time(a, k);
+      tb = time(b, k);
+    } else {
+      tb = time(b, k);
+      ta = time(a, k);
+    }
+    ratios.push(tb / ta);
+    bestA = Math.min(bestA, ta);
+    bestB = Math.min(bestB, tb);
+  }
+  ratios.sort((x, y) => x - y);
+  return { median: ratios[ratios.length >> 1]!, bestA: bestA * 1000, bestB: bestB * 1000 };
+}
 
 export async function run(): Promise<BenchResult[]> {
   const alice = generateSecretKey();
@@ -177,7 +213,7 @@ export async function run(): Promise<BenchResult[]> {
         weight: 0.5
       }
     ],
-    ROUNDS,
+    SCAN_ROUNDS,
     N_SCAN
   );
   const scanRow = get(B, K.wScan);
@@ -197,8 +233,27 @@ export async function run(): Promise<BenchResult[]> {
   out.push({ ...get(B, K.scan), note: x(K.scan) });
   out.push({ ...get(B, K.wRaw), note: x(K.wRaw) });
   out.push({ ...get(B, K.wEcdh), note: x(K.wEcdh) });
-  const met = (k: string) => (ratio(k) >= 4 && beyondPct(k, K.wEcdh) <= 10 ? 'GOAL MET' : 'goal NOT met');
-  out.push({ ...get(B, K.wTrial), note: `${x(K.wTrial)} (goal ≥ 4×); ${beyond(K.wTrial, K.wEcdh)} (goal ≤ 10%): ${met(K.wTrial)}` });
+  // Overhead beyond ECDH, paired: trial-open vs the same wasm ECDH on the same keys, 200 blocks of 8.
+  const pr = paired(
+    (i) => W.ecdh(sk, hexToBytes(foreign[i % 64]!.pubkey)),
+    (i) => {
+      if (trialOpenSync(foreign[i % 64]!, ekBob, wOpts) !== null) throw new Error('bench: opened');
+    },
+    200,
+    8
+  );
+  const pairedPct = (pr.median - 1) * 100;
+  const met = ratio(K.wTrial) >= 4 && pairedPct <= 10 ? 'GOAL MET' : 'goal NOT met';
+  out.push({
+    ...get(B, K.wTrial),
+    note: `${x(K.wTrial)} (goal ≥ 4×); ${beyond(K.wTrial, K.wEcdh)} in best rounds; paired: +${pairedPct.toFixed(1)}% (goal ≤ 10%): ${met}`
+  });
+  out.push({
+    name: 'paired overhead: trialOpenSync vs wasm ECDH',
+    opsPerSec: 1e6 / pr.bestB,
+    iterations: 200 * 8,
+    note: `median time ratio ${pr.median.toFixed(3)} over 200 alternating blocks of 8; best blocks ${pr.bestA.toFixed(0)} µs ECDH vs ${pr.bestB.toFixed(0)} µs trial-open (+${((pr.bestB / pr.bestA - 1) * 100).toFixed(1)}%)`
+  });
   out.push({ ...get(B, K.wTrialAsync), note: `${x(K.wTrialAsync)}; ${beyond(K.wTrialAsync, K.wEcdh)}` });
   out.push({ ...get(B, K.wSchnorr), note: `${(get(B, K.wSchnorr).opsPerSec / get(B, K.schnorr).opsPerSec).toFixed(2)}× @noble/curves schnorr` });
   out.push({ ...get(B, K.wVerify), note: x(K.wVerify) });
