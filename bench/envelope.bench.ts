@@ -43,7 +43,10 @@ function paired(a: (i: number) => unknown, b: (i: number) => unknown, blocks: nu
     for (let i = 0; i < per; i++) f(k * per + i);
     return (performance.now() - t0) / per;
   };
-  for (let i = 0; i < per * 4; i++) (a(i), b(i));
+  for (let i = 0; i < per * 4; i++) {
+    a(i);
+    b(i);
+  }
   for (let k = 0; k < blocks; k++) {
     let ta: number;
     let tb: number;
