@@ -4,16 +4,10 @@
  * can all pass their own.
  */
 
+import type { NostrEventJson } from '../shared/nostr';
+
 /** A NIP-01 event as it travels on the wire. Nothing about it is trusted until verified. */
-export interface NostrEvent {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-  sig: string;
-}
+export type NostrEvent = NostrEventJson;
 
 declare const verifiedBrand: unique symbol;
 

@@ -9,6 +9,7 @@
  *
  * This file describes the LATEST version. migrations.ts builds it one version at a time.
  */
+import type { NostrEventJson } from '../shared/nostr';
 import type { DBSchema, StoreNames } from 'idb';
 
 /** Default database name. Tests and multi-profile setups pass their own. */
@@ -58,15 +59,7 @@ export interface RelayLimits {
 }
 
 /** A signed Nostr event as queued for sending. Already encrypted and signed: PLAIN on purpose. */
-export interface SignedEventJson {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-  sig: string;
-}
+export type SignedEventJson = NostrEventJson;
 
 // ---------------------------------------------------------------- raw records (what is on disk)
 
