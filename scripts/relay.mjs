@@ -1,12 +1,15 @@
 // Veil local relay: a real Nostr relay for development and tests (docs/relay.md).
 // @nostr-relay/core + SQLite storage + zod validation, served over `ws` on one HTTP port that
 // also answers NIP-11. Usage: node scripts/relay.mjs [--port 7777] [--host 127.0.0.1] [--db PATH|:memory:]
+// `--strict` behaves like strfry's defaults (scripts/relay-strict.mjs): AUTH-gated reads of kinds 4 and
+// 1059, limit ≤ 500, 3 tag letters per filter, 64 KiB events, created_at ≤ now + 900 s.
 // When listening it prints exactly one line to stdout: `READY ws://<host>:<port>`. Logs go to stderr.
 import Module, { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { STRICT_LIMITS, strictConnection } from './relay-strict.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +17,8 @@ const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.RELAY_PORT ?? '7777' },
     host: { type: 'string', default: '127.0.0.1' },
-    db: { type: 'string', default: '.relay-data/relay.sqlite' }
+    db: { type: 'string', default: '.relay-data/relay.sqlite' },
+    strict: { type: 'boolean', default: false }
   }
 });
 const port = Number(args.port);
@@ -22,7 +26,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad --port: ${arg
 
 // Limits, enforced below and advertised in NIP-11 (keep the two in sync).
 const MAX_MESSAGE_LENGTH = 256 * 1024; // bytes of one WebSocket frame
-const MAX_SUBSCRIPTIONS = 20;
+const MAX_SUBSCRIPTIONS = args.strict ? STRICT_LIMITS.maxSubscriptions : 20;
 const DEFAULT_LIMIT = 100; // the sqlite repository caps `limit` at 10x this
 const VALIDATOR_LIMITS = { maxContentLength: 100 * 1024, maxNumberOfTags: 2000, maxTagValueLength: 1024, maxSubscriptionIdLength: 128 };
 
@@ -54,24 +58,26 @@ const relay = new NostrRelay(repository, {
 const validator = new Validator(VALIDATOR_LIMITS);
 
 const info = {
-  name: 'Veil local relay',
+  name: args.strict ? 'Veil local relay (strict)' : 'Veil local relay',
   description: 'Development relay for Veil (@nostr-relay/core with SQLite). Not for production.',
-  supported_nips: [1, 9, 11, 40, 50],
+  supported_nips: args.strict ? [1, 9, 11, 40, 42, 50] : [1, 9, 11, 40, 50],
   software: 'https://github.com/CodyTseng/nostr-relay',
   version,
   limitation: {
     max_message_length: MAX_MESSAGE_LENGTH,
     max_subscriptions: MAX_SUBSCRIPTIONS,
-    max_limit: DEFAULT_LIMIT * 10,
+    max_limit: args.strict ? STRICT_LIMITS.maxLimit : DEFAULT_LIMIT * 10,
     default_limit: DEFAULT_LIMIT,
     max_subid_length: VALIDATOR_LIMITS.maxSubscriptionIdLength,
     max_event_tags: VALIDATOR_LIMITS.maxNumberOfTags,
     max_content_length: VALIDATOR_LIMITS.maxContentLength,
     auth_required: false,
     payment_required: false,
-    restricted_writes: false
+    restricted_writes: false,
+    ...(args.strict ? { max_filters: STRICT_LIMITS.maxFilters, created_at_upper_limit: STRICT_LIMITS.createdAtAheadSeconds } : {})
   }
 };
+let ownUrl = '';
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -91,19 +97,34 @@ const { WebSocketServer } = require('ws');
 const wss = new WebSocketServer({ server, maxPayload: MAX_MESSAGE_LENGTH });
 wss.on('connection', (ws, req) => {
   // The relay sees this wrapper, so expired events (NIP-40) are never sent, even before the sweep.
+  // In strict mode it also holds back restricted kinds from connections they do not involve.
+  const strict = args.strict ? strictConnection({ reply: (m) => client.send(JSON.stringify(m)), relayUrl: ownUrl }) : null;
   const client = {
     get readyState() { return ws.readyState; },
-    send(data) { if (ws.readyState === 1 && !isExpiredEventMessage(data)) ws.send(data); }
+    send(data) {
+      if (ws.readyState !== 1 || isExpiredEventMessage(data)) return;
+      if (strict && !strict.outbound(data)) return;
+      ws.send(data);
+    }
   };
   relay.handleConnection(client, req.socket.remoteAddress);
   // One message at a time per connection, so an EVENT's OK precedes a following REQ's answer.
   let queue = Promise.resolve();
-  ws.on('message', (data) => { queue = queue.then(() => handle(client, data)); });
+  ws.on('message', (data) => { queue = queue.then(() => handle(client, data, strict)); });
   ws.on('close', () => relay.handleDisconnect(client));
   ws.on('error', (err) => console.error('socket error:', err.message));
 });
 
-async function handle(client, data) {
+async function handle(client, data, strict) {
+  if (strict) {
+    let parsed;
+    try { parsed = JSON.parse(data.toString()); } catch { parsed = undefined; }
+    if (parsed !== undefined) {
+      const next = strict.inbound(parsed);
+      if (next === null) return;
+      if (next !== parsed) data = Buffer.from(JSON.stringify(next));
+    }
+  }
   let message;
   try {
     message = await validator.validateIncomingMessage(data);
@@ -171,6 +192,7 @@ server.on('error', (err) => fail(`cannot listen: ${err.message}`));
 server.listen(port, args.host, () => {
   const { port: actual } = server.address();
   const host = args.host.includes(':') ? `[${args.host}]` : args.host;
+  ownUrl = `ws://${host}:${actual}`;
   process.stdout.write(`READY ws://${host}:${actual}\n`);
 });
 
