@@ -43,7 +43,11 @@ const config = values.relays
   ? JSON.stringify({ relays: values.relays.split(',').map((s) => s.trim()).filter(Boolean) })
   : null;
 
+// What a host must send (docs/deploy.md). The built page carries its full CSP in a <meta> tag, but
+// browsers ignore `frame-ancestors` there, so framing is refused here, by header.
 const SECURITY_HEADERS = {
+  'Content-Security-Policy': "frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
