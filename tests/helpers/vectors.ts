@@ -1,13 +1,16 @@
 /**
- * Loads a conformance vector file from ../shared/vectors (beside the project root, never copied into
- * the repo) and checks its sha256 against the value published in that directory's README.
- * A missing file or a wrong hash throws, so the test fails loudly instead of passing on nothing.
+ * Loads a third-party conformance vector file from tests/vectors/ and checks its sha256 against the value
+ * recorded here and in tests/vectors/README.md (source, version and licence of each file are listed there).
+ * The directory is found from this file's own location, so tests read nothing outside the repository and do not
+ * depend on the working directory. A missing file or a wrong hash throws, so the test fails loudly instead of
+ * passing on nothing.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const VECTORS_DIR = path.resolve(process.cwd(), '../shared/vectors');
+/** Absolute path of tests/vectors/ (this file lives in tests/helpers/). */
+export const VECTORS_DIR = fileURLToPath(new URL('../vectors/', import.meta.url));
 
 export const VECTOR_SHA256: Record<string, string> = {
   'nip44.vectors.json': '269ed0f69e4c192512cc779e78c555090cebc7c785b609e338a62afc3ce25040',
@@ -18,8 +21,15 @@ export const VECTOR_SHA256: Record<string, string> = {
   'wycheproof-ecdh-secp256k1-jwk.json': 'e68d019c7db56dc48cc69abb1d018ebf1cf12621689834fd658baf66c36f5268'
 };
 
+/** Absolute path of a file in tests/vectors/ (also for our own, regenerable envelope-v1.json). */
+export function vectorPath(name: string): string {
+  if (!/^\w[\w.-]*$/.test(name)) throw new Error(`not a vector file name: ${name}`);
+  return fileURLToPath(new URL(name, new URL('../vectors/', import.meta.url)));
+}
+
+/** Reads and parses a third-party vector file after checking its published sha256. */
 export function loadVectors<T = unknown>(name: string): T {
-  const file = path.join(VECTORS_DIR, name);
+  const file = vectorPath(name);
   if (!existsSync(file)) throw new Error(`conformance vectors missing: ${file}`);
   const expected = VECTOR_SHA256[name];
   if (!expected) throw new Error(`no published sha256 for ${name}`);

@@ -18,7 +18,7 @@ import { envelopeKey, openEnvelope, trialOpen } from '../../src/lib/crypto/envel
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
 import { loadScanCrypto, scanBatch, trialOpenBatch } from '../../src/lib/sync/scan';
-import { loadVectors } from '../helpers/vectors';
+import { loadVectors, vectorPath } from '../helpers/vectors';
 
 const WASM_FILE = resolve(process.cwd(), 'node_modules/tiny-secp256k1/lib/secp256k1.wasm');
 const wasmBytes = (): Uint8Array => new Uint8Array(readFileSync(WASM_FILE));
@@ -245,7 +245,7 @@ describe('wasm BIP-340 verify: equal to @noble/curves', () => {
 });
 
 interface EnvVec { name: string; recipient: string; recipient_identity?: string; outer: unknown; intermediate?: { ephemeral_public: string; shared_secret: string } }
-const env = JSON.parse(readFileSync(resolve(process.cwd(), 'tests/vectors/envelope-v1.json'), 'utf8')) as {
+const env = JSON.parse(readFileSync(vectorPath('envelope-v1.json'), 'utf8')) as {
   keys: Record<string, { identity: string; ek_secret: string }>;
   valid: EnvVec[];
   invalid: EnvVec[];

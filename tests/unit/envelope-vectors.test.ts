@@ -4,7 +4,6 @@
  * every invalid vector must fail with the one generic error.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { NostrEvent } from 'nostr-tools/pure';
 import { bytesToHex, hexToBytes } from '../../src/lib/shared/bytes';
@@ -17,6 +16,7 @@ import {
   type SealPayload
 } from '../../src/lib/crypto/envelope';
 import { derivePairKey, introMailbox, pairMailbox, selfMailbox } from '../../src/lib/crypto/mailbox';
+import { vectorPath } from '../helpers/vectors';
 
 interface KeyRec { identity_secret: string; identity: string; ek_secret: string; ek: string }
 interface ValidVec {
@@ -44,7 +44,7 @@ interface VectorFile {
   };
 }
 
-const file = resolve(process.cwd(), 'tests/vectors/envelope-v1.json');
+const file = vectorPath('envelope-v1.json');
 const V = JSON.parse(readFileSync(file, 'utf8')) as VectorFile;
 const key = (name: string) => {
   const k = V.keys[name];
