@@ -4,7 +4,8 @@
  * opened by nostr-tools' own nip59.unwrapEvent (text, tags, one rumor id across copies); DMs made by
  * nostr-tools' nip17.wrapEvent land in the same conversation (strangers in Requests); a self copy
  * from Alice's other client shows as outgoing; NIP-04 is read as legacy; a kind 7 reaction attaches
- * to its message; a contact without a 10050 list gets NO_DM_RELAYS; and when Carol starts using
+ * to its message; a kind 15 file downloads through the Messenger's fetch and decrypts (a swapped
+ * file is refused); a contact without a 10050 list gets NO_DM_RELAYS; and when Carol starts using
  * Veil (publishes an inbox record) the chat upgrades to the envelope and the next message is one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { wrapEvent as ntWrapDm } from 'nostr-tools/nip17';
 import * as nip59 from 'nostr-tools/nip59';
 import * as ntNip04 from 'nostr-tools/nip04';
 import { finalizeEvent, generateSecretKey as ntSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
 import { envelopeKey } from '../../src/lib/crypto/envelope';
@@ -43,6 +45,14 @@ let conv = '';
 let firstId = '';
 let q = 0;
 
+/** Alice's file server: kind 15 ciphertexts by URL; anything else (NIP-11) fails like a network error. */
+const served = new Map<string, Uint8Array>();
+const fileFetch = (async (url: string) => {
+  const body = served.get(url);
+  if (!body) throw new TypeError('fetch failed');
+  return new Response(body.slice());
+}) as typeof fetch;
+
 async function veil(name: string, sk: Uint8Array): Promise<Veil> {
   const store = await VeilStore.open(freshPlatform(), `veil-nip17-${name}`);
   await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
@@ -53,6 +63,7 @@ async function veil(name: string, sk: Uint8Array): Promise<Veil> {
     deviceId: bytesToHex(randomBytes(8)),
     ek: envelopeKey(generateSecretKey()),
     WebSocket,
+    fetch: fileFetch,
     relays: [relay.url],
     deviceLabel: name,
     queryTimeoutMs: 3000
@@ -179,6 +190,36 @@ describe('Messenger speaks NIP-17 with a nostr-tools client', () => {
     const reacted = await until(async () => (await history(alice, conv)).find((m) => m.id === firstId && m.reactions?.length), 'reaction');
     expect(reacted.reactions).toEqual([{ emoji: '❤️', mine: false }]);
     expect((await history(alice, conv)).some((m) => m.text === '❤️')).toBe(false);
+  });
+
+  it("Carol's kind 15 file (nostr-tools wrap) downloads through the Messenger's fetch and decrypts; a swapped file is refused", async () => {
+    const plain = new TextEncoder().encode('a picture from Carol');
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    const k = await crypto.subtle.importKey('raw', key, { name: 'AES-GCM' }, false, ['encrypt']);
+    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce }, k, plain));
+    const url = `https://files.example/${bytesToHex(randomBytes(8))}`;
+    const tags = [
+      ['p', alice.pubkey],
+      ['file-type', 'image/png'],
+      ['encryption-algorithm', 'aes-gcm'],
+      ['decryption-key', bytesToHex(key)],
+      ['decryption-nonce', bytesToHex(nonce)],
+      ['x', bytesToHex(sha256(ct))]
+    ];
+    await publish(nip59.wrapEvent({ kind: 15, content: url, tags, created_at: Math.floor(Date.now() / 1000) }, carolSk, alice.pubkey));
+    const m = await until(async () => (await history(alice, conv)).find((x) => x.file?.url === url), 'file message');
+    expect(m.file).toMatchObject({ url, mimeType: 'image/png' });
+    served.set(url, ct);
+    const got = await alice.m.downloadFile(m.id);
+    expect(new TextDecoder().decode(got.bytes)).toBe('a picture from Carol');
+    expect(got.mimeType).toBe('image/png');
+    const swapped = ct.slice();
+    swapped[0]! ^= 1;
+    served.set(url, swapped);
+    expect(isVeilError(await alice.m.downloadFile(m.id).catch((e: unknown) => e), 'DECRYPT_FAILED')).toBe(true);
+    served.delete(url);
+    expect(isVeilError(await alice.m.downloadFile(m.id).catch((e: unknown) => e), 'FILE_UNAVAILABLE')).toBe(true);
   });
 
   it('a self copy from my other client shows as outgoing; NIP-04 reads as legacy; a stranger is a request', async () => {

@@ -10,7 +10,8 @@ import { wrapEvent as ntWrapDm } from 'nostr-tools/nip17';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import * as ntNip04 from 'nostr-tools/nip04';
 import { finalizeEvent } from 'nostr-tools/pure';
-import { LocalSigner, Nip46Signer } from '../../src/lib/crypto/signer';
+import { LocalSigner } from '../../src/lib/crypto/signer';
+import { connectBunker } from '../../src/lib/sync/account';
 import { RelayPool } from '../../src/lib/relay/pool';
 import type { NostrEvent, VerifiedEvent as RelayVerifiedEvent } from '../../src/lib/relay/types';
 import {
@@ -147,7 +148,7 @@ describe('NIP-17 and NIP-04 through a NIP-46 bunker', () => {
     cleanups.push(() => relay.stop());
     const bunker = await startBunker(relay.url, 'nip17-secret');
     cleanups.push(() => bunker.stop());
-    const signer = await Nip46Signer.connect(bunker.url(), { WebSocket, timeoutMs: 15_000 });
+    const signer = await connectBunker({ WebSocket }, bunker.url(), { timeoutMs: 15_000 });
     cleanups.push(() => signer.close());
     const B = bunker.userPubkey;
     const aliceSk = generateSecretKey();

@@ -24,7 +24,8 @@ import {
 } from '../../src/lib/crypto/nip17';
 import { buildDmRelayList, parseDmRelayList, newerDmRelayList, MAX_DM_RELAYS } from '../../src/lib/crypto/dm-relays';
 import { nip04Decrypt } from '../../src/lib/crypto/nip04';
-import { downloadNip17File, type FileFetch } from '../../src/lib/crypto/file';
+import { decryptNip17File } from '../../src/lib/crypto/file';
+import { downloadNip17File, type FileFetch } from '../../src/lib/sync/file-download';
 import { LocalSigner, Nip07Signer, type Nip07Like, type Signer } from '../../src/lib/crypto/signer';
 import { generateSecretKey } from '../../src/lib/crypto/keys';
 import { verifyEvent, type VerifiedEvent } from '../../src/lib/crypto/nostr-event';
@@ -361,8 +362,17 @@ describe('kind 15 file messages', () => {
     expect(new TextDecoder().decode(got.bytes)).toBe('a picture, really');
     expect(got.mimeType).toBe('image/jpeg');
 
+    // crypto's half takes bytes: the right ones decrypt, a swapped byte fails the x hash
+    expect(new TextDecoder().decode((await decryptNip17File(ct, file)).bytes)).toBe('a picture, really');
     const swapped = ct.slice();
     swapped[0]! ^= 1;
+    expect(await decryptNip17File(swapped, file).catch((e: unknown) => (isVeilError(e) ? e.code : e))).toBe('DECRYPT_FAILED');
+    const { sha256: _x, ...unhashed } = file;
+    expect(await decryptNip17File(swapped, unhashed).catch((e: unknown) => (isVeilError(e) ? e.code : e))).toBe('DECRYPT_FAILED'); // AES-GCM tag
+    // a swapped copy on the main URL is skipped for the good fallback; only wrong copies → DECRYPT_FAILED
+    served['https://blossom.example/f'] = swapped;
+    expect(new TextDecoder().decode((await downloadNip17File(file, fetchStub)).bytes)).toBe('a picture, really');
+    delete served['https://blossom.example/f'];
     served['https://mirror.example/f'] = swapped;
     expect(await downloadNip17File(file, fetchStub).catch((e: unknown) => (isVeilError(e) ? e.code : e))).toBe('DECRYPT_FAILED');
     delete served['https://mirror.example/f'];

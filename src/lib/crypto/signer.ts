@@ -5,19 +5,16 @@
  * A remote signer is untrusted output like anything else (§7): every event it returns is verified
  * (id, signature), must be signed by the identity's pubkey, and must be exactly the template that was
  * asked for — an extension that signs something else is refused. Platform objects (the
- * `window.nostr`-like object, the WebSocket constructor or a relay pool) are passed in; this module
- * never touches `window`.
+ * `window.nostr`-like object, the NIP-46 transport) are passed in; this module never touches
+ * `window` and opens no socket.
  */
 import { finalizeEvent } from 'nostr-tools/pure';
-import { AbstractSimplePool } from 'nostr-tools/abstract-pool';
-import { BUNKER_REGEX, BunkerSigner, parseBunkerInput, type BunkerPointer } from 'nostr-tools/nip46';
-import { verifyEvent as ntVerifyEvent } from 'nostr-tools/pure';
 import { bytesToHex } from '../shared/bytes';
 import { VeilError, isVeilError } from '../shared/errors';
 import { assertSecretKey, generateSecretKey, getXOnlyPublicKey, xOnlyFromHex } from './keys';
-import { normalizeRelayUrl } from './mailbox';
 import { nip04Decrypt } from './nip04';
 import { getConversationKey, nip44Decrypt, nip44Encrypt } from './nip44';
+import { Nip46Session, type BunkerUrl, type Nip46Transport } from './nip46';
 import { verifyEvent, type VerifiedEvent } from './nostr-event';
 
 export type { VerifiedEvent };
@@ -96,10 +93,20 @@ function checkText(s: unknown, what: string): string {
   return s;
 }
 
+const closedError = () => new VeilError('SIGNER_UNAVAILABLE', 'signer is closed');
+const ENCRYPT = ['plaintext', 'ciphertext'] as const;
+const DECRYPT = ['ciphertext', 'plaintext'] as const;
+
+/** Checks the peer key and the input text, runs `call`, checks its answer is bounded text. */
+async function peerCall(peer: string, text: string, io: readonly [string, string], call: () => Promise<unknown>): Promise<string> {
+  xOnlyFromHex(peer, 'peer pubkey');
+  checkText(text, io[0]);
+  return checkText(await call(), io[1]);
+}
+
 /**
- * Runs `p` with a deadline. Timeout → SIGNER_TIMEOUT; no relay reachable → SIGNER_UNAVAILABLE; any
- * other rejection that is not already a VeilError → SIGNER_REJECTED (extensions reject when the user
- * says no; bunkers answer with an error string).
+ * Runs `p` with a deadline (NIP-07). Timeout → SIGNER_TIMEOUT; any other rejection that is not
+ * already a VeilError → SIGNER_REJECTED (extensions reject when the user says no).
  */
 async function guard<T>(p: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -112,8 +119,6 @@ async function guard<T>(p: () => Promise<T>, timeoutMs: number, what: string): P
         .then(p)
         .catch((cause: unknown) => {
           if (isVeilError(cause)) throw cause;
-          // nostr-tools' BunkerSigner publishes with Promise.any: no relay took the request.
-          if (cause instanceof AggregateError) throw new VeilError('SIGNER_UNAVAILABLE', `${what}: could not reach the signer`, { cause });
           throw new VeilError('SIGNER_REJECTED', `${what}: the signer refused or failed`, { cause });
         }),
       deadline
@@ -136,7 +141,7 @@ export class LocalSigner implements Signer {
   }
 
   #key(): Uint8Array {
-    if (!this.#sk) throw new VeilError('SIGNER_UNAVAILABLE', 'signer is closed');
+    if (!this.#sk) throw closedError();
     return this.#sk;
   }
 
@@ -203,44 +208,33 @@ export class Nip07Signer implements Signer {
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_SIGNER_TIMEOUT_MS;
     const n44 = nostr.nip44;
     if (n44 && typeof n44.encrypt === 'function' && typeof n44.decrypt === 'function') {
-      this.nip44Encrypt = async (peer, plaintext) => {
-        this.#open();
-        xOnlyFromHex(peer, 'peer pubkey');
-        checkText(plaintext, 'plaintext');
-        return checkText(await guard(() => n44.encrypt(peer, plaintext), this.#timeoutMs, 'nip44_encrypt'), 'ciphertext');
-      };
-      this.nip44Decrypt = async (peer, ciphertext) => {
-        this.#open();
-        xOnlyFromHex(peer, 'peer pubkey');
-        checkText(ciphertext, 'ciphertext');
-        return checkText(await guard(() => n44.decrypt(peer, ciphertext), this.#timeoutMs, 'nip44_decrypt'), 'plaintext');
-      };
+      this.nip44Encrypt = async (peer, plaintext) =>
+        peerCall(peer, plaintext, ENCRYPT, () => this.#guard(() => n44.encrypt(peer, plaintext), 'nip44_encrypt'));
+      this.nip44Decrypt = async (peer, ciphertext) =>
+        peerCall(peer, ciphertext, DECRYPT, () => this.#guard(() => n44.decrypt(peer, ciphertext), 'nip44_decrypt'));
     }
     const n04 = nostr.nip04;
     if (n04 && typeof n04.decrypt === 'function') {
-      this.nip04Decrypt = async (peer, ciphertext) => {
-        this.#open();
-        xOnlyFromHex(peer, 'peer pubkey');
-        checkText(ciphertext, 'ciphertext');
-        return checkText(await guard(() => n04.decrypt(peer, ciphertext), this.#timeoutMs, 'nip04_decrypt'), 'plaintext');
-      };
+      this.nip04Decrypt = async (peer, ciphertext) =>
+        peerCall(peer, ciphertext, DECRYPT, () => this.#guard(() => n04.decrypt(peer, ciphertext), 'nip04_decrypt'));
     }
   }
 
-  #open(): void {
-    if (this.#closed) throw new VeilError('SIGNER_UNAVAILABLE', 'signer is closed');
+  async #guard<T>(p: () => Promise<T>, what: string): Promise<T> {
+    if (this.#closed) throw closedError();
+    return guard(p, this.#timeoutMs, what);
   }
 
   async getPublicKey(): Promise<string> {
-    this.#open();
-    if (!this.#pubkey) this.#pubkey = checkPubkey(await guard(() => this.#nostr.getPublicKey(), this.#timeoutMs, 'getPublicKey'));
+    if (this.#closed) throw closedError();
+    if (!this.#pubkey) this.#pubkey = checkPubkey(await this.#guard(() => this.#nostr.getPublicKey(), 'getPublicKey'));
     return this.#pubkey;
   }
 
   async signEvent(template: EventTemplate): Promise<VerifiedEvent> {
     const t = checkTemplate(template);
     const pubkey = await this.getPublicKey();
-    const raw = await guard(() => this.#nostr.signEvent(checkTemplate(t)), this.#timeoutMs, 'signEvent');
+    const raw = await this.#guard(() => this.#nostr.signEvent(checkTemplate(t)), 'signEvent');
     return checkSignedEvent(raw, t, pubkey);
   }
 
@@ -249,59 +243,7 @@ export class Nip07Signer implements Signer {
   }
 }
 
-/** A parsed `bunker://` URL (NIP-46), validated and bounded. */
-export interface BunkerUrl {
-  /** The remote signer's pubkey (may differ from the identity's). */
-  pubkey: string;
-  /** 1..8 normalized ws/wss relays. */
-  relays: string[];
-  secret: string | null;
-}
-
-const MAX_BUNKER_URL_CHARS = 2048;
-
-/**
- * Parses a `bunker://<remote-signer-pubkey>?relay=…&secret=…` URL (NIP-46 "Direct connection
- * initiated by remote-signer"). Only that form: a NIP-05 name is not looked up here (that would be a
- * network request from a leaf module). Errors: INVALID_INPUT.
- */
-export async function parseBunkerUrl(input: string): Promise<BunkerUrl> {
-  if (typeof input !== 'string' || input.length > MAX_BUNKER_URL_CHARS) throw new VeilError('INVALID_INPUT', 'invalid bunker URL');
-  const s = input.trim();
-  // Checked before parseBunkerInput, which would otherwise try the text as a NIP-05 name over the network.
-  if (!BUNKER_REGEX.test(s)) throw new VeilError('INVALID_INPUT', 'not a bunker:// URL');
-  let bp: BunkerPointer | null;
-  try {
-    bp = await parseBunkerInput(s);
-  } catch (cause) {
-    throw new VeilError('INVALID_INPUT', 'invalid bunker URL', { cause });
-  }
-  if (!bp) throw new VeilError('INVALID_INPUT', 'invalid bunker URL');
-  try {
-    xOnlyFromHex(bp.pubkey, 'bunker pubkey');
-  } catch (cause) {
-    throw new VeilError('INVALID_INPUT', 'bunker URL has an invalid pubkey', { cause });
-  }
-  const relays: string[] = [];
-  for (const r of bp.relays) {
-    let n: string;
-    try {
-      n = normalizeRelayUrl(r);
-    } catch (cause) {
-      throw new VeilError('INVALID_INPUT', 'bunker URL has an invalid relay', { cause });
-    }
-    if (!relays.includes(n)) relays.push(n);
-  }
-  if (relays.length === 0 || relays.length > 8) throw new VeilError('INVALID_INPUT', 'bunker URL needs 1..8 relays');
-  if (bp.secret !== null && bp.secret.length > 256) throw new VeilError('INVALID_INPUT', 'bunker secret too long');
-  return { pubkey: bp.pubkey, relays, secret: bp.secret };
-}
-
 export interface Nip46Options {
-  /** A nostr-tools pool to talk through; else one is made with `WebSocket`. */
-  pool?: AbstractSimplePool;
-  /** WebSocket constructor (the page's, or `ws` in Node). Needed when no pool is given. */
-  WebSocket?: unknown;
   /** The client's session key for this bunker (persist it to reconnect); fresh when absent. */
   clientSecretKey?: Uint8Array;
   timeoutMs?: number;
@@ -309,53 +251,44 @@ export interface Nip46Options {
   onauth?: (url: string) => void;
 }
 
-/** A NIP-46 remote signer ("bunker"), on nostr-tools' BunkerSigner. */
+/**
+ * A NIP-46 remote signer ("bunker"). The requests are sealed and matched in ./nip46.ts; the
+ * relays are reached through the injected transport (this module opens no socket).
+ */
 export class Nip46Signer implements Signer {
   readonly kind = 'nip46' as const;
-  readonly #bunker: BunkerSigner;
-  readonly #ownPool: AbstractSimplePool | undefined;
-  readonly #relays: string[];
+  readonly #session: Nip46Session;
   readonly #timeoutMs: number;
   readonly clientSecretKey: Uint8Array;
   #pubkey: string | undefined;
   #closed = false;
 
-  private constructor(bunker: BunkerSigner, ownPool: AbstractSimplePool | undefined, relays: string[], timeoutMs: number, clientSk: Uint8Array) {
-    this.#bunker = bunker;
-    this.#ownPool = ownPool;
-    this.#relays = relays;
+  private constructor(session: Nip46Session, timeoutMs: number, clientSk: Uint8Array) {
+    this.#session = session;
     this.#timeoutMs = timeoutMs;
     this.clientSecretKey = clientSk;
   }
 
   /**
-   * Connects to the bunker named by a `bunker://` URL: sends NIP-46 `connect` (with the URL's
-   * secret) and waits for the answer. Errors: INVALID_INPUT, SIGNER_UNAVAILABLE, SIGNER_REJECTED,
-   * SIGNER_TIMEOUT.
+   * Connects to the bunker named by a parsed `bunker://` URL through `transport` (which the signer
+   * then owns): sends NIP-46 `connect` (with the URL's secret) and waits for the answer. Errors:
+   * SIGNER_UNAVAILABLE, SIGNER_REJECTED, SIGNER_TIMEOUT.
    */
-  static async connect(bunkerUrl: string, opts: Nip46Options = {}): Promise<Nip46Signer> {
-    const bp = await parseBunkerUrl(bunkerUrl);
+  static async connect(bunker: BunkerUrl, transport: Nip46Transport, opts: Nip46Options = {}): Promise<Nip46Signer> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_SIGNER_TIMEOUT_MS;
-    let pool = opts.pool;
-    let ownPool: AbstractSimplePool | undefined;
-    if (!pool) {
-      if (typeof opts.WebSocket !== 'function') throw new VeilError('SIGNER_UNAVAILABLE', 'NIP-46 needs a pool or a WebSocket constructor');
-      // nostr-tools verifies every event the pool delivers before handing it on.
-      ownPool = pool = new AbstractSimplePool({
-        verifyEvent: ntVerifyEvent,
-        websocketImplementation: opts.WebSocket as typeof WebSocket,
-        maxWaitForConnection: 5000
-      });
-    }
     const clientSk = opts.clientSecretKey ? Uint8Array.from(opts.clientSecretKey) : generateSecretKey();
-    assertSecretKey(clientSk, 'client secret key');
-    const bunker = BunkerSigner.fromBunker(clientSk, { pubkey: bp.pubkey, relays: bp.relays, secret: bp.secret }, {
-      pool,
-      ...(opts.onauth ? { onauth: opts.onauth } : {})
-    });
-    const signer = new Nip46Signer(bunker, ownPool, bp.relays, timeoutMs, clientSk);
+    let session: Nip46Session;
     try {
-      await guard(() => bunker.connect(), timeoutMs, 'connect');
+      assertSecretKey(clientSk, 'client secret key');
+      session = new Nip46Session(clientSk, bunker.pubkey, transport, opts.onauth ? { onauth: opts.onauth } : {});
+    } catch (e) {
+      transport.close();
+      throw e;
+    }
+    const signer = new Nip46Signer(session, timeoutMs, clientSk);
+    try {
+      await session.open();
+      await session.request('connect', [bunker.pubkey, bunker.secret ?? ''], timeoutMs);
     } catch (e) {
       await signer.close();
       throw e;
@@ -363,22 +296,23 @@ export class Nip46Signer implements Signer {
     return signer;
   }
 
-  #open(): void {
-    if (this.#closed) throw new VeilError('SIGNER_UNAVAILABLE', 'signer is closed');
+  async #call(method: string, params: string[]): Promise<string> {
+    if (this.#closed) throw closedError();
+    return this.#session.request(method, params, this.#timeoutMs);
   }
 
   async getPublicKey(): Promise<string> {
-    this.#open();
-    if (!this.#pubkey) this.#pubkey = checkPubkey(await guard(() => this.#bunker.getPublicKey(), this.#timeoutMs, 'get_public_key'));
+    if (this.#closed) throw closedError();
+    if (!this.#pubkey) this.#pubkey = checkPubkey(await this.#call('get_public_key', []));
     return this.#pubkey;
   }
 
   async signEvent(template: EventTemplate): Promise<VerifiedEvent> {
     const t = checkTemplate(template);
     const pubkey = await this.getPublicKey();
-    // sendRequest, not BunkerSigner.signEvent: we verify ourselves, against the template too.
-    const resp = await guard(() => this.#bunker.sendRequest('sign_event', [JSON.stringify(t)]), this.#timeoutMs, 'sign_event');
-    if (typeof resp !== 'string' || resp.length > MAX_TEMPLATE_CONTENT_CHARS * 2) throw new VeilError('INVALID_EVENT', 'bad bunker response');
+    // The answer is verified here, against the template and the identity too.
+    const resp = await this.#call('sign_event', [JSON.stringify(t)]);
+    if (resp.length > MAX_TEMPLATE_CONTENT_CHARS * 2) throw new VeilError('INVALID_EVENT', 'bad bunker response');
     let raw: unknown;
     try {
       raw = JSON.parse(resp);
@@ -389,33 +323,20 @@ export class Nip46Signer implements Signer {
   }
 
   async nip44Encrypt(peerPubkeyHex: string, plaintext: string): Promise<string> {
-    this.#open();
-    xOnlyFromHex(peerPubkeyHex, 'peer pubkey');
-    checkText(plaintext, 'plaintext');
-    return checkText(await guard(() => this.#bunker.nip44Encrypt(peerPubkeyHex, plaintext), this.#timeoutMs, 'nip44_encrypt'), 'ciphertext');
+    return peerCall(peerPubkeyHex, plaintext, ENCRYPT, () => this.#call('nip44_encrypt', [peerPubkeyHex, plaintext]));
   }
 
   async nip44Decrypt(peerPubkeyHex: string, ciphertext: string): Promise<string> {
-    this.#open();
-    xOnlyFromHex(peerPubkeyHex, 'peer pubkey');
-    checkText(ciphertext, 'ciphertext');
-    return checkText(await guard(() => this.#bunker.nip44Decrypt(peerPubkeyHex, ciphertext), this.#timeoutMs, 'nip44_decrypt'), 'plaintext');
+    return peerCall(peerPubkeyHex, ciphertext, DECRYPT, () => this.#call('nip44_decrypt', [peerPubkeyHex, ciphertext]));
   }
 
   async nip04Decrypt(peerPubkeyHex: string, ciphertext: string): Promise<string> {
-    this.#open();
-    xOnlyFromHex(peerPubkeyHex, 'peer pubkey');
-    checkText(ciphertext, 'ciphertext');
-    return checkText(await guard(() => this.#bunker.nip04Decrypt(peerPubkeyHex, ciphertext), this.#timeoutMs, 'nip04_decrypt'), 'plaintext');
+    return peerCall(peerPubkeyHex, ciphertext, DECRYPT, () => this.#call('nip04_decrypt', [peerPubkeyHex, ciphertext]));
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#bunker.close();
-    if (this.#ownPool) {
-      this.#ownPool.close(this.#relays);
-      this.#ownPool.destroy();
-    }
+    this.#session.close();
   }
 }

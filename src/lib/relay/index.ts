@@ -9,3 +9,4 @@ export { fetchRelayInfo, parseRelayInfo } from './nip11';
 export type { RelayInfo, RelayLimits } from './nip11';
 export { RelayPool } from './pool';
 export type { PoolOptions, PoolSubscribeHandlers, PoolSubscription, RelayStatus } from './pool';
+export { Nip46RelayTransport } from './nip46-transport';

@@ -13,7 +13,10 @@ import { envelopeKey, type EnvelopeKey } from '../crypto/envelope';
 import { generateSecretKey, getXOnlyPublicKey } from '../crypto/keys';
 import { decodeNsec, encodeNpub, encodeNsec } from '../crypto/nip19';
 import { decryptNcryptsec, encryptNcryptsec } from '../crypto/nip49';
+import { parseBunkerUrl } from '../crypto/nip46';
 import { LocalSigner, Nip07Signer, Nip46Signer, type Nip07Like, type Signer } from '../crypto/signer';
+import { Nip46RelayTransport } from '../relay/nip46-transport';
+import type { WebSocketConstructor } from '../relay/types';
 import type { Account, VeilStore } from '../store';
 
 /** What a platform (page, service worker, Node test) passes in. */
@@ -156,10 +159,7 @@ export async function bunkerIdentity(
   opts: { remember?: boolean; deviceLabel?: string } = {}
 ): Promise<Session> {
   checkPassphrase(passphrase);
-  const signer = await Nip46Signer.connect(bunkerUrl.trim(), {
-    WebSocket: platform.WebSocket,
-    ...(platform.onBunkerAuth ? { onauth: platform.onBunkerAuth } : {})
-  });
+  const signer = await connectBunker(platform, bunkerUrl);
   const pubkey = await signer.getPublicKey();
   await store.setupVault(passphrase, { rememberDevice: !!opts.remember });
   const accountId = await store.putAccount({
@@ -227,11 +227,23 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
       throw new VeilError('SIGNER_UNAVAILABLE', 'Your extension holds a different key than this identity.');
     return signer;
   }
-  return Nip46Signer.connect(info.bunkerUrl, {
-    WebSocket: platform.WebSocket,
-    ...(info.clientSecretKey ? { clientSecretKey: hexToBytes(info.clientSecretKey, 32) } : {}),
-    ...(platform.onBunkerAuth ? { onauth: platform.onBunkerAuth } : {})
-  });
+  return connectBunker(platform, info.bunkerUrl, info.clientSecretKey ? { clientSecretKey: hexToBytes(info.clientSecretKey, 32) } : {});
+}
+
+/**
+ * Connects a NIP-46 bunker: crypto's signer seals the requests, the relay layer's transport
+ * carries them over the platform's WebSocket. Errors: INVALID_INPUT, SIGNER_UNAVAILABLE,
+ * SIGNER_REJECTED, SIGNER_TIMEOUT.
+ */
+export async function connectBunker(
+  platform: AccountPlatform,
+  bunkerUrl: string,
+  opts: { clientSecretKey?: Uint8Array; timeoutMs?: number } = {}
+): Promise<Nip46Signer> {
+  const bunker = parseBunkerUrl(bunkerUrl);
+  if (typeof platform.WebSocket !== 'function') throw new VeilError('SIGNER_UNAVAILABLE', 'NIP-46 needs a WebSocket constructor');
+  const transport = new Nip46RelayTransport(bunker.relays, { WebSocket: platform.WebSocket as WebSocketConstructor });
+  return Nip46Signer.connect(bunker, transport, { ...opts, ...(platform.onBunkerAuth ? { onauth: platform.onBunkerAuth } : {}) });
 }
 
 function signerFromHex(hex: string): LocalSigner {

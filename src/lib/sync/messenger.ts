@@ -84,7 +84,7 @@ import {
   type Nip17Message,
   type Nip17Stats
 } from './nip17';
-import { downloadNip17File, type FileFetch } from '../crypto/file';
+import { downloadNip17File, type FileFetch } from './file-download';
 import { MAX_DM_RELAYS } from '../crypto/dm-relays';
 
 /** Platform objects and the unlocked session (see the module comment). */
