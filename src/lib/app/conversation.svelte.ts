@@ -178,27 +178,29 @@ export class ConversationModel {
     }
   }
 
-  async retry(messageId: string): Promise<void> {
-    this.error = '';
-    try {
-      await this.#source.retry(messageId);
-    } catch (err) {
-      this.error = this.#page.describeError(err);
-    }
+  /** Queues a failed message again. */
+  retry(messageId: string): Promise<void> {
+    return this.#attempt(() => this.#source.retry(messageId));
   }
 
-  async downloadFile(messageId: string): Promise<void> {
-    this.error = '';
-    try {
-      await this.#source.downloadFile(messageId);
-    } catch (err) {
-      this.error = this.#page.describeError(err);
-    }
+  /** Downloads and decrypts a file message. */
+  downloadFile(messageId: string): Promise<void> {
+    return this.#attempt(() => this.#source.downloadFile(messageId));
   }
 
   /** The message a reply quotes, when it is among those shown. */
   quoted(id: string | undefined): ChatMessage | undefined {
     return id ? this.messages.find((m) => m.id === id) : undefined;
+  }
+
+  /** Runs a command; its problem, if any, is shown in words. */
+  async #attempt(action: () => Promise<void>): Promise<void> {
+    this.error = '';
+    try {
+      await action();
+    } catch (err) {
+      this.error = this.#page.describeError(err);
+    }
   }
 
   #markReadIfVisible(): void {
