@@ -1,0 +1,209 @@
+/**
+ * The open conversation as a view model: message pages, the composer's draft, read marking and
+ * delivery wording. It knows nothing of the DOM or of the app object; every effect goes through an
+ * injected function, so it runs (and is tested) in Node. Conversation.svelte renders it and keeps
+ * only what needs the page (scrolling, focus, event listeners).
+ */
+import type { ChatMessage } from '$lib/sync/types';
+import { mergeNewest, prependOlder } from './message-list';
+
+export { deliveryText, mergeNewest, prependOlder } from './message-list';
+
+/** Messages read per page. */
+export const PAGE_SIZE = 50;
+/** A draft is saved once typing has paused this long (and at once when the page is hidden). */
+export const DRAFT_DELAY_MS = 250;
+
+/** What a conversation reads and does, provided by the app layer (the route wires it to VeilApp). */
+export interface ConversationSource {
+  /** A page of a chat's messages, newest first; with `before`, the page just older than that message. */
+  pageMessages(conversationId: string, opts: { before?: ChatMessage; limit: number }): Promise<ChatMessage[]>;
+  getDraft(conversationId: string): Promise<string>;
+  setDraft(conversationId: string, text: string): Promise<void>;
+  markRead(conversationId: string): Promise<void>;
+  /** Resolves once the message is in the outbox. */
+  send(conversationId: string, text: string, replyTo?: string): Promise<void>;
+  retry(messageId: string): Promise<void>;
+  downloadFile(messageId: string): Promise<void>;
+  /** A chat was opened: a NIP-17 contact may have started using Veil since. */
+  checkContact(conversationId: string): void;
+  /** Calls `listener(conversationId)` when messages of a conversation change; returns an unsubscribe. */
+  onMessages(listener: (conversationId: string) => void): () => void;
+}
+
+/** The commands the model runs (the source without the subscription, which the view owns). */
+export type ConversationCommands = Omit<ConversationSource, 'onMessages'>;
+
+/** What the page knows. */
+export interface ConversationPage {
+  /** Whether the page is on screen: read means seen, so a background tab leaves messages unread. */
+  isVisible(): boolean;
+  /** Words for the person in front of the screen. */
+  describeError(e: unknown): string;
+}
+
+export class ConversationModel {
+  /** Oldest first. */
+  messages = $state.raw<ChatMessage[]>([]);
+  hasOlder = $state(true);
+  loadingOlder = $state(false);
+  /** The composer's text. */
+  text = $state('');
+  replyTo = $state.raw<ChatMessage | null>(null);
+  /** The last send or download problem, in words. */
+  error = $state('');
+
+  #source: ConversationCommands;
+  #page: ConversationPage;
+  #id = '';
+  /** The chat whose first page was read (that page decides whether older ones exist). */
+  #loadedFor = '';
+  /** Typed since the chat was opened: a draft that loads late must not overwrite it. */
+  #typed = false;
+  #pendingDraft: { id: string; value: string } | null = null;
+  #draftTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(source: ConversationCommands, page: ConversationPage) {
+    this.#source = source;
+    this.#page = page;
+  }
+
+  /** The open chat's id ('' before the first open). */
+  get chatId(): string {
+    return this.#id;
+  }
+
+  /**
+   * Opens a chat (or another one): starts from its newest page and its saved draft.
+   * Resolves once the first page is in; false when yet another chat was opened meanwhile.
+   */
+  open(id: string): Promise<boolean> {
+    this.flushDraft(); // a draft of the previous chat is saved under that chat's id
+    this.#id = id;
+    this.messages = [];
+    this.hasOlder = true;
+    this.#loadedFor = '';
+    this.replyTo = null;
+    this.error = '';
+    this.#typed = false;
+    this.text = '';
+    void this.#source.getDraft(id).then(
+      (draft) => {
+        // Never overwrite what the person started typing while the draft was loading.
+        if (id === this.#id && !this.#typed) this.text = draft;
+      },
+      () => {} // no saved draft to show; typing still works and saves a new one
+    );
+    const first = this.refresh();
+    this.#source.checkContact(id);
+    return first;
+  }
+
+  /** Re-reads the newest page and merges it in. False when another chat was opened meanwhile. */
+  async refresh(): Promise<boolean> {
+    const id = this.#id;
+    const newest = await this.#source.pageMessages(id, { limit: PAGE_SIZE });
+    if (id !== this.#id) return false;
+    this.messages = mergeNewest(this.messages, newest);
+    if (this.#loadedFor !== id) {
+      this.#loadedFor = id;
+      this.hasOlder = newest.length === PAGE_SIZE;
+    }
+    this.#markReadIfVisible();
+    return true;
+  }
+
+  /** Reads the page before the oldest message shown. False when nothing was added. */
+  async loadOlder(): Promise<boolean> {
+    const first = this.messages[0];
+    if (this.loadingOlder || !this.hasOlder || !first) return false;
+    const id = this.#id;
+    this.loadingOlder = true;
+    try {
+      const older = await this.#source.pageMessages(id, { before: first, limit: PAGE_SIZE });
+      if (id !== this.#id) return false;
+      this.hasOlder = older.length === PAGE_SIZE;
+      this.messages = prependOlder(this.messages, older);
+      return true;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /** The person typed: the draft is saved (encrypted) once typing pauses. */
+  input(value: string): void {
+    this.text = value;
+    this.#typed = true;
+    clearTimeout(this.#draftTimer);
+    this.#pendingDraft = { id: this.#id, value };
+    this.#draftTimer = setTimeout(() => this.flushDraft(), DRAFT_DELAY_MS);
+  }
+
+  /** Saves a draft still waiting for typing to pause, now. */
+  flushDraft(): void {
+    clearTimeout(this.#draftTimer);
+    const pending = this.#pendingDraft;
+    this.#pendingDraft = null;
+    if (pending) void this.#source.setDraft(pending.id, pending.value);
+  }
+
+  /** The page was hidden, shown or left: the draft is saved at once; a chat on screen is read. */
+  visibilityChanged(): void {
+    this.flushDraft();
+    this.#markReadIfVisible();
+  }
+
+  /** Sends the composer's text. True when it is in the outbox (the box is then cleared). */
+  async send(): Promise<boolean> {
+    const body = this.text;
+    if (!body.trim()) return false;
+    const id = this.#id;
+    this.error = '';
+    try {
+      // The message is in the outbox before this resolves; clearing the box loses nothing.
+      await this.#source.send(id, body, this.replyTo?.id);
+      if (this.#pendingDraft?.id === id) {
+        clearTimeout(this.#draftTimer);
+        this.#pendingDraft = null;
+      }
+      void this.#source.setDraft(id, '');
+      if (id !== this.#id) return true; // another chat was opened meanwhile: its box stays as it is
+      this.text = '';
+      this.replyTo = null;
+      await this.refresh();
+      return true;
+    } catch (err) {
+      this.error = this.#page.describeError(err); // the text stays in the box
+      return false;
+    }
+  }
+
+  /** Queues a failed message again. */
+  retry(messageId: string): Promise<void> {
+    return this.#attempt(() => this.#source.retry(messageId));
+  }
+
+  /** Downloads and decrypts a file message. */
+  downloadFile(messageId: string): Promise<void> {
+    return this.#attempt(() => this.#source.downloadFile(messageId));
+  }
+
+  /** The message a reply quotes, when it is among those shown. */
+  quoted(id: string | undefined): ChatMessage | undefined {
+    return id ? this.messages.find((m) => m.id === id) : undefined;
+  }
+
+  /** Runs a command; its problem, if any, is shown in words. */
+  async #attempt(action: () => Promise<void>): Promise<void> {
+    this.error = '';
+    try {
+      await action();
+    } catch (err) {
+      this.error = this.#page.describeError(err);
+    }
+  }
+
+  #markReadIfVisible(): void {
+    if (this.#id && this.#page.isVisible()) void this.#source.markRead(this.#id);
+  }
+}
