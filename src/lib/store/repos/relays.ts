@@ -1,0 +1,50 @@
+/** Repository of `relays`: key = the URL as given (checked by `storeRelayUrl`). PLAIN: the locked service worker needs it. */
+import type { StoreContext } from '../context';
+import type { RelayRecord } from '../schema';
+import type { RelayInput } from '../types';
+import { bad, msTime, optText, storeRelayUrl, validLimits } from '../validate';
+
+export class RelaysRepo {
+  readonly #c: StoreContext;
+
+  constructor(c: StoreContext) {
+    this.#c = c;
+  }
+
+  async put(input: RelayInput): Promise<void> {
+    const url = storeRelayUrl(input.url);
+    if (!['envelope', 'dm', 'both'].includes(input.role)) bad('relay role');
+    const limits = input.limits === undefined ? undefined : validLimits(input.limits);
+    await this.#c.one('relays', 'readwrite', async (store, changes) => {
+      const old = await store.get(url);
+      const rec: RelayRecord = { url, role: input.role, enabled: input.enabled ?? old?.enabled ?? true, updatedAt: Date.now() };
+      if (old?.lastStatus) rec.lastStatus = old.lastStatus;
+      const l = limits ?? old?.limits;
+      if (l) rec.limits = l;
+      await store.put(rec);
+      changes.push({ store: 'relays', key: url });
+    });
+  }
+
+  list(): Promise<RelayRecord[]> {
+    return this.#c.one('relays', 'readonly', async (store) => store.getAll());
+  }
+
+  async setStatus(url: string, status: { ok: boolean; at: number; message?: string }): Promise<void> {
+    storeRelayUrl(url);
+    const st: NonNullable<RelayRecord['lastStatus']> = { ok: !!status.ok, at: msTime(status.at, 'status time') };
+    const m = optText(status.message, 512, 'relay message');
+    if (m !== undefined) st.message = m;
+    await this.#c.one('relays', 'readwrite', async (store, changes) => {
+      const r = await store.get(url);
+      if (!r) return;
+      r.lastStatus = st;
+      await store.put(r);
+      changes.push({ store: 'relays', key: url });
+    });
+  }
+
+  delete(url: string): Promise<void> {
+    return this.#c.delete('relays', storeRelayUrl(url));
+  }
+}

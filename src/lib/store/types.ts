@@ -1,0 +1,181 @@
+/**
+ * The store's public (decrypted) types: what callers pass in and get back. Raw on-disk records are
+ * in schema.ts; each repository (repos/) declares the shape it seals.
+ */
+import type {
+  ContactState,
+  Direction,
+  MessageStatus,
+  OutboxItemStatus,
+  RelayLimits,
+  RelayResult,
+  RelayRole,
+  SignedEventJson,
+  VeilStoreName
+} from './schema';
+
+// ---------------------------------------------------------------- public (decrypted) types
+
+export type SignerInfo =
+  | { type: 'local'; ncryptsec: string }
+  | { type: 'nip07' }
+  | { type: 'nip46'; bunkerUrl: string; clientSecretKey?: string; relays?: string[] };
+
+/** Cached kind-0 profile fields. Display only; all sealed. */
+export interface Profile {
+  name?: string;
+  displayName?: string;
+  picture?: string;
+  about?: string;
+  nip05?: string;
+  fetchedAt?: number;
+}
+
+export interface AccountInput {
+  id?: string;
+  pubkey: string;
+  signer: SignerInfo;
+  profile?: Profile;
+}
+export interface Account {
+  id: string;
+  pubkey: string;
+  signer: SignerInfo;
+  profile?: Profile;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DeviceInput {
+  id?: string;
+  label: string;
+  /** The device's envelope key (EK) secret, 32 bytes. */
+  secretKey: Uint8Array;
+  accountId?: string;
+}
+export interface Device {
+  id: string;
+  label: string;
+  secretKey: Uint8Array;
+  accountId?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type Protocol = 'veil' | 'nip17';
+
+export interface ContactInput {
+  pubkey: string;
+  eks?: string[];
+  relays?: string[];
+  petname?: string;
+  profile?: Profile;
+  state?: ContactState;
+  protocol?: Protocol;
+}
+export interface Contact {
+  pubkey: string;
+  eks: string[];
+  relays: string[];
+  petname?: string;
+  profile?: Profile;
+  state: ContactState;
+  protocol: Protocol;
+  addedAt: number;
+  updatedAt: number;
+}
+
+export interface Preview {
+  text: string;
+  sender: string;
+  messageId: string;
+  createdAt: number;
+}
+export interface Conversation {
+  id: string;
+  peers: string[];
+  protocol: Protocol;
+  title?: string;
+  preview?: Preview;
+  lastActivity: number;
+  unread: number;
+  muted: boolean;
+  archived: boolean;
+  hasDraft: boolean;
+  createdAt: number;
+}
+
+/** The sealed part of a message: everything about its content and author. */
+export interface MessageContent {
+  body: string;
+  /** Author identity pubkey (hex), verified by the sync layer before storing. */
+  sender: string;
+  kind: number;
+  replyTo?: string;
+  subject?: string;
+  tags?: string[][];
+}
+export interface MessageInput {
+  /** Inner event id (hex). */
+  id: string;
+  conversationId: string;
+  /** Inner event created_at (seconds). */
+  createdAt: number;
+  direction: Direction;
+  status: MessageStatus;
+  content: MessageContent;
+  relays?: RelayResult[];
+  receivedAt?: number;
+}
+export interface Message {
+  id: string;
+  conversationId: string;
+  sortKey: string;
+  createdAt: number;
+  receivedAt: number;
+  direction: Direction;
+  status: MessageStatus;
+  relays: RelayResult[];
+  content: MessageContent;
+}
+export interface MessagePage {
+  /** Newest first. */
+  messages: Message[];
+  /** Pass as `before` to get the next (older) page; undefined when this page was the last. */
+  nextBefore?: string;
+  /** Records that failed to decrypt (damaged); skipped, never fatal for the page. */
+  corrupted: number;
+}
+
+export interface OutboxInput {
+  id: string;
+  messageId?: string;
+  items: { relay: string; event: SignedEventJson }[];
+  nextAttemptAt?: number;
+}
+export interface OutboxAttempt {
+  relay: string;
+  status: OutboxItemStatus;
+  error?: string;
+}
+
+export interface RelayInput {
+  url: string;
+  role: RelayRole;
+  enabled?: boolean;
+  limits?: RelayLimits;
+}
+
+/** What `onChange` listeners receive after a committed write. */
+export interface ChangeEvent {
+  store: VeilStoreName;
+  key: string;
+}
+export type ChangeListener = (change: ChangeEvent) => void;
+
+export interface VaultOptions {
+  /** PBKDF2 iterations for the new wrap (default 600 000). */
+  iterations?: number;
+  /** Also keep a device-wrapped copy ("remember on this device"). Opt-in: see docs/storage.md. */
+  rememberDevice?: boolean;
+}
