@@ -162,10 +162,6 @@ export class VeilStore {
   listAccounts(): Promise<Account[]> {
     return this.#accounts.list();
   }
-  /** Removes an account record. */
-  deleteAccount(id: string): Promise<void> {
-    return this.#accounts.delete(id);
-  }
   /** Stores this device's envelope key (sealed) under a device id; returns the id. */
   putDevice(input: DeviceInput): Promise<string> {
     return this.#devices.put(input);
@@ -177,10 +173,6 @@ export class VeilStore {
   /** All devices stored here (normally one per account). */
   listDevices(): Promise<Device[]> {
     return this.#devices.list();
-  }
-  /** Deletes a device record (its EK is then gone from this disk). */
-  deleteDevice(id: string): Promise<void> {
-    return this.#devices.delete(id);
   }
 
   // ------------------------------------------------------------------------------ contacts
@@ -211,10 +203,6 @@ export class VeilStore {
   blockContact(pubkey: string): Promise<void> {
     return this.#contacts.setState(pubkey, 'blocked');
   }
-  /** True if this pubkey is blocked; a cheap check for the receive path. */
-  isBlocked(pubkey: string): Promise<boolean> {
-    return this.#contacts.isBlocked(pubkey);
-  }
   /** Deletes a contact. */
   deleteContact(pubkey: string): Promise<void> {
     return this.#contacts.delete(pubkey);
@@ -237,10 +225,6 @@ export class VeilStore {
   /** Conversations, most recent activity first (index `by-activity`), archived ones only when asked; damaged ones skipped. */
   listConversations(opts: { archived?: boolean } = {}): Promise<Conversation[]> {
     return this.#conversations.list(opts);
-  }
-  /** Mutes/unmutes or archives/unarchives a conversation. Plain flags: no vault needed. */
-  setConversationFlags(id: string, flags: { muted?: boolean; archived?: boolean }): Promise<void> {
-    return this.#conversations.setFlags(id, flags);
   }
   /** Marks a conversation read (unread = 0). Works while locked. */
   markRead(id: string): Promise<void> {
@@ -365,10 +349,6 @@ export class VeilStore {
   /** All relay entries. Works while locked. */
   listRelays(): Promise<RelayRecord[]> {
     return this.#relays.list();
-  }
-  /** Records the last connection outcome of a relay (no-op if unknown). */
-  setRelayStatus(url: string, status: { ok: boolean; at: number; message?: string }): Promise<void> {
-    return this.#relays.setStatus(url, status);
   }
   /** Removes a relay entry. */
   deleteRelay(url: string): Promise<void> {

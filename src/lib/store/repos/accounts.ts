@@ -54,7 +54,4 @@ export class AccountsRepo {
     return ok.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  delete(id: string): Promise<void> {
-    return this.#c.delete('accounts', localId(id, 'account id'));
-  }
 }

@@ -105,9 +105,6 @@ export class ContactsRepo {
     });
   }
 
-  async isBlocked(pubkey: string): Promise<boolean> {
-    return (await this.#c.get('contacts', await contactKey(this.#c, pubkey)))?.state === 'blocked';
-  }
 
   async delete(pubkey: string): Promise<void> {
     await this.#c.delete('contacts', await contactKey(this.#c, pubkey));

@@ -97,14 +97,6 @@ export class ConversationsRepo {
     });
   }
 
-  async setFlags(id: string, flags: { muted?: boolean; archived?: boolean }): Promise<void> {
-    localId(id, 'conversation id');
-    await this.#update(id, (r) => {
-      if (flags.muted !== undefined) r.muted = !!flags.muted;
-      if (flags.archived !== undefined) r.archived = !!flags.archived;
-      return true;
-    });
-  }
 
   async markRead(id: string): Promise<void> {
     localId(id, 'conversation id');

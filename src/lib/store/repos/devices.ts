@@ -55,7 +55,4 @@ export class DevicesRepo {
     return Promise.all(recs.map((r) => this.#view(r)));
   }
 
-  delete(id: string): Promise<void> {
-    return this.#c.delete('devices', localId(id, 'device id'));
-  }
 }

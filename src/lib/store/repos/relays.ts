@@ -2,7 +2,7 @@
 import type { StoreContext } from '../context';
 import type { RelayRecord } from '../schema';
 import type { RelayInput } from '../types';
-import { bad, msTime, optText, storeRelayUrl, validLimits } from '../validate';
+import { bad, storeRelayUrl, validLimits } from '../validate';
 
 export class RelaysRepo {
   readonly #c: StoreContext;
@@ -30,19 +30,6 @@ export class RelaysRepo {
     return this.#c.one('relays', 'readonly', async (store) => store.getAll());
   }
 
-  async setStatus(url: string, status: { ok: boolean; at: number; message?: string }): Promise<void> {
-    storeRelayUrl(url);
-    const st: NonNullable<RelayRecord['lastStatus']> = { ok: !!status.ok, at: msTime(status.at, 'status time') };
-    const m = optText(status.message, 512, 'relay message');
-    if (m !== undefined) st.message = m;
-    await this.#c.one('relays', 'readwrite', async (store, changes) => {
-      const r = await store.get(url);
-      if (!r) return;
-      r.lastStatus = st;
-      await store.put(r);
-      changes.push({ store: 'relays', key: url });
-    });
-  }
 
   delete(url: string): Promise<void> {
     return this.#c.delete('relays', storeRelayUrl(url));
