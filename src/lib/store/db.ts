@@ -297,6 +297,10 @@ export class VeilStore {
   listDueOutbox(now: number, maxItems = 100): Promise<OutboxRecord[]> {
     return this.#outbox.listDue(now, maxItems);
   }
+  /** Every outbox entry of one message (index `by-message`), oldest first. Works while locked. */
+  listOutboxByMessage(messageId: string): Promise<OutboxRecord[]> {
+    return this.#outbox.listByMessage(messageId);
+  }
   /** One outbox entry. */
   getOutbox(id: string): Promise<OutboxRecord | undefined> {
     return this.#outbox.get(id);

@@ -7,7 +7,7 @@
  * plain; ids that name people (pubkeys) or that appear on relays (envelope ids) are blinded with an
  * HMAC under a vault-derived key. docs/storage.md lists every field and what a stolen disk reveals.
  *
- * This file describes the LATEST version. migrations.ts builds it one version at a time.
+ * This file describes the LATEST version. migrations/ builds it one version at a time (one file per version).
  */
 import type { NostrEventJson } from '../shared/nostr';
 import type { DBSchema, StoreNames } from 'idb';
@@ -15,7 +15,7 @@ import type { DBSchema, StoreNames } from 'idb';
 /** Default database name. Tests and multi-profile setups pass their own. */
 export const DB_NAME = 'veil';
 /** Latest schema version; `MIGRATIONS.length` in migrations.ts must equal it. */
-export const LATEST_VERSION = 2;
+export const LATEST_VERSION = 3;
 
 /**
  * A sealed field: `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)`. Produced and opened only by
@@ -173,6 +173,7 @@ export interface OutboxItem {
  */
 export interface OutboxRecord {
   id: string;
+  /** The message this entry delivers; index `by-message` (v3). */
   messageId?: string;
   createdAt: number;
   attempts: number;
@@ -226,7 +227,15 @@ export interface VeilDB extends DBSchema {
       'by-status': [MessageStatus, string];
     };
   };
-  outbox: { key: string; value: OutboxRecord; indexes: { 'by-due': number } };
+  outbox: {
+    key: string;
+    value: OutboxRecord;
+    indexes: {
+      'by-due': number;
+      /** v3 */
+      'by-message': string;
+    };
+  };
   seen: { key: string; value: SeenRecord; indexes: { 'by-expiry': number } };
   relays: { key: string; value: RelayRecord };
   settings: { key: string; value: SettingRecord };

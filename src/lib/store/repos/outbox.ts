@@ -1,6 +1,7 @@
 /**
  * Repository of `outbox`: the persistent send queue of final (encrypted, signed) events, one item
- * per relay. PLAIN, so the service worker can retry while the vault is locked. Index `by-due`.
+ * per relay. PLAIN, so the service worker can retry while the vault is locked. Indexes `by-due`,
+ * `by-message`.
  */
 import type { StoreContext } from '../context';
 import type { OutboxRecord } from '../schema';
@@ -45,6 +46,13 @@ export class OutboxRepo {
     msTime(now, 'now');
     const n = limit(maxItems, MAX_PAGE);
     return this.#c.one('outbox', 'readonly', async (store) => store.index('by-due').getAll(this.#c.keyRange.upperBound(now), n));
+  }
+
+  /** Every entry of one message (index `by-message`, v3), oldest first. */
+  async listByMessage(messageId: string): Promise<OutboxRecord[]> {
+    hex64(messageId, 'message id');
+    const recs = await this.#c.one('outbox', 'readonly', async (store) => store.index('by-message').getAll(messageId));
+    return recs.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   get(id: string): Promise<OutboxRecord | undefined> {
