@@ -263,6 +263,14 @@ export class VeilStore {
   addMessages(inputs: MessageInput[]): Promise<('added' | 'duplicate')[]> {
     return this.#messages.addMany(inputs);
   }
+  /**
+   * Stores an outgoing message together with all its outbox entries in ONE transaction: either all
+   * of them are written or none (an entry id already in use, a full disk: nothing). Entries get the
+   * message's id as `messageId`. 'duplicate' (and nothing written) if the message is already stored.
+   */
+  addOutgoing(message: MessageInput, outbox: OutboxInput[]): Promise<'added' | 'duplicate'> {
+    return this.#messages.addOutgoing(message, outbox);
+  }
   /** One message, decrypted. */
   getMessage(id: string): Promise<Message | undefined> {
     return this.#messages.get(id);

@@ -7,9 +7,11 @@
 import { VeilError } from '../../shared/errors';
 import { openEach, settle, type AnyTxStore, type StoreContext } from '../context';
 import { makeSortKey, type ConversationRecord, type MessageRecord, type MessageStatus, type RelayResult } from '../schema';
-import type { ChangeEvent, Message, MessageContent, MessageInput, MessagePage, Preview } from '../types';
+import type { ChangeEvent, Message, MessageContent, MessageInput, MessagePage, OutboxInput, Preview } from '../types';
+import { outboxRecord } from './outbox';
 import {
   MAX_BATCH,
+  MAX_OUTGOING_ENTRIES,
   MAX_PAGE,
   MAX_PREVIEW_CHARS,
   MESSAGE_STATUSES,
@@ -141,6 +143,33 @@ export class MessagesRepo {
     return this.#c.tx(['messages', 'conversations'], 'readwrite', (tx, changes) =>
       this.write(tx.objectStore('messages'), tx.objectStore('conversations'), prepared, changes)
     );
+  }
+
+  /**
+   * An outgoing message and every outbox entry that delivers it, in ONE transaction (the job and
+   * the row it serves: a crash can no longer strand a message in 'sending' with nothing queued).
+   * 'duplicate' when the message is already stored: then nothing is written. Any failure (an entry
+   * id already queued, a full disk) aborts the whole transaction: neither the message nor any entry.
+   */
+  async addOutgoing(message: MessageInput, outbox: OutboxInput[]): Promise<'added' | 'duplicate'> {
+    if (message?.direction !== 'out') bad('direction');
+    if (!Array.isArray(outbox) || outbox.length > MAX_OUTGOING_ENTRIES) bad('outbox entries');
+    const now = Date.now();
+    const entries = outbox.map((e) => {
+      if (e.messageId !== undefined && e.messageId !== message.id) bad('outbox message id');
+      return outboxRecord({ ...e, messageId: message.id }, now);
+    });
+    if (new Set(entries.map((e) => e.id)).size !== entries.length) bad('outbox ids');
+    const prepared = await this.prepare([message]);
+    return this.#c.tx(['messages', 'conversations', 'outbox'], 'readwrite', async (tx, changes) => {
+      const [result] = await this.write(tx.objectStore('messages'), tx.objectStore('conversations'), prepared, changes);
+      if (result === 'duplicate') return 'duplicate';
+      const box = tx.objectStore('outbox');
+      // `add`, not `put`: an id already queued is a ConstraintError that aborts everything.
+      await Promise.all(entries.map((e) => settle(box.add(e))));
+      for (const e of entries) changes.push({ store: 'outbox', key: e.id });
+      return 'added';
+    });
   }
 
   async #view(r: MessageRecord): Promise<Message> {
