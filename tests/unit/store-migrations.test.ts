@@ -120,4 +120,26 @@ describe('store migrations, one step at a time', () => {
     expect((await v3.listDueOutbox(Date.now())).map((e) => e.id).sort()).toEqual(['a-0', 'a-1', 'b-0', 'loose']);
     v3.close();
   });
+
+  it('v3 → v4: adds the empty peers store; the sealed sync.peer settings stay until the first getPeer moves them', async () => {
+    let cid = '';
+    const side = { devices: [], recordAt: 1_700_000_000, pairReady: [hexId(7)], cardSentAt: 0, profileAt: 5, dmRelays: ['wss://dm.example'], dmRelaysAt: 9 };
+    const { platform, before, rawAfter, after } = await stepFrom(3, async (v3) => {
+      cid = await v3.ensureConversation([BOB]);
+      await v3.upsertContact({ pubkey: BOB, state: 'accepted' });
+      await v3.setSetting(`sync.peer.${cid}`, side);
+    });
+    expect(after.stores).toContain('peers');
+    expect(after.indexes.peers).toEqual([]);
+    // The step cannot unseal: nothing moved yet, nothing else changed.
+    expect(data(rawAfter)).toEqual(data(before));
+
+    const v4 = await reopen(platform, 4);
+    expect(await v4.getPeer(BOB)).toEqual({ pubkey: BOB, ...side });
+    const disk = await rawDump(platform, NAME);
+    expect(disk.filter((r) => r.store === 'settings')).toEqual([]);
+    expect(disk.filter((r) => r.store === 'peers').map((r) => r.key)).toEqual(disk.filter((r) => r.store === 'contacts').map((r) => r.key));
+    expect((await v4.getContact(BOB))?.state).toBe('accepted');
+    v4.close();
+  });
 });

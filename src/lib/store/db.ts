@@ -19,6 +19,7 @@ import { ConversationsRepo } from './repos/conversations';
 import { DevicesRepo } from './repos/devices';
 import { MessagesRepo } from './repos/messages';
 import { OutboxRepo } from './repos/outbox';
+import { PeersRepo } from './repos/peers';
 import { RelaysRepo } from './repos/relays';
 import { SeenRepo } from './repos/seen';
 import { SettingsRepo } from './repos/settings';
@@ -38,6 +39,7 @@ import type {
   MessagePage,
   OutboxAttempt,
   OutboxInput,
+  PeerRouting,
   Protocol,
   RelayInput,
   VaultOptions
@@ -67,6 +69,7 @@ export class VeilStore {
   readonly #seen: SeenRepo;
   readonly #relays: RelaysRepo;
   readonly #settings: SettingsRepo;
+  readonly #peers: PeersRepo;
 
   private constructor(c: StoreContext) {
     this.#c = c;
@@ -80,13 +83,10 @@ export class VeilStore {
     this.#seen = new SeenRepo(c);
     this.#relays = new RelaysRepo(c);
     this.#settings = new SettingsRepo(c);
+    this.#peers = new PeersRepo(c, this.#conversations);
   }
 
-  /**
-   * Opens (creating or migrating) the database through the given IndexedDB factory. The page
-   * passes `{ indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange }`; tests pass
-   * fake-indexeddb's. The vault starts locked.
-   */
+  /** Opens (creating or migrating) the database through the given IndexedDB factory (the page's, or fake-indexeddb's); the vault starts locked. */
   static async open(platform: IdbPlatform, name: string = DB_NAME, opts: OpenOptions = {}): Promise<VeilStore> {
     const db = await openVeilDB(platform, name, opts);
     return new VeilStore(new StoreContext(db, platform, new Vault()));
@@ -117,17 +117,11 @@ export class VeilStore {
   isLocked(): boolean {
     return this.#c.vault.locked;
   }
-  /**
-   * First run: makes the vault key, wraps it under the passphrase (and the device key if asked),
-   * stores the wraps, and leaves the vault unlocked. Refuses (INVALID_INPUT) if a vault exists.
-   */
+  /** First run: makes the vault key, wraps it under the passphrase (and a device key if asked), leaves it unlocked. INVALID_INPUT if a vault exists. */
   setupVault(passphrase: string, opts: VaultOptions = {}): Promise<void> {
     return this.#vault.setup(passphrase, opts);
   }
-  /**
-   * Unlocks with the passphrase. Wrong passphrase: WRONG_PASSPHRASE, nothing written, no lockout.
-   * With `rememberDevice`, also stores a device wrap so later starts can `unlockWithDevice`.
-   */
+  /** Unlocks with the passphrase (WRONG_PASSPHRASE: nothing written, no lockout); `rememberDevice` also stores a device wrap. */
   unlock(passphrase: string, opts: { rememberDevice?: boolean } = {}): Promise<void> {
     return this.#vault.unlock(passphrase, opts);
   }
@@ -177,10 +171,7 @@ export class VeilStore {
 
   // ------------------------------------------------------------------------------ contacts
 
-  /**
-   * Adds a contact or updates the given fields of an existing one (fields left undefined keep
-   * their value). New contacts default to state 'request' and protocol 'veil'.
-   */
+  /** Adds a contact or updates the fields given (undefined ones keep their value); new ones are 'request' and 'veil'. */
   upsertContact(input: ContactInput): Promise<Contact> {
     return this.#contacts.upsert(input);
   }
@@ -192,10 +183,7 @@ export class VeilStore {
   listContacts(state?: ContactState): Promise<Contact[]> {
     return this.#contacts.list(state);
   }
-  /**
-   * Sets a contact's state (accept, block, back to request). Blocking an unknown pubkey creates
-   * a minimal blocked record, so later messages from it are dropped.
-   */
+  /** Sets a contact's state; blocking an unknown pubkey creates a minimal blocked record, so its later messages are dropped. */
   setContactState(pubkey: string, state: ContactState): Promise<void> {
     return this.#contacts.setState(pubkey, state);
   }
@@ -206,6 +194,21 @@ export class VeilStore {
   /** Deletes a contact. */
   deleteContact(pubkey: string): Promise<void> {
     return this.#contacts.delete(pubkey);
+  }
+
+  // ------------------------------------------------------------------------------ peer routing
+
+  /** A contact's routing state, or undefined; a pre-v4 `sync.peer.<conversationId>` setting is moved over on the first miss. */
+  getPeer(pubkey: string): Promise<PeerRouting | undefined> {
+    return this.#peers.get(pubkey);
+  }
+  /** Validates (INVALID_INPUT / TOO_LARGE) and stores a contact's routing state, replacing the old one. */
+  putPeer(peer: PeerRouting): Promise<void> {
+    return this.#peers.put(peer);
+  }
+  /** Deletes a contact's routing state (and any pre-v4 setting copy of it). */
+  deletePeer(pubkey: string): Promise<void> {
+    return this.#peers.delete(pubkey);
   }
 
   // ------------------------------------------------------------------------------ conversations
@@ -255,18 +258,15 @@ export class VeilStore {
     return r!;
   }
   /**
-   * Stores a batch of messages in one transaction (history sync, imports). Each result says
-   * 'added' or 'duplicate' (already stored, or repeated in the batch). Updates each conversation's
-   * last activity, preview and unread count (incoming only) in the same transaction. Every
-   * conversation must exist (NOT_FOUND otherwise, nothing written).
+   * A batch of messages in one transaction (history sync, imports), each 'added' or 'duplicate', with their conversations'
+   * activity, preview and unread count. Every conversation must exist (NOT_FOUND otherwise, nothing written).
    */
   addMessages(inputs: MessageInput[]): Promise<('added' | 'duplicate')[]> {
     return this.#messages.addMany(inputs);
   }
   /**
-   * Stores an outgoing message together with all its outbox entries in ONE transaction: either all
-   * of them are written or none (an entry id already in use, a full disk: nothing). Entries get the
-   * message's id as `messageId`. 'duplicate' (and nothing written) if the message is already stored.
+   * An outgoing message and all its outbox entries (given the message's id as `messageId`) in ONE transaction: all or
+   * nothing (an entry id in use, a full disk). 'duplicate', nothing written, if the message is already stored.
    */
   addOutgoing(message: MessageInput, outbox: OutboxInput[]): Promise<'added' | 'duplicate'> {
     return this.#messages.addOutgoing(message, outbox);
@@ -279,10 +279,7 @@ export class VeilStore {
   updateMessageStatus(id: string, status: MessageStatus, relays?: RelayResult[]): Promise<void> {
     return this.#messages.updateStatus(id, status, relays);
   }
-  /**
-   * One page of a conversation, newest first, strictly older than `before` (a previous page's
-   * `nextBefore`). Reads and decrypts only `limit` records, whatever the conversation's length.
-   */
+  /** A page of a conversation, newest first, older than `before` (a page's `nextBefore`); cost independent of its length. */
   pageMessages(conversationId: string, opts: { before?: string; limit: number }): Promise<MessagePage> {
     return this.#messages.page(conversationId, opts);
   }
@@ -293,11 +290,7 @@ export class VeilStore {
 
   // ------------------------------------------------------------------------------ outbox
 
-  /**
-   * Queues final (encrypted, signed) events for sending, one per relay. Idempotent by id: a second
-   * enqueue returns 'duplicate' and keeps the first events, so a retry can never become a
-   * different message.
-   */
+  /** Queues final (signed) events, one per relay. Idempotent by id: a repeat is 'duplicate' and keeps the first events. */
   enqueueOutbox(input: OutboxInput): Promise<'added' | 'duplicate'> {
     return this.#outbox.enqueue(input);
   }
@@ -314,9 +307,8 @@ export class VeilStore {
     return this.#outbox.get(id);
   }
   /**
-   * Records one send attempt: per-relay status, attempt counters, and when to try again. When every
-   * item is 'ok' or 'rejected' the entry is parked (nextAttemptAt = MAX_SAFE_INTEGER) for the caller
-   * to remove. Returns the updated entry, or undefined if absent.
+   * Records one send attempt (per-relay status, counters, next try). With nothing left to retry the entry is parked
+   * (nextAttemptAt = MAX_SAFE_INTEGER) for the caller to remove. Returns the updated entry, or undefined if absent.
    */
   markOutboxAttempt(id: string, results: OutboxAttempt[], nextAttemptAt: number | null, now: number = Date.now()): Promise<OutboxRecord | undefined> {
     return this.#outbox.markAttempt(id, results, nextAttemptAt, now);
@@ -328,10 +320,7 @@ export class VeilStore {
 
   // ------------------------------------------------------------------------------ seen ids
 
-  /**
-   * Atomically records an event id as processed: true the first time, false if it was already seen
-   * (another relay, another tab, before a restart). Call it only after verifying the event.
-   */
+  /** Atomically records a verified event id as processed: true the first time, false if seen before (any relay, tab, restart). */
   claimSeen(eventId: string, expiresAt: number): Promise<boolean> {
     return this.#seen.claim(eventId, expiresAt);
   }

@@ -15,7 +15,7 @@ import type { DBSchema, StoreNames } from 'idb';
 /** Default database name. Tests and multi-profile setups pass their own. */
 export const DB_NAME = 'veil';
 /** Latest schema version; `MIGRATIONS.length` in migrations.ts must equal it. */
-export const LATEST_VERSION = 3;
+export const LATEST_VERSION = 4;
 
 /**
  * A sealed field: `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)`. Produced and opened only by
@@ -188,6 +188,16 @@ export interface SeenRecord {
   expiresAt: number;
 }
 
+/**
+ * `peers` (v4): key = blind(pubkey), the same blind index as `contacts`. The sync layer's routing
+ * state for one contact (devices, relays, what was sent), sealed whole: a PeerRouting (types.ts).
+ */
+export interface PeerRecord {
+  id: string;
+  updatedAt: number;
+  sealed: Sealed;
+}
+
 /** `relays`: key = normalized URL. PLAIN (the locked service worker needs it). */
 export interface RelayRecord {
   url: string;
@@ -239,6 +249,8 @@ export interface VeilDB extends DBSchema {
   seen: { key: string; value: SeenRecord; indexes: { 'by-expiry': number } };
   relays: { key: string; value: RelayRecord };
   settings: { key: string; value: SettingRecord };
+  /** v4 */
+  peers: { key: string; value: PeerRecord };
 }
 
 export type VeilStoreName = StoreNames<VeilDB>;
@@ -255,7 +267,8 @@ export const STORE_NAMES: readonly VeilStoreName[] = [
   'outbox',
   'seen',
   'relays',
-  'settings'
+  'settings',
+  'peers'
 ];
 
 /** Largest created_at accepted in a sort key (year ~5138); keeps the fixed width honest. */

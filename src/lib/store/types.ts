@@ -179,3 +179,41 @@ export interface VaultOptions {
   /** Also keep a device-wrapped copy ("remember on this device"). Opt-in: see docs/storage.md. */
   rememberDevice?: boolean;
 }
+
+// ---------------------------------------------------------------- peer routing (store `peers`)
+
+/** One device of a contact, as its inbox record (or contact card) lists it. */
+export interface PeerDevice {
+  /** 16 lowercase hex. */
+  id: string;
+  /** The device's envelope key, x-only, 64 lowercase hex. */
+  ek: string;
+  /** Unix seconds. */
+  addedAt: number;
+  label: string;
+  /** ws/wss URLs where this device reads envelopes. */
+  relays: string[];
+}
+
+/**
+ * What the sync layer keeps about a contact to reach them: their devices and relays, and who has
+ * what. Sealed at rest, keyed by the contact's blind index.
+ */
+export interface PeerRouting {
+  /** 64 lowercase hex. */
+  pubkey: string;
+  /** At most 16. */
+  devices: PeerDevice[];
+  /** created_at of the inbox record (or card) the devices came from; 0 when none. */
+  recordAt: number;
+  /** Their device EKs that have sent to us, so they read pair mailboxes from our EK. */
+  pairReady: string[];
+  /** created_at of my own record when I last sent them my card. */
+  cardSentAt: number;
+  /** created_at of the cached kind 0. */
+  profileAt: number;
+  /** The contact's NIP-17 DM relays (kind 10050). */
+  dmRelays: string[];
+  /** When dmRelays were looked up (ms; 0 = never). */
+  dmRelaysAt: number;
+}

@@ -8,7 +8,7 @@
  */
 import { VeilError } from '../shared/errors';
 import { MAX_TIMESTAMP_S, type MessageStatus, type RelayLimits, type RelayResult, type SignedEventJson } from './schema';
-import type { MessageContent, Profile, SignerInfo } from './types';
+import type { MessageContent, PeerDevice, PeerRouting, Profile, SignerInfo } from './types';
 
 // ---------------------------------------------------------------- bounds (untrusted input)
 
@@ -26,8 +26,15 @@ export const MAX_PAGE = 500;
 export const MAX_BATCH = 5000;
 /** Outbox entries written together with one message (`addOutgoing`): one per recipient device set. */
 export const MAX_OUTGOING_ENTRIES = 64;
+/** Peer routing caps (the inbox record allows 8 devices; room for a newer record format). */
+export const MAX_PEER_DEVICES = 16;
+export const MAX_PEER_DEVICE_RELAYS = 16;
+export const MAX_PEER_PAIR_READY = 16;
+export const MAX_PEER_DM_RELAYS = 16;
+export const MAX_PEER_LABEL_CHARS = 64;
 const MAX_RELAY_URL_CHARS = 512;
 
+const HEX16 = /^[0-9a-f]{16}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 const LOCAL_ID = /^[0-9a-zA-Z_-]{1,128}$/;
@@ -219,4 +226,67 @@ export function validLimits(l: unknown): RelayLimits {
   }
   for (const k of ['auth_required', 'payment_required'] as const) if (typeof v[k] === 'boolean') out[k] = v[k];
   return out;
+}
+
+// ---------------------------------------------------------------- peer routing
+
+function validPeerDevice(d: unknown): PeerDevice {
+  if (typeof d !== 'object' || d === null) bad('peer device');
+  const v = d as Record<string, unknown>;
+  if (typeof v.id !== 'string' || !HEX16.test(v.id)) bad('peer device id');
+  return {
+    id: v.id,
+    ek: hex64(v.ek, 'peer device ek'),
+    addedAt: timestamp(v.addedAt, 'peer device addedAt'),
+    label: text(v.label, MAX_PEER_LABEL_CHARS, 'peer device label'),
+    relays: list(v.relays, MAX_PEER_DEVICE_RELAYS, 'peer device relays', storeRelayUrl)
+  };
+}
+
+function hexList(v: unknown, max: number, what: string): string[] {
+  return list(v, max, what, (x) => hex64(x, what));
+}
+
+/** The typed peer routing record, checked field by field (on write, and again after unsealing). */
+export function validPeerRouting(p: unknown): PeerRouting {
+  if (typeof p !== 'object' || p === null) bad('peer');
+  const v = p as Record<string, unknown>;
+  const devices = list(v.devices, MAX_PEER_DEVICES, 'peer devices', validPeerDevice);
+  if (new Set(devices.map((d) => d.id)).size !== devices.length) bad('peer devices');
+  return {
+    pubkey: hex64(v.pubkey, 'peer pubkey'),
+    devices,
+    recordAt: timestamp(v.recordAt, 'peer recordAt'),
+    pairReady: hexList(v.pairReady, MAX_PEER_PAIR_READY, 'peer pairReady'),
+    cardSentAt: timestamp(v.cardSentAt, 'peer cardSentAt'),
+    profileAt: timestamp(v.profileAt, 'peer profileAt'),
+    dmRelays: list(v.dmRelays, MAX_PEER_DM_RELAYS, 'peer dmRelays', storeRelayUrl),
+    dmRelaysAt: msTime(v.dmRelaysAt, 'peer dmRelaysAt')
+  };
+}
+
+/**
+ * Reads a legacy `sync.peer.<conversationId>` setting (written by the sync layer before the
+ * `peers` store existed) the way the sync layer did: each field that is valid is kept, each that is
+ * not falls back to its empty value. Never throws on the content.
+ */
+export function legacyPeerRouting(pubkey: string, raw: unknown): PeerRouting {
+  const src = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const keep = <T>(check: () => T, empty: T): T => {
+    try {
+      return check();
+    } catch {
+      return empty;
+    }
+  };
+  return {
+    pubkey,
+    devices: keep(() => list(src.devices, MAX_PEER_DEVICES, 'peer devices', validPeerDevice), []),
+    recordAt: keep(() => timestamp(src.recordAt, 'recordAt'), 0),
+    pairReady: keep(() => hexList(src.pairReady, MAX_PEER_PAIR_READY, 'pairReady'), []),
+    cardSentAt: keep(() => timestamp(src.cardSentAt, 'cardSentAt'), 0),
+    profileAt: keep(() => timestamp(src.profileAt, 'profileAt'), 0),
+    dmRelays: keep(() => list(src.dmRelays, MAX_PEER_DM_RELAYS, 'dmRelays', storeRelayUrl), []),
+    dmRelaysAt: keep(() => msTime(src.dmRelaysAt, 'dmRelaysAt'), 0)
+  };
 }
