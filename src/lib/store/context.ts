@@ -141,6 +141,20 @@ export class StoreContext {
     return this.one(name, 'readonly', async (store) => store.get(key));
   }
 
+  /**
+   * Seals `secret` into the `sealed` field of a `{ id, createdAt, updatedAt, sealed }` record and
+   * writes it, keeping the createdAt of the record it replaces.
+   */
+  async putSealed(name: 'accounts' | 'devices', id: string, secret: unknown): Promise<void> {
+    const sealed = await this.vault.seal(name, id, 'data', secret);
+    const now = Date.now();
+    await this.one(name, 'readwrite', async (store, changes) => {
+      const old = await store.get(id);
+      await store.put({ id, createdAt: old?.createdAt ?? now, updatedAt: now, sealed });
+      changes.push({ store: name, key: id });
+    });
+  }
+
   /** Deletes one record of a store and reports the change. */
   async delete(name: VeilStoreName, key: string): Promise<void> {
     await this.one(name, 'readwrite', async (store, changes) => {

@@ -5,6 +5,7 @@
 import type {
   ContactState,
   Direction,
+  MessageRecord,
   MessageStatus,
   OutboxItemStatus,
   RelayLimits,
@@ -127,17 +128,8 @@ export interface MessageInput {
   relays?: RelayResult[];
   receivedAt?: number;
 }
-export interface Message {
-  id: string;
-  conversationId: string;
-  sortKey: string;
-  createdAt: number;
-  receivedAt: number;
-  direction: Direction;
-  status: MessageStatus;
-  relays: RelayResult[];
-  content: MessageContent;
-}
+/** A stored message: its plain record fields (schema.ts MessageRecord) with the sealed part opened. */
+export type Message = Omit<MessageRecord, 'sealed'> & { content: MessageContent };
 export interface MessagePage {
   /** Newest first. */
   messages: Message[];

@@ -24,15 +24,8 @@ export class AccountsRepo {
     if (profile) secret.profile = profile;
     let id = input.id === undefined ? undefined : localId(input.id, 'account id');
     if (id === undefined) id = (await this.list()).find((a) => a.pubkey === secret.pubkey)?.id ?? randomId();
-    const accountId = id;
-    const sealed = await this.#c.vault.seal('accounts', accountId, 'data', secret);
-    const now = Date.now();
-    await this.#c.one('accounts', 'readwrite', async (store, changes) => {
-      const old = await store.get(accountId);
-      await store.put({ id: accountId, createdAt: old?.createdAt ?? now, updatedAt: now, sealed });
-      changes.push({ store: 'accounts', key: accountId });
-    });
-    return accountId;
+    await this.#c.putSealed('accounts', id, secret);
+    return id;
   }
 
   async #view(rec: AccountRecord): Promise<Account> {

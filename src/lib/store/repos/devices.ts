@@ -25,13 +25,7 @@ export class DevicesRepo {
     const id = input.id === undefined ? randomId() : localId(input.id, 'device id');
     const secret: DeviceSecret = { label: text(input.label, 256, 'device label'), secretKey: bytesToHex(input.secretKey) };
     if (input.accountId !== undefined) secret.accountId = localId(input.accountId, 'account id');
-    const sealed = await this.#c.vault.seal('devices', id, 'data', secret);
-    const now = Date.now();
-    await this.#c.one('devices', 'readwrite', async (store, changes) => {
-      const old = await store.get(id);
-      await store.put({ id, createdAt: old?.createdAt ?? now, updatedAt: now, sealed });
-      changes.push({ store: 'devices', key: id });
-    });
+    await this.#c.putSealed('devices', id, secret);
     return id;
   }
 
