@@ -45,6 +45,8 @@ describe('store outbox', () => {
     expect(due.map((d) => d.id)).toEqual(['msg-1']);
     expect(due[0]!.items.map((i) => i.event.id)).toEqual([envelope(1).id, envelope(2).id]);
     expect(due[0]!.messageId).toBe(hexId(1));
+    // Found by its message, not by a guessed entry id.
+    expect((await again.listOutboxByMessage(hexId(1))).map((d) => d.id)).toEqual(['msg-1']);
     expect((await again.listDueOutbox(6000)).map((d) => d.id)).toEqual(['msg-1', 'later']);
   });
 

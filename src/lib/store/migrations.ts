@@ -1,23 +1,20 @@
 /**
- * Schema migrations, one version at a time, run inside the `versionchange` transaction
- * (DESIGN.md §6 store layer; idb README "upgrade"; Signal-Desktop ts/sql/migrations).
- *
- * Rules every step follows:
- * - synchronous IDB calls only: no await of a non-IDB promise (WebCrypto, timers) — the
- *   transaction would auto-commit under it;
- * - never delete a store this code does not know: a newer build in another tab, or a future
- *   version rolled back, may own it;
- * - a step that throws aborts the upgrade: the database stays at the old version, untouched.
+ * Opens the database and runs the schema migrations, one version at a time, inside the
+ * `versionchange` transaction. Each step is its own file in migrations/ (rules in migrations/step.ts).
  *
  * `MIGRATIONS[i]` upgrades a database from version i to i + 1.
  */
-import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { wrap, type IDBPDatabase } from 'idb';
 import { VeilError } from '../shared/errors';
 import { toStoreError } from './idb-errors';
+import type { MigrationStep, UpgradeTx } from './migrations/step';
+import { toV1 } from './migrations/v1';
+import { toV2 } from './migrations/v2';
+import { toV3 } from './migrations/v3';
+import { toV4 } from './migrations/v4';
 import { LATEST_VERSION, type VeilDB } from './schema';
 
-export type UpgradeTx = IDBPTransaction<VeilDB, StoreNames<VeilDB>[], 'versionchange'>;
-export type MigrationStep = (db: IDBPDatabase<VeilDB>, tx: UpgradeTx, now: number) => void;
+export type { MigrationStep, UpgradeTx } from './migrations/step';
 
 /** Platform objects the store needs; the page passes `globalThis.indexedDB` / `globalThis.IDBKeyRange`. */
 export interface IdbPlatform {
@@ -25,45 +22,8 @@ export interface IdbPlatform {
   IDBKeyRange: typeof IDBKeyRange;
 }
 
-function setSchemaVersion(tx: UpgradeTx, version: number, now: number): void {
-  // Requests inside the versionchange transaction; their errors abort it (and the open).
-  void tx.objectStore('meta').put({ key: 'schema', value: version, updatedAt: now });
-}
-
-/** v0 → v1: every store of the first release. */
-const toV1: MigrationStep = (db, tx, now) => {
-  db.createObjectStore('meta', { keyPath: 'key' });
-  db.createObjectStore('vault', { keyPath: 'id' });
-  db.createObjectStore('accounts', { keyPath: 'id' });
-  db.createObjectStore('devices', { keyPath: 'id' });
-  const contacts = db.createObjectStore('contacts', { keyPath: 'id' });
-  contacts.createIndex('by-state', 'state');
-  const conversations = db.createObjectStore('conversations', { keyPath: 'id' });
-  conversations.createIndex('by-activity', 'lastActivity');
-  const messages = db.createObjectStore('messages', { keyPath: 'id' });
-  // Paging a conversation newest-first reads only one page through this index.
-  messages.createIndex('by-conversation', ['conversationId', 'sortKey']);
-  const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
-  outbox.createIndex('by-due', 'nextAttemptAt');
-  const seen = db.createObjectStore('seen', { keyPath: 'id' });
-  seen.createIndex('by-expiry', 'expiresAt');
-  db.createObjectStore('relays', { keyPath: 'url' });
-  db.createObjectStore('settings', { keyPath: 'key' });
-  void tx.objectStore('meta').put({ key: 'created', value: now, updatedAt: now });
-  setSchemaVersion(tx, 1, now);
-};
-
-/**
- * v1 → v2: messages by [status, sortKey], so the outbox view ("sending", "failed") lists its
- * messages without scanning every conversation. IDB builds the index over existing records.
- */
-const toV2: MigrationStep = (_db, tx, now) => {
-  tx.objectStore('messages').createIndex('by-status', ['status', 'sortKey']);
-  setSchemaVersion(tx, 2, now);
-};
-
 /** The ordered steps; index i upgrades from version i to i + 1. */
-export const MIGRATIONS: readonly MigrationStep[] = [toV1, toV2];
+export const MIGRATIONS: readonly MigrationStep[] = [toV1, toV2, toV3, toV4];
 
 if (MIGRATIONS.length !== LATEST_VERSION) throw new Error('store: MIGRATIONS does not match LATEST_VERSION');
 

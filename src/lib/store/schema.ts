@@ -7,7 +7,7 @@
  * plain; ids that name people (pubkeys) or that appear on relays (envelope ids) are blinded with an
  * HMAC under a vault-derived key. docs/storage.md lists every field and what a stolen disk reveals.
  *
- * This file describes the LATEST version. migrations.ts builds it one version at a time.
+ * This file describes the LATEST version. migrations/ builds it one version at a time (one file per version).
  */
 import type { NostrEventJson } from '../shared/nostr';
 import type { DBSchema, StoreNames } from 'idb';
@@ -15,7 +15,7 @@ import type { DBSchema, StoreNames } from 'idb';
 /** Default database name. Tests and multi-profile setups pass their own. */
 export const DB_NAME = 'veil';
 /** Latest schema version; `MIGRATIONS.length` in migrations.ts must equal it. */
-export const LATEST_VERSION = 2;
+export const LATEST_VERSION = 4;
 
 /**
  * A sealed field: `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)`. Produced and opened only by
@@ -173,6 +173,7 @@ export interface OutboxItem {
  */
 export interface OutboxRecord {
   id: string;
+  /** The message this entry delivers; index `by-message` (v3). */
   messageId?: string;
   createdAt: number;
   attempts: number;
@@ -185,6 +186,16 @@ export interface OutboxRecord {
 export interface SeenRecord {
   id: string;
   expiresAt: number;
+}
+
+/**
+ * `peers` (v4): key = blind(pubkey), the same blind index as `contacts`. The sync layer's routing
+ * state for one contact (devices, relays, what was sent), sealed whole: a PeerRouting (types.ts).
+ */
+export interface PeerRecord {
+  id: string;
+  updatedAt: number;
+  sealed: Sealed;
 }
 
 /** `relays`: key = normalized URL. PLAIN (the locked service worker needs it). */
@@ -226,10 +237,20 @@ export interface VeilDB extends DBSchema {
       'by-status': [MessageStatus, string];
     };
   };
-  outbox: { key: string; value: OutboxRecord; indexes: { 'by-due': number } };
+  outbox: {
+    key: string;
+    value: OutboxRecord;
+    indexes: {
+      'by-due': number;
+      /** v3 */
+      'by-message': string;
+    };
+  };
   seen: { key: string; value: SeenRecord; indexes: { 'by-expiry': number } };
   relays: { key: string; value: RelayRecord };
   settings: { key: string; value: SettingRecord };
+  /** v4 */
+  peers: { key: string; value: PeerRecord };
 }
 
 export type VeilStoreName = StoreNames<VeilDB>;
@@ -246,7 +267,8 @@ export const STORE_NAMES: readonly VeilStoreName[] = [
   'outbox',
   'seen',
   'relays',
-  'settings'
+  'settings',
+  'peers'
 ];
 
 /** Largest created_at accepted in a sort key (year ~5138); keeps the fixed width honest. */

@@ -1,0 +1,248 @@
+/**
+ * Repository of `messages`: key = inner event id. Delivery state, times and sort key plain
+ * (indexes `by-conversation`, `by-status`); body, sender, kind, reply-to, subject, tags sealed.
+ * Adding messages also updates their conversations (activity, preview, unread) in the same
+ * transaction.
+ */
+import { VeilError } from '../../shared/errors';
+import { openEach, settle, type AnyTxStore, type StoreContext } from '../context';
+import { makeSortKey, type ConversationRecord, type MessageRecord, type MessageStatus, type RelayResult } from '../schema';
+import type { ChangeEvent, Message, MessageContent, MessageInput, MessagePage, OutboxInput, Preview } from '../types';
+import { outboxRecord } from './outbox';
+import {
+  MAX_BATCH,
+  MAX_OUTGOING_ENTRIES,
+  MAX_PAGE,
+  MAX_PREVIEW_CHARS,
+  MESSAGE_STATUSES,
+  STATUS_FOR,
+  bad,
+  hex64,
+  limit,
+  localId,
+  mergeRelayResults,
+  msTime,
+  timestamp,
+  validContent,
+  validRelayResults
+} from '../validate';
+
+/** Messages validated and sealed, ready to be written inside a transaction. */
+export interface PreparedMessages {
+  recs: MessageRecord[];
+  /** Per conversation: the sealed preview of its newest message in the batch. */
+  previews: Map<string, { at: number; sealed: Uint8Array }>;
+}
+
+
+export class MessagesRepo {
+  readonly #c: StoreContext;
+
+  constructor(c: StoreContext) {
+    this.#c = c;
+  }
+
+  /** Validates and seals a batch (before any transaction opens: WebCrypto must not run inside one). */
+  async prepare(inputs: MessageInput[]): Promise<PreparedMessages> {
+    if (!Array.isArray(inputs) || inputs.length > MAX_BATCH) bad('message batch');
+    const receivedAt = Date.now();
+    const recs: MessageRecord[] = [];
+    const contents: MessageContent[] = [];
+    for (const m of inputs) {
+      const id = hex64(m.id, 'message id');
+      const createdAt = timestamp(m.createdAt, 'created_at');
+      if (m.direction !== 'in' && m.direction !== 'out') bad('direction');
+      if (!STATUS_FOR[m.direction].includes(m.status)) bad('status');
+      contents.push(validContent(m.content));
+      recs.push({
+        id,
+        conversationId: localId(m.conversationId, 'conversation id'),
+        sortKey: makeSortKey(createdAt, id),
+        createdAt,
+        receivedAt: m.receivedAt === undefined ? receivedAt : msTime(m.receivedAt, 'receivedAt'),
+        direction: m.direction,
+        status: m.status,
+        relays: validRelayResults(m.relays),
+        sealed: new Uint8Array(0)
+      });
+    }
+    // Seal bodies, and one preview per conversation (its newest message in this batch).
+    const newest = new Map<string, number>();
+    recs.forEach((r, i) => {
+      const j = newest.get(r.conversationId);
+      if (j === undefined || recs[j]!.sortKey < r.sortKey) newest.set(r.conversationId, i);
+    });
+    const previews = new Map<string, { at: number; sealed: Uint8Array }>();
+    await Promise.all([
+      ...recs.map(async (r, i) => {
+        r.sealed = await this.#c.vault.seal('messages', r.id, 'data', contents[i]);
+      }),
+      ...[...newest].map(async ([cid, i]) => {
+        const r = recs[i]!;
+        const c = contents[i]!;
+        const p: Preview = { text: c.body.slice(0, MAX_PREVIEW_CHARS), sender: c.sender, messageId: r.id, createdAt: r.createdAt };
+        previews.set(cid, { at: r.createdAt, sealed: await this.#c.vault.seal('conversations', cid, 'preview', p) });
+      })
+    ]);
+    return { recs, previews };
+  }
+
+  /**
+   * Writes prepared messages through the stores of an open transaction: each is
+   * 'added' or 'duplicate' (already stored, or repeated in the batch). Every conversation must exist
+   * (NOT_FOUND, which aborts the transaction).
+   */
+  async write(
+    msgs: AnyTxStore<'messages'>,
+    convs: AnyTxStore<'conversations'>,
+    p: PreparedMessages,
+    changes: ChangeEvent[]
+  ): Promise<('added' | 'duplicate')[]> {
+    const cids = [...p.previews.keys()];
+    const convRecs = await Promise.all(cids.map((cid) => settle(convs.get(cid))));
+    const byId = new Map<string, ConversationRecord>();
+    convRecs.forEach((c, i) => {
+      if (!c) throw new VeilError('NOT_FOUND', 'no such conversation');
+      byId.set(cids[i]!, c);
+    });
+    const existing = await Promise.all(p.recs.map((r) => settle(msgs.getKey(r.id))));
+    const inBatch = new Set<string>();
+    const results: ('added' | 'duplicate')[] = [];
+    const puts: Promise<unknown>[] = [];
+    const touched = new Set<string>();
+    p.recs.forEach((r, i) => {
+      if (existing[i] !== undefined || inBatch.has(r.id)) {
+        results.push('duplicate');
+        return;
+      }
+      inBatch.add(r.id);
+      results.push('added');
+      puts.push(settle(msgs.put(r)));
+      changes.push({ store: 'messages', key: r.id });
+      const c = byId.get(r.conversationId)!;
+      if (r.direction === 'in') c.unread++;
+      if (r.createdAt > c.lastActivity) c.lastActivity = r.createdAt;
+      touched.add(r.conversationId);
+    });
+    for (const cid of touched) {
+      const c = byId.get(cid)!;
+      const pv = p.previews.get(cid)!;
+      if (c.previewAt === undefined || pv.at >= c.previewAt) {
+        c.preview = pv.sealed;
+        c.previewAt = pv.at;
+      }
+      puts.push(settle(convs.put(c)));
+      changes.push({ store: 'conversations', key: cid });
+    }
+    await Promise.all(puts);
+    return results;
+  }
+
+  async addMany(inputs: MessageInput[]): Promise<('added' | 'duplicate')[]> {
+    const prepared = await this.prepare(inputs);
+    return this.#c.tx(['messages', 'conversations'], 'readwrite', (tx, changes) =>
+      this.write(tx.objectStore('messages'), tx.objectStore('conversations'), prepared, changes)
+    );
+  }
+
+  /**
+   * An outgoing message and every outbox entry that delivers it, in ONE transaction (the job and
+   * the row it serves: a crash can no longer strand a message in 'sending' with nothing queued).
+   * 'duplicate' when the message is already stored: then nothing is written. Any failure (an entry
+   * id already queued, a full disk) aborts the whole transaction: neither the message nor any entry.
+   */
+  async addOutgoing(message: MessageInput, outbox: OutboxInput[]): Promise<'added' | 'duplicate'> {
+    if (message?.direction !== 'out') bad('direction');
+    if (!Array.isArray(outbox) || outbox.length > MAX_OUTGOING_ENTRIES) bad('outbox entries');
+    const now = Date.now();
+    const entries = outbox.map((e) => {
+      if (e.messageId !== undefined && e.messageId !== message.id) bad('outbox message id');
+      return outboxRecord({ ...e, messageId: message.id }, now);
+    });
+    if (new Set(entries.map((e) => e.id)).size !== entries.length) bad('outbox ids');
+    const prepared = await this.prepare([message]);
+    return this.#c.tx(['messages', 'conversations', 'outbox'], 'readwrite', async (tx, changes) => {
+      const [result] = await this.write(tx.objectStore('messages'), tx.objectStore('conversations'), prepared, changes);
+      if (result === 'duplicate') return 'duplicate';
+      const box = tx.objectStore('outbox');
+      // `add`, not `put`: an id already queued is a ConstraintError that aborts everything.
+      await Promise.all(entries.map((e) => settle(box.add(e))));
+      for (const e of entries) changes.push({ store: 'outbox', key: e.id });
+      return 'added';
+    });
+  }
+
+  async #view(r: MessageRecord): Promise<Message> {
+    const content = validContent(await this.#c.vault.open<MessageContent>('messages', r.id, 'data', r.sealed));
+    return {
+      id: r.id,
+      conversationId: r.conversationId,
+      sortKey: r.sortKey,
+      createdAt: r.createdAt,
+      receivedAt: r.receivedAt,
+      direction: r.direction,
+      status: r.status,
+      relays: r.relays,
+      content
+    };
+  }
+
+  async get(id: string): Promise<Message | undefined> {
+    hex64(id, 'message id');
+    this.#c.requireUnlocked();
+    const r = await this.#c.get('messages', id);
+    return r ? this.#view(r) : undefined;
+  }
+
+  async updateStatus(id: string, status: MessageStatus, relays?: RelayResult[]): Promise<void> {
+    hex64(id, 'message id');
+    const fresh = validRelayResults(relays);
+    await this.#c.one('messages', 'readwrite', async (store, changes) => {
+      const r = await store.get(id);
+      if (!r) throw new VeilError('NOT_FOUND', 'no such message');
+      if (!STATUS_FOR[r.direction].includes(status)) bad('status');
+      r.status = status;
+      r.relays = mergeRelayResults(r.relays, fresh);
+      await store.put(r);
+      changes.push({ store: 'messages', key: id });
+    });
+  }
+
+  /** Up to `n` records of an index range, walking backwards (newest first). */
+  async #newestFirst(index: 'by-conversation' | 'by-status', range: IDBKeyRange, n: number): Promise<MessageRecord[]> {
+    return this.#c.one('messages', 'readonly', async (store) => {
+      const out: MessageRecord[] = [];
+      let cur = await store.index(index).openCursor(range, 'prev');
+      while (cur && out.length < n) {
+        out.push(cur.value);
+        if (out.length < n) cur = await cur.continue();
+      }
+      return out;
+    });
+  }
+
+  async page(conversationId: string, opts: { before?: string; limit: number }): Promise<MessagePage> {
+    localId(conversationId, 'conversation id');
+    const n = limit(opts.limit, MAX_PAGE);
+    if (opts.before !== undefined && (typeof opts.before !== 'string' || opts.before.length > 200)) bad('before');
+    this.#c.requireUnlocked();
+    const K = this.#c.keyRange;
+    const range =
+      opts.before === undefined
+        ? K.bound([conversationId, ''], [conversationId, '\uffff'])
+        : K.bound([conversationId, ''], [conversationId, opts.before], false, true);
+    const recs = await this.#newestFirst('by-conversation', range, n);
+    const { ok, corrupted } = await openEach(recs, (r) => this.#view(r));
+    const page: MessagePage = { messages: ok, corrupted };
+    if (recs.length === n) page.nextBefore = recs[recs.length - 1]!.sortKey;
+    return page;
+  }
+
+  async listByStatus(status: MessageStatus, opts: { limit: number }): Promise<Message[]> {
+    if (!MESSAGE_STATUSES.includes(status)) bad('status');
+    const n = limit(opts.limit, MAX_PAGE);
+    this.#c.requireUnlocked();
+    const recs = await this.#newestFirst('by-status', this.#c.keyRange.bound([status, ''], [status, '\uffff']), n);
+    return Promise.all(recs.map((r) => this.#view(r)));
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Repository of the `vault` store: the passphrase wrap and the optional device wrap of the vault
+ * key (vault.ts has the cryptography; docs/storage.md what each wrap gives up).
+ */
+import { wipe } from '../../shared/bytes';
+import { VeilError } from '../../shared/errors';
+import type { StoreContext } from '../context';
+import type { VaultDeviceRecord, VaultPassphraseRecord } from '../schema';
+import type { VaultOptions } from '../types';
+import { DEFAULT_KDF_ITERATIONS, newMasterKey, unwrapWithDevice, unwrapWithPassphrase, wrapWithDevice, wrapWithPassphrase } from '../vault';
+
+export class VaultRepo {
+  readonly #c: StoreContext;
+
+  constructor(c: StoreContext) {
+    this.#c = c;
+  }
+
+  async #has(id: 'passphrase' | 'device'): Promise<boolean> {
+    return this.#c.one('vault', 'readonly', async (store) => (await store.getKey(id)) !== undefined);
+  }
+
+  hasVault(): Promise<boolean> {
+    return this.#has('passphrase');
+  }
+
+  hasDeviceUnlock(): Promise<boolean> {
+    return this.#has('device');
+  }
+
+  async #putDevice(dev: VaultDeviceRecord): Promise<void> {
+    await this.#c.one('vault', 'readwrite', async (store, changes) => {
+      await store.put(dev);
+      changes.push({ store: 'vault', key: 'device' });
+    });
+  }
+
+  async setup(passphrase: string, opts: VaultOptions): Promise<void> {
+    const master = newMasterKey();
+    try {
+      const rec = await wrapWithPassphrase(master, passphrase, opts.iterations ?? DEFAULT_KDF_ITERATIONS);
+      const dev = opts.rememberDevice ? await wrapWithDevice(master) : undefined;
+      await this.#c.one('vault', 'readwrite', async (store, changes) => {
+        if ((await store.getKey('passphrase')) !== undefined) throw new VeilError('INVALID_INPUT', 'vault already set up');
+        await store.add(rec);
+        changes.push({ store: 'vault', key: 'passphrase' });
+        if (dev) {
+          await store.put(dev);
+          changes.push({ store: 'vault', key: 'device' });
+        }
+      });
+      await this.#c.vault.load(master);
+    } finally {
+      wipe(master);
+    }
+  }
+
+  async unlock(passphrase: string, opts: { rememberDevice?: boolean }): Promise<void> {
+    const rec = await this.#passphraseRecord();
+    const master = await unwrapWithPassphrase(rec, passphrase);
+    try {
+      if (opts.rememberDevice) await this.#putDevice(await wrapWithDevice(master));
+      await this.#c.vault.load(master);
+    } finally {
+      wipe(master);
+    }
+  }
+
+  async unlockWithDevice(): Promise<boolean> {
+    const rec = await this.#c.get('vault', 'device');
+    if (!rec || rec.id !== 'device') return false;
+    await this.#c.vault.load(await unwrapWithDevice(rec));
+    return true;
+  }
+
+  forgetDevice(): Promise<void> {
+    return this.#c.delete('vault', 'device');
+  }
+
+  async changePassphrase(oldPassphrase: string, newPassphrase: string, opts: { iterations?: number }): Promise<void> {
+    const rec = await this.#passphraseRecord();
+    const master = await unwrapWithPassphrase(rec, oldPassphrase);
+    try {
+      const fresh = await wrapWithPassphrase(master, newPassphrase, opts.iterations ?? DEFAULT_KDF_ITERATIONS);
+      fresh.createdAt = rec.createdAt;
+      await this.#c.one('vault', 'readwrite', async (store, changes) => {
+        await store.put(fresh);
+        changes.push({ store: 'vault', key: 'passphrase' });
+      });
+    } finally {
+      wipe(master);
+    }
+  }
+
+  async #passphraseRecord(): Promise<VaultPassphraseRecord> {
+    const rec = await this.#c.get('vault', 'passphrase');
+    if (!rec || rec.id !== 'passphrase') throw new VeilError('NOT_FOUND', 'no vault');
+    return rec;
+  }
+}
