@@ -24,22 +24,47 @@ export function checkRelayUrl(url: string): string {
   return n;
 }
 
-/** The envelope relays in use: the stored ones, else `defaults` (then stored). */
-export async function loadEnvelopeRelays(store: VeilStore, defaults: readonly string[]): Promise<string[]> {
-  const stored = (await store.listRelays()).filter((r) => r.enabled && r.role !== 'dm').map((r) => r.url);
-  const relays = cleanRelayList(stored, MAX_RELAYS_PER_DEVICE);
-  if (relays.length > 0) return relays;
-  const fallback = cleanRelayList(defaults, MAX_RELAYS_PER_DEVICE);
-  for (const url of fallback) await store.putRelay({ url, role: 'envelope' });
-  return fallback;
-}
+/** My envelope relays (store `relays`, role 'envelope'), in order. */
+export class EnvelopeRelays {
+  readonly #store: VeilStore;
+  #list: string[] = [];
 
-/** The relay list after adding `url`; unchanged when it is there already. Errors: RELAY_URL_INVALID, TOO_LARGE. */
-export function withRelay(relays: readonly string[], url: string): string[] {
-  const n = checkRelayUrl(url);
-  if (relays.includes(n)) return [...relays];
-  if (relays.length >= MAX_RELAYS_PER_DEVICE) throw new VeilError('TOO_LARGE', `At most ${MAX_RELAYS_PER_DEVICE} relays.`);
-  return [...relays, n];
+  constructor(store: VeilStore) {
+    this.#store = store;
+  }
+
+  /** The stored relays, else `defaults` (then stored). */
+  async load(defaults: readonly string[]): Promise<void> {
+    const stored = (await this.#store.listRelays()).filter((r) => r.enabled && r.role !== 'dm').map((r) => r.url);
+    this.#list = cleanRelayList(stored, MAX_RELAYS_PER_DEVICE);
+    if (this.#list.length > 0) return;
+    this.#list = cleanRelayList(defaults, MAX_RELAYS_PER_DEVICE);
+    for (const url of this.#list) await this.#store.putRelay({ url, role: 'envelope' });
+  }
+
+  list(): string[] {
+    return this.#list;
+  }
+
+  /** Stores a new relay; returns its normalized URL, or null when it is there already. Errors: RELAY_URL_INVALID, TOO_LARGE. */
+  async add(url: string): Promise<string | null> {
+    const n = checkRelayUrl(url);
+    if (this.#list.includes(n)) return null;
+    if (this.#list.length >= MAX_RELAYS_PER_DEVICE) throw new VeilError('TOO_LARGE', `At most ${MAX_RELAYS_PER_DEVICE} relays.`);
+    await this.#store.putRelay({ url: n, role: 'envelope' });
+    this.#list = [...this.#list, n];
+    return n;
+  }
+
+  /** Removes a relay; returns its normalized URL, or null when it is not one of mine. Errors: INVALID_INPUT (the last one). */
+  async remove(url: string): Promise<string | null> {
+    const [n] = cleanRelayList([url]);
+    if (!n || !this.#list.includes(n)) return null;
+    if (this.#list.length === 1) throw new VeilError('INVALID_INPUT', 'Keep at least one relay.');
+    await this.#store.deleteRelay(n);
+    this.#list = this.#list.filter((r) => r !== n);
+    return n;
+  }
 }
 
 /** The relay screen's view of one envelope relay: connection state and NIP-11 name and limits. */
