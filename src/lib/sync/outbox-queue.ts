@@ -21,11 +21,9 @@ export interface Outgoing {
   entries: OutboxInput[];
 }
 
-/**
- * swap: writes a message I send and its outbox entries; replace with the store's
- * `addOutgoing(message, entries)` (one transaction) once it exists.
- */
+/** Writes a message I send and its outbox entries (the only place that does). */
 export async function saveOutgoing(store: VeilStore, { message, entries }: Outgoing): Promise<void> {
+  // swap: `await store.addOutgoing(message, entries)` (one transaction) once the store has it.
   await store.addMessage(message);
   for (const e of entries) await store.enqueueOutbox(e);
 }
@@ -114,8 +112,9 @@ export class OutboxQueue {
     for (const mid of touched) await this.#updateDelivery(mid);
   }
 
-  /** swap: the entries of one message; replace with the store's `listOutboxByMessage(messageId)`. */
+  /** The entries of one message. */
   async #entries(messageId: string): Promise<OutboxRecord[]> {
+    // swap: `return this.#d.store.listOutboxByMessage(messageId)` once the store has it (then allEntryIds goes).
     const recs = await Promise.all(allEntryIds(messageId).map((id) => this.#d.store.getOutbox(id)));
     return recs.filter((r): r is OutboxRecord => r !== undefined);
   }

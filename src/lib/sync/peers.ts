@@ -73,10 +73,9 @@ export function parsePeerRouting(pubkey: string, raw: unknown): PeerRouting {
   return peer;
 }
 
-/**
- * swap: the adapter over sealed settings `sync.peer.<conversation id>`; replace with the store's
- * getPeer / putPeer / deletePeer once they exist (a migration moves these settings).
- */
+/** The one PeerRepo adapter: sealed settings `sync.peer.<conversation id>`. */
+// swap: `({ get: (pk) => store.getPeer(pk), put: (p) => store.putPeer(p), delete: (pk) => store.deletePeer(pk) })`
+// once the store has them (its migration moves these settings; parsePeerRouting then goes to the store).
 export function settingsPeerRepo(store: VeilStore): PeerRepo {
   const key = async (pubkey: string): Promise<string> => `sync.peer.${await store.conversationIdFor([pubkey])}`;
   return {
