@@ -28,7 +28,7 @@ export interface EnvelopeReceiverDeps {
 }
 
 /** The inner event as an IncomingMessage; undefined for a note to self (not a conversation yet). */
-export function envelopeMessage(inner: CryptoVerifiedEvent, me: string, pairFrom: string | undefined): IncomingMessage | undefined {
+function envelopeMessage(inner: CryptoVerifiedEvent, me: string, pairFrom: string | undefined): IncomingMessage | undefined {
   const sender = inner.pubkey;
   const outgoing = sender === me;
   const named = inner.tags.filter((t) => t[0] === 'p' && HEX64.test(t[1] ?? '')).map((t) => t[1]!);

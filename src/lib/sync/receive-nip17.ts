@@ -12,7 +12,7 @@ import { SEEN_FALLBACK_MS } from './receive-envelope';
 import { fileTag } from './stored-content';
 
 /** An opened NIP-17 (or NIP-04) message as an IncomingMessage. */
-export function nip17Message(m: Nip17Message): IncomingMessage {
+function nip17Message(m: Nip17Message): IncomingMessage {
   const out: IncomingMessage = { id: m.id, protocol: 'nip17', sender: m.sender, peer: m.peer, direction: m.direction, kind: m.kind, createdAt: m.createdAt, body: m.text };
   if (m.replyTo) out.replyTo = m.replyTo;
   if (m.subject !== undefined) out.subject = m.subject;

@@ -20,7 +20,7 @@ import type { PublishOutcome } from './outbox';
 export type SocketRole = 'envelope' | 'public' | 'dmRead' | 'nip17Publish';
 
 /** What each role may do; the pools below are built from exactly these. */
-export const SOCKET_POLICIES: Readonly<Record<SocketRole, { authenticates: boolean; nip11: boolean }>> = {
+const SOCKET_POLICIES: Readonly<Record<SocketRole, { authenticates: boolean; nip11: boolean }>> = {
   envelope: { authenticates: false, nip11: true },
   public: { authenticates: false, nip11: false },
   dmRead: { authenticates: true, nip11: false },
