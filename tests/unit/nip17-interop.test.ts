@@ -18,6 +18,7 @@ import {
   MAX_RUMOR_BYTES,
   TIMESTAMP_JITTER_SECONDS,
   nip17ChatTemplate,
+  nip17ReactionTemplate,
   unwrapGiftWrap,
   wrapNip17Message,
   type Nip17File
@@ -33,7 +34,6 @@ import {
   legacyNip04,
   newNip17Stats,
   openIncomingGiftWrap,
-  planNip17Reaction,
   planNip17Send,
   giftWrapFilters,
   nip42Auth,
@@ -252,7 +252,7 @@ describe('a NIP-07 shim exposing only getPublicKey, signEvent and nip44', () => 
   });
 });
 
-describe('planNip17Send / planNip17Reaction', () => {
+describe('planNip17Send', () => {
   const alice = generateSecretKey();
   const bob = generateSecretKey();
   const A = getPublicKey(alice);
@@ -304,10 +304,12 @@ describe('planNip17Send / planNip17Reaction', () => {
 
   it('a reaction attaches to its message', async () => {
     const target = bytesToHex(randomBytes(32));
-    const plan = await planNip17Reaction({ targetId: target, emoji: '❤️', me: A, peer: B, peerDmRelays: ['wss://b1.example'], myDmRelays: [], signer, nowSeconds: now() });
-    const m = ok(await openIncomingGiftWrap(plan.publishes[0]!.event, bob, B));
+    const rumor = nip17ReactionTemplate({ targetId: target, emoji: '❤️', recipients: [B], createdAt: now() });
+    const { copies } = await wrapNip17Message({ rumor, recipients: [B], signer, nowSeconds: now(), selfCopy: false });
+    const wrap = copies[0]!.wrap;
+    const m = ok(await openIncomingGiftWrap(wrap, bob, B));
     expect(m).toMatchObject({ kind: 7, text: '❤️', reaction: { targetId: target, emoji: '❤️' }, sender: A, peer: A });
-    expect(ntUnwrap(plan.publishes[0]!.event as unknown as NostrEvent, bob).tags).toEqual([['e', target], ['p', B], ['k', '14']]);
+    expect(ntUnwrap(wrap as unknown as NostrEvent, bob).tags).toEqual([['e', target], ['p', B], ['k', '14']]);
   });
 });
 

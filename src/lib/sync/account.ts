@@ -254,8 +254,3 @@ function signerFromHex(hex: string): LocalSigner {
     wipe(sk);
   }
 }
-
-/** The backup of a local identity (for Settings → "Back up your key"). */
-export async function exportBackup(account: Account): Promise<string | null> {
-  return account.signer.type === 'local' ? account.signer.ncryptsec : null;
-}

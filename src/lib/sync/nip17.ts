@@ -15,7 +15,6 @@ import {
   MAX_TEXT_CHARS,
   TIMESTAMP_JITTER_SECONDS,
   nip17ChatTemplate,
-  nip17ReactionTemplate,
   parseNip17Rumor,
   unwrapFailureOf,
   unwrapGiftWrap,
@@ -28,15 +27,13 @@ import { verifyEvent, type UnsignedNostrEvent, type VerifiedEvent as CryptoVerif
 import type { Signer } from '../crypto/signer';
 import { RelayPool, type PoolOptions, type PoolSubscription } from '../relay/pool';
 import type { Filter, NostrEvent, PublishResult, VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
+import { asCryptoVerified } from './context';
 
 export { DM_RELAYS_KIND, GIFT_WRAP_KIND, LEGACY_DM_KIND };
 export type { DmRelayList, Nip17File };
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** What the UI says about a NIP-17 chat (issue 5 §4). */
-export const NIP17_PRIVACY_NOTE = 'NIP-17: relays see the recipient';
-export const VEIL_PRIVACY_NOTE = 'Private envelope: relays see neither of you';
 export const NO_DM_RELAYS_MESSAGE =
   'This contact has not published a list of relays for private messages (NIP-17 "DM relays", kind 10050), so a message could not reach them. ' +
   'Ask them to set DM relays in their Nostr app, or to install Veil and share a contact card; then try again.';
@@ -116,11 +113,6 @@ export async function planNip17Send(
     ...(opts.subject !== undefined ? { subject: opts.subject } : {})
   });
   return plan(opts, template);
-}
-
-/** Plans a NIP-17 kind 7 reaction (`emoji`, e.g. "+" or "❤️") to message `targetId`. Errors as planNip17Send. */
-export async function planNip17Reaction(opts: PlanBase & { targetId: string; emoji: string }): Promise<Nip17SendPlan> {
-  return plan(opts, nip17ReactionTemplate({ targetId: opts.targetId, emoji: opts.emoji, recipients: [opts.peer], createdAt: opts.nowSeconds }));
 }
 
 // ------------------------------------------------------------------------------------- receiving
@@ -383,12 +375,4 @@ export async function publishDmRelayList(
   const targets = [...new Set([...(opts.publishTo ?? pool.relays), ...list.relays])];
   const results = await pool.publish(event, { relays: targets });
   return { event, results };
-}
-
-/**
- * The relay layer verified this event (id and signature) before handing it on; the crypto layer
- * brands the same fact with its own type (same bridge as in messenger.ts).
- */
-function asCryptoVerified(e: RelayVerifiedEvent): CryptoVerifiedEvent {
-  return e as unknown as CryptoVerifiedEvent;
 }

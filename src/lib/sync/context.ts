@@ -1,0 +1,78 @@
+/**
+ * What every part of the messenger shares: the unlocked session (store, signer, identity, EK), the
+ * clock, the change events and the counters. The Messenger facade (messenger.ts) builds one and
+ * hands it to each part, so the parts never reach into each other's fields.
+ */
+import type { EnvelopeKey } from '../crypto/envelope';
+import type { VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
+import type { Signer } from '../crypto/signer';
+import type { VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
+import type { VeilStore } from '../store';
+import type { MessengerEvent } from './types';
+
+export const HEX64 = /^[0-9a-f]{64}$/;
+
+/** How far in the future a message's created_at may claim to be (seconds of clock skew). */
+export const MAX_FUTURE_SKEW_S = 600;
+
+/** Counters of things that are never shown as messages. */
+export interface Counters {
+  openFailures: number;
+  invalidEvents: number;
+  duplicates: number;
+}
+
+export interface SyncContext {
+  readonly store: VeilStore;
+  readonly signer: Signer;
+  /** My identity pubkey, 64 hex. */
+  readonly me: string;
+  readonly ek: EnvelopeKey;
+  /** This device's EK, x-only hex. */
+  readonly ekHex: string;
+  readonly counters: Counters;
+  /** Milliseconds. */
+  now(): number;
+  /** Seconds. */
+  nowS(): number;
+  emit(e: MessengerEvent): void;
+  /** Reports an unexpected failure as an `error` event (never throws). */
+  fail(e: unknown): void;
+  /** True between start() and stop(). */
+  running(): boolean;
+  /** Mailbox or author sets changed: resubscribe soon (debounced). */
+  resubscribe(): void;
+}
+
+/** A message list and the chat list changed for `conversationId`. */
+export function emitChanged(ctx: SyncContext, conversationId: string): void {
+  ctx.emit({ type: 'messages', conversationId });
+  ctx.emit({ type: 'chats' });
+}
+
+/** The one created_at clamp: a peer's clock may not push a message far into the future. */
+export function clampCreatedAt(createdAt: number, nowS: number): number {
+  return Math.min(createdAt, nowS + MAX_FUTURE_SKEW_S);
+}
+
+/**
+ * created_at of a message I send: now, but strictly after the newest message of the conversation
+ * (within the clamp), so messages typed within one second keep their order (history sorts by
+ * created_at, then id).
+ */
+export function sendCreatedAt(lastActivity: number, nowS: number): number {
+  return Math.max(nowS, clampCreatedAt(lastActivity + 1, nowS));
+}
+
+export function tagValue(tags: readonly (readonly string[])[], name: string): string | undefined {
+  return tags.find((t) => t[0] === name)?.[1];
+}
+
+/**
+ * The relay layer's verifier (relay/verify.ts) recomputed the id and checked the signature before
+ * the pool handed this event on; only it can make a RelayVerifiedEvent. The crypto layer brands the
+ * same fact with its own type. This is the one place the two brands meet.
+ */
+export function asCryptoVerified(e: RelayVerifiedEvent): CryptoVerifiedEvent {
+  return e as unknown as CryptoVerifiedEvent;
+}

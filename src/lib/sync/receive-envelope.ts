@@ -1,0 +1,78 @@
+/**
+ * The envelope receiver (DESIGN.md §4 "Reading"): a kind 1067 event from one of my mailboxes,
+ * verified by the envelope pool, trial-opened with this device's EK, finished (inner event
+ * verified, addressed to me) and turned into an IncomingMessage for the inbound pipeline.
+ */
+import { decodeContactCard, type ContactCard } from '../crypto/card';
+import { finishOpen, trialOpen } from '../crypto/envelope';
+import type { VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
+import type { VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
+import { asCryptoVerified, HEX64, tagValue, type SyncContext } from './context';
+import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
+import type { ScanCrypto } from './scan';
+
+/** Inner-event tag carrying the sender's contact card (DESIGN.md §4: "the first envelope … carries the sender's contact card"). */
+export const CARD_TAG = 'veil-card';
+/** Inner-event tag naming the sending device's EK, so the receiver knows which EK reads pair mailboxes from it. */
+export const EK_TAG = 'veil-ek';
+/** Seen ids are kept this long when the event names no expiration of its own (ms). */
+export const SEEN_FALLBACK_MS = 31 * 86_400_000;
+/** A relay-given expiration is believed at most this far ahead (ms). */
+const MAX_SEEN_MS = 100 * 86_400_000;
+
+export interface EnvelopeReceiverDeps {
+  pipeline: InboundPipeline;
+  scan?: Pick<ScanCrypto, 'ecdh'>;
+  /** The device EK that writes to `mailbox` on `relay` when it is a pair mailbox; else undefined. */
+  pairSender(relay: string, mailbox: string): string | undefined;
+}
+
+/** The inner event as an IncomingMessage; undefined for a note to self (not a conversation yet). */
+function envelopeMessage(inner: CryptoVerifiedEvent, me: string, pairFrom: string | undefined): IncomingMessage | undefined {
+  const sender = inner.pubkey;
+  const outgoing = sender === me;
+  const named = inner.tags.filter((t) => t[0] === 'p' && HEX64.test(t[1] ?? '')).map((t) => t[1]!);
+  const peer = outgoing ? named.find((p) => p !== me) : sender;
+  if (!peer) return undefined;
+  const m: IncomingMessage = { id: inner.id, protocol: 'veil', sender, peer, direction: outgoing ? 'out' : 'in', kind: inner.kind, createdAt: inner.created_at, body: inner.content };
+  const replyTo = tagValue(inner.tags, 'e');
+  if (replyTo) m.replyTo = replyTo;
+  if (!outgoing) {
+    const card = tagValue(inner.tags, CARD_TAG);
+    let c: ContactCard | undefined;
+    try {
+      c = card ? decodeContactCard(card) : undefined;
+    } catch {
+      c = undefined; // a bad card does not make the (signed) message invalid
+    }
+    if (c) m.card = c;
+    const ek = tagValue(inner.tags, EK_TAG) ?? pairFrom;
+    if (ek) m.senderEk = ek;
+  }
+  return m;
+}
+
+export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: RelayVerifiedEvent, relay: string) => Promise<void> {
+  return async (outer, relay) => {
+    const mailbox = tagValue(outer.tags, 'p');
+    if (outer.kind !== 1067 || !mailbox) {
+      ctx.counters.invalidEvents++;
+      return;
+    }
+    const exp = Number(tagValue(outer.tags, 'expiration'));
+    const nowMs = ctx.now();
+    const expiresAt = Number.isSafeInteger(exp) && exp > 0 ? Math.min(exp * 1000, nowMs + MAX_SEEN_MS) : nowMs + SEEN_FALLBACK_MS;
+    await deps.pipeline.receive(outer.id, expiresAt, async (): Promise<Opened> => {
+      const u = await trialOpen(asCryptoVerified(outer), ctx.ek, deps.scan ? { ecdh: deps.scan.ecdh } : undefined);
+      if (!u) return { ok: false, retry: false };
+      try {
+        const opened = await finishOpen(u, ctx.me);
+        if (opened.type === 'cover') return { ok: true };
+        const m = envelopeMessage(opened.event, ctx.me, deps.pairSender(relay, mailbox));
+        return m ? { ok: true, message: m } : { ok: true };
+      } catch {
+        return { ok: false, retry: false };
+      }
+    });
+  };
+}

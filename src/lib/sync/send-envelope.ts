@@ -1,0 +1,72 @@
+/**
+ * The envelope sender (DESIGN.md §4 "Sending"): the inner kind 14 is signed by the identity (with
+ * my contact card while the contact may not know us yet, and my EK), sealed once per recipient
+ * device and relay plus copies for my other devices, and grouped into one outbox entry per device.
+ * Sealing happens first: a message too large for an envelope fails before anything is stored.
+ */
+import { hexToBytes } from '../shared/bytes';
+import { encodeContactCard } from '../crypto/card';
+import { chatMessageTemplate, sealEnvelope } from '../crypto/envelope';
+import type { OutboxInput } from '../store';
+import { sendCreatedAt, type SyncContext } from './context';
+import { entryId } from './outbox';
+import type { Outgoing } from './outbox-queue';
+import type { OwnRecord } from './own-record';
+import type { PeerRouting } from './peers';
+import { sendTargets } from './plan';
+import { CARD_TAG, EK_TAG } from './receive-envelope';
+
+export interface EnvelopeSend {
+  conversationId: string;
+  lastActivity: number;
+  peer: PeerRouting;
+  text: string;
+  replyTo?: string;
+}
+
+/** The message and its entries; `cardSentAt` is set when the envelope carries my card. */
+export async function prepareEnvelopeSend(
+  ctx: SyncContext,
+  deps: { own: OwnRecord; relays: readonly string[] },
+  s: EnvelopeSend
+): Promise<Outgoing & { cardSentAt?: number }> {
+  const nowS = ctx.nowS();
+  const own = deps.own.current();
+  const targets = sendTargets({
+    me: ctx.ek,
+    peerDevices: s.peer.devices,
+    pairReady: new Set(s.peer.pairReady),
+    ownDevices: deps.own.otherDevices(),
+    fallbackRelays: deps.relays,
+    nowSeconds: nowS
+  });
+  const template = chatMessageTemplate({ text: s.text, recipients: [s.peer.pubkey], createdAt: sendCreatedAt(s.lastActivity, nowS), ...(s.replyTo ? { replyTo: s.replyTo } : {}) });
+  template.tags.push([EK_TAG, ctx.ekHex]);
+  const withCard = !!own && (targets.some((t) => t.to === 'peer' && t.via === 'intro') || s.peer.cardSentAt < own.createdAt);
+  if (withCard && own) template.tags.push([CARD_TAG, encodeContactCard(own.event)]);
+  const inner = await ctx.signer.signEvent(template);
+
+  const byEk = new Map<string, { to: 'peer' | 'self'; items: OutboxInput['items'] }>();
+  const sealed = await Promise.all(
+    targets.map(async (t) => ({ t, event: await sealEnvelope({ recipientEk: hexToBytes(t.ek, 32), mailbox: t.mailbox, payload: { type: 'event', event: inner }, nowSeconds: nowS }) }))
+  );
+  for (const { t, event } of sealed) {
+    const e = byEk.get(t.ek) ?? { to: t.to, items: [] };
+    e.items.push({ relay: t.relay, event });
+    byEk.set(t.ek, e);
+  }
+  const counters = { peer: 0, self: 0 };
+  const entries = [...byEk.values()].map((e) => ({ id: entryId(inner.id, e.to, counters[e.to]++), messageId: inner.id, items: e.items, nextAttemptAt: 0 }));
+  return {
+    message: {
+      id: inner.id,
+      conversationId: s.conversationId,
+      createdAt: inner.created_at,
+      direction: 'out',
+      status: 'sending',
+      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}) }
+    },
+    entries,
+    ...(withCard && own ? { cardSentAt: own.createdAt } : {})
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The NIP-17 sender (issue 5): one rumor (its id is the message id in every copy), a seal and wrap
+ * for the peer (each of their 10050 relays) and for me (each of mine). The outbox publishes the
+ * wraps through the NIP-17 publish pool (sockets.ts), never authenticating.
+ */
+import { VeilError } from '../shared/errors';
+import { sendCreatedAt, type SyncContext } from './context';
+import { NO_DM_RELAYS_MESSAGE, planNip17Send } from './nip17';
+import { entryId } from './outbox';
+import type { Outgoing } from './outbox-queue';
+
+export interface Nip17Send {
+  conversationId: string;
+  lastActivity: number;
+  peer: string;
+  peerDmRelays: readonly string[];
+  myDmRelays: readonly string[];
+  text: string;
+  replyTo?: string;
+}
+
+/** The message and one entry per side. Errors: NO_DM_RELAYS, and planNip17Send's. */
+export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<Outgoing> {
+  if (s.peerDmRelays.length === 0) throw new VeilError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+  const nowS = ctx.nowS();
+  const plan = await planNip17Send({
+    me: ctx.me,
+    peer: s.peer,
+    peerDmRelays: s.peerDmRelays,
+    myDmRelays: s.myDmRelays,
+    signer: ctx.signer,
+    nowSeconds: nowS,
+    text: s.text,
+    createdAt: sendCreatedAt(s.lastActivity, nowS),
+    ...(s.replyTo ? { replyTo: s.replyTo } : {})
+  });
+  const entries = (['peer', 'self'] as const)
+    .map((to) => ({ id: entryId(plan.rumorId, to, 0), messageId: plan.rumorId, items: plan.publishes.filter((p) => p.to === to).map((p) => ({ relay: p.relay, event: p.event })), nextAttemptAt: 0 }))
+    .filter((e) => e.items.length > 0);
+  return {
+    message: {
+      id: plan.rumorId,
+      conversationId: s.conversationId,
+      createdAt: plan.rumor.created_at,
+      direction: 'out',
+      status: 'sending',
+      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}) }
+    },
+    entries
+  };
+}

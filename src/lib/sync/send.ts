@@ -1,0 +1,44 @@
+/**
+ * Sending a text message: by envelope when a device of the contact is known (their record may be
+ * looked up first), else NIP-17 to their DM relays. The message and its outbox entries are stored
+ * together before anything goes out; the outbox queue publishes them.
+ */
+import { VeilError } from '../shared/errors';
+import { MAX_BODY_CHARS } from '../store/db';
+import type { SyncContext } from './context';
+import { settleContact } from './contact-state';
+import { saveOutgoing, type Outgoing } from './outbox-queue';
+import type { OwnRecord } from './own-record';
+import type { PeerLookup } from './peer-lookup';
+import type { Peers } from './peers';
+import { prepareEnvelopeSend } from './send-envelope';
+import { prepareNip17Send } from './send-nip17';
+
+export interface SendDeps {
+  peers: Peers;
+  own: OwnRecord;
+  lookup: Pick<PeerLookup, 'refreshRecord' | 'peerDmRelays'>;
+  relays(): readonly string[];
+  dmRelays(): readonly string[];
+}
+
+/** Stores the message (status 'sending') and its outbox entries; returns the message id. */
+export async function sendText(ctx: SyncContext, deps: SendDeps, conversationId: string, text: string, opts: { replyTo?: string }): Promise<string> {
+  if (typeof text !== 'string' || text.trim() === '') throw new VeilError('INVALID_INPUT', 'message is empty');
+  if (text.length > MAX_BODY_CHARS) throw new VeilError('TOO_LARGE', 'message too long');
+  const conv = await ctx.store.getConversation(conversationId);
+  if (!conv) throw new VeilError('NOT_FOUND', 'no such conversation');
+  const peer = conv.peers.find((p) => p !== ctx.me);
+  if (!peer) throw new VeilError('INVALID_INPUT', 'conversation has no peer');
+  if ((await deps.peers.get(peer)).devices.length === 0) await deps.lookup.refreshRecord(peer);
+  const routing = await deps.peers.get(peer);
+  const base = { conversationId, lastActivity: conv.lastActivity, text, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) };
+  const byEnvelope = routing.devices.length > 0;
+  const out: Outgoing & { cardSentAt?: number } = byEnvelope
+    ? await prepareEnvelopeSend(ctx, { own: deps.own, relays: deps.relays() }, { ...base, peer: routing })
+    : await prepareNip17Send(ctx, { ...base, peer, peerDmRelays: await deps.lookup.peerDmRelays(peer), myDmRelays: deps.dmRelays() });
+  await settleContact(ctx.store, peer, byEnvelope ? { outgoing: true, protocol: 'veil' } : { outgoing: true, protocol: 'nip17', switchProtocol: true });
+  await saveOutgoing(ctx.store, out);
+  if (out.cardSentAt !== undefined) await deps.peers.update(peer, { cardSentAt: out.cardSentAt });
+  return out.message.id;
+}

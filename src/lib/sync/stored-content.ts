@@ -1,0 +1,79 @@
+/**
+ * What a stored message holds beyond its text: the metadata of a NIP-17 kind 15 file (one tag, so
+ * the file can be fetched later) and the system lines Veil writes into a chat itself. Also the one
+ * place a file is downloaded.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8Encode } from '../shared/bytes';
+import { VeilError } from '../shared/errors';
+import { downloadNip17File, type FileFetch } from './file-download';
+import type { MessageInput, VeilStore } from '../store';
+import type { Nip17File } from './nip17';
+
+/** Local-only kind of the system lines Veil writes into a chat (never sent). */
+export const SYSTEM_KIND = 0;
+const SYSTEM_TAG = 'veil-system';
+/** Tag carrying a kind 15 file's metadata (JSON) in the stored message. */
+const FILE_TAG = 'veil-file';
+/** A tag value the store keeps (characters). */
+const MAX_TAG_CHARS = 4096;
+export const UPGRADED_NOTE = "Upgraded to Veil's private envelope";
+
+/** The file metadata of a kind 15 message as one stored tag, or undefined when it cannot fit. */
+export function fileTag(f: Nip17File): string[] | undefined {
+  const keep: Nip17File = {
+    url: f.url,
+    algorithm: f.algorithm,
+    keyHex: f.keyHex,
+    nonceHex: f.nonceHex,
+    fallbacks: f.fallbacks.slice(0, 3),
+    ...(f.mimeType ? { mimeType: f.mimeType } : {}),
+    ...(f.sha256 ? { sha256: f.sha256 } : {}),
+    ...(f.originalSha256 ? { originalSha256: f.originalSha256 } : {}),
+    ...(f.size !== undefined ? { size: f.size } : {})
+  };
+  let json = JSON.stringify(keep);
+  if (json.length > MAX_TAG_CHARS) json = JSON.stringify({ ...keep, fallbacks: [] });
+  return json.length <= MAX_TAG_CHARS ? [FILE_TAG, json] : undefined;
+}
+
+/** Reads back what fileTag wrote (our own sealed data, still checked). */
+export function storedFile(tags: readonly (readonly string[])[]): Nip17File | undefined {
+  const raw = tags.find((t) => t[0] === FILE_TAG)?.[1];
+  if (!raw) return undefined;
+  try {
+    const f = JSON.parse(raw) as Partial<Nip17File>;
+    if (typeof f.url !== 'string' || typeof f.keyHex !== 'string' || typeof f.nonceHex !== 'string' || f.algorithm !== 'aes-gcm') return undefined;
+    return { ...f, fallbacks: Array.isArray(f.fallbacks) ? f.fallbacks.filter((x): x is string => typeof x === 'string') : [] } as Nip17File;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isSystemLine(kind: number, tags: readonly (readonly string[])[]): boolean {
+  return kind === SYSTEM_KIND && tags.some((t) => t[0] === SYSTEM_TAG);
+}
+
+/** The system line "Upgraded to Veil's private envelope" (one per contact and record). */
+export function upgradeLine(me: string, peer: string, recordAt: number, conversationId: string, nowS: number): MessageInput {
+  return {
+    id: bytesToHex(sha256(utf8Encode(`veil/system/upgrade\0${peer}\0${recordAt}`))),
+    conversationId,
+    createdAt: nowS,
+    direction: 'out',
+    status: 'sent',
+    content: { body: UPGRADED_NOTE, sender: me, kind: SYSTEM_KIND, tags: [[SYSTEM_TAG, 'upgrade']] }
+  };
+}
+
+/**
+ * Downloads and decrypts the file of a kind 15 message (AES-GCM) through `fetch`. Errors:
+ * NOT_FOUND (no such file message), FILE_UNAVAILABLE, DECRYPT_FAILED, TOO_LARGE.
+ */
+export async function downloadFile(store: VeilStore, fetch: typeof globalThis.fetch | undefined, messageId: string): Promise<{ bytes: Uint8Array; mimeType?: string }> {
+  const m = await store.getMessage(messageId);
+  const file = m && m.content.kind === 15 ? storedFile(m.content.tags ?? []) : undefined;
+  if (!file) throw new VeilError('NOT_FOUND', 'This message has no file that can be downloaded.');
+  if (!fetch) throw new VeilError('FILE_UNAVAILABLE', 'downloads are not available here');
+  return downloadNip17File(file, fetch as unknown as FileFetch);
+}

@@ -1,0 +1,129 @@
+/**
+ * How the parts of the messenger are connected (messenger.ts is the facade over them): one
+ * SyncContext, the four socket roles, routing state, the inbound pipeline with its two receivers,
+ * the subscriptions that feed it, the outbox queue and its publish router, my relays.
+ */
+import { bytesToHex } from '../shared/bytes';
+import { VeilError, isVeilError } from '../shared/errors';
+import type { EnvelopeKey } from '../crypto/envelope';
+import type { Signer } from '../crypto/signer';
+import type { VeilStore } from '../store';
+import { HEX64, type SyncContext } from './context';
+import { InboundPipeline } from './inbound';
+import { newNip17Stats, type Nip17Stats } from './nip17';
+import { OutboxQueue } from './outbox-queue';
+import { OwnRecord } from './own-record';
+import { PeerLookup } from './peer-lookup';
+import { Peers, settingsPeerRepo } from './peers';
+import { envelopeReceiver } from './receive-envelope';
+import { nip17Receiver } from './receive-nip17';
+import { DmRelayList, EnvelopeRelays } from './relays';
+import type { ScanCrypto } from './scan';
+import type { SendDeps } from './send';
+import { Sockets } from './sockets';
+import { Subscriptions } from './subscriptions';
+import type { MessengerEvent } from './types';
+
+/** Platform objects and the unlocked session (see the module comment). */
+export interface MessengerDeps {
+  /** Already opened AND unlocked by the caller. */
+  store: VeilStore;
+  /** The identity signer (local / NIP-07 / NIP-46). */
+  signer: Signer;
+  /** My identity pubkey, 64 hex. */
+  identity: string;
+  /** This device's local id (store `devices`). */
+  deviceId: string;
+  /** This device's envelope key. */
+  ek: EnvelopeKey;
+  /** WebSocket constructor (browser global or `ws` in Node). */
+  WebSocket: unknown;
+  /** For NIP-11 relay information and file downloads. */
+  fetch?: typeof fetch;
+  /** Envelope relays to use while the store has none. */
+  relays: string[];
+  nowMs?: () => number;
+  /** Shown to my other devices in the inbox record (at most 32 bytes). */
+  deviceLabel?: string;
+  /** App origin for contact card links (`https://…/#c=…`); else a `web+veil:c=…` link. */
+  origin?: string;
+  /** How long a one-off public query (an inbox record) waits for EOSE. Default 5000 ms. */
+  queryTimeoutMs?: number;
+  /** Scan crypto (sync/scan.ts `loadScanCrypto`): envelope verification and trial-open ECDH. Default: JavaScript. */
+  scan?: Pick<ScanCrypto, 'ecdh' | 'verifyEvent'>;
+}
+
+export interface Parts {
+  ctx: SyncContext;
+  sockets: Sockets;
+  relays: EnvelopeRelays;
+  peers: Peers;
+  own: OwnRecord;
+  lookup: PeerLookup;
+  inbound: InboundPipeline;
+  subs: Subscriptions;
+  outbox: OutboxQueue;
+  dm: DmRelayList;
+  sendDeps: SendDeps;
+  nip17Stats: Nip17Stats;
+}
+
+/** `{ [key]: value }` when value is defined, else `{}` (exactOptionalPropertyTypes). */
+function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Builds every part; nothing is loaded and no socket opened yet. */
+export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent): void; running(): boolean }): Parts {
+  if (!HEX64.test(deps.identity)) throw new VeilError('INVALID_KEY', 'identity must be 64 hex');
+  const now = deps.nowMs ?? Date.now;
+  // Subscriptions are built last (they need the receivers); the closures below reach them here.
+  const late: { subs?: Subscriptions } = {};
+  const ctx: SyncContext = {
+    store: deps.store,
+    signer: deps.signer,
+    me: deps.identity,
+    ek: deps.ek,
+    ekHex: bytesToHex(deps.ek.publicKey),
+    counters: { openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    now,
+    nowS: () => Math.floor(now() / 1000),
+    emit: hooks.emit,
+    // 'INTERNAL' is not in VeilErrorCode yet (shared/errors.ts): see the issue 8 note.
+    fail: (e) => hooks.emit(isVeilError(e) ? { type: 'error', code: e.code, message: e.message } : { type: 'error', code: 'INTERNAL', message: 'unexpected error' }),
+    running: hooks.running,
+    resubscribe: () => late.subs?.schedule()
+  };
+  const relayList = new EnvelopeRelays(deps.store);
+  const relays = (): string[] => relayList.list();
+  const sockets = new Sockets(deps, deps.signer);
+  const publicPool = () => sockets.public(relayList.list());
+  const peers = new Peers(settingsPeerRepo(deps.store));
+  const own = new OwnRecord(ctx, { deviceId: deps.deviceId, ...opt('deviceLabel', deps.deviceLabel), ...opt('origin', deps.origin), relays, publicPool });
+  const lookup = new PeerLookup(ctx, { peers, own, relays, publicPool });
+  const inbound = new InboundPipeline(ctx, { peers, lookup });
+  const dm: DmRelayList = new DmRelayList(ctx, { envelopeRelays: relays, publicPool, dmReadPool: () => sockets.dmReadIfOpen(), changed: () => late.subs?.giftWraps() });
+  const nip17Stats = newNip17Stats();
+  const onEnvelope = envelopeReceiver(ctx, { pipeline: inbound, ...opt('scan', deps.scan), pairSender: (r, mb) => late.subs?.pairSender(r, mb) });
+  const onGiftWrap = nip17Receiver(ctx, { pipeline: inbound, stats: nip17Stats });
+  const subs = (late.subs = new Subscriptions(ctx, {
+    sockets,
+    peers,
+    own,
+    relays,
+    dmRelays: () => dm.list(),
+    onEnvelope: (ev, relay) => inbound.enqueue(() => onEnvelope(ev, relay)),
+    onGiftWrap: (ev) => inbound.enqueue(() => onGiftWrap(ev)),
+    afterQueued: (task) => inbound.enqueue(task),
+    publicSubscribe: () => lookup.subscribe()
+  }));
+  const outbox = new OutboxQueue({
+    store: deps.store,
+    now,
+    publish: (event, relay) => sockets.publish(event, relay),
+    onDelivery: (conversationId) => hooks.emit({ type: 'messages', conversationId }),
+    onError: ctx.fail
+  });
+  const sendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list() };
+  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, sendDeps, nip17Stats };
+}

@@ -1,0 +1,277 @@
+/**
+ * The one inbound pipeline (src/lib/sync/inbound.ts) with a real VeilStore on fake-indexeddb and
+ * no relay: envelopes and gift wraps are sealed here and handed to their receivers the way the
+ * pools hand verified events over. Also `decline()` leaving no per-chat state behind.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { bytesToHex } from '../../src/lib/shared/bytes';
+import { VeilError } from '../../src/lib/shared/errors';
+import { encodeContactCard } from '../../src/lib/crypto/card';
+import { chatMessageTemplate, envelopeKey, sealEnvelope, type EnvelopeKey } from '../../src/lib/crypto/envelope';
+import { buildInboxRecord, parseInboxRecord } from '../../src/lib/crypto/inbox';
+import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
+import { epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
+import { nip17ChatTemplate, nip17ReactionTemplate, wrapNip17Message } from '../../src/lib/crypto/nip17';
+import { LocalSigner, type Signer } from '../../src/lib/crypto/signer';
+import type { VerifiedEvent as RelayVerifiedEvent } from '../../src/lib/relay/types';
+import { VeilStore } from '../../src/lib/store/db';
+import type { SyncContext } from '../../src/lib/sync/context';
+import { InboundPipeline } from '../../src/lib/sync/inbound';
+import { Messenger } from '../../src/lib/sync/messenger';
+import { Peers, settingsPeerRepo } from '../../src/lib/sync/peers';
+import { envelopeReceiver, CARD_TAG, EK_TAG } from '../../src/lib/sync/receive-envelope';
+import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
+import { newNip17Stats } from '../../src/lib/sync/nip17';
+import type { InboxRecord } from '../../src/lib/crypto/inbox';
+import type { MessengerEvent } from '../../src/lib/sync/types';
+import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
+
+const RELAY = 'wss://relay.example';
+
+interface Party {
+  sk: Uint8Array;
+  pubkey: string;
+  signer: LocalSigner;
+}
+
+function party(): Party {
+  const sk = generateSecretKey();
+  return { sk, pubkey: bytesToHex(getXOnlyPublicKey(sk)), signer: new LocalSigner(sk) };
+}
+
+/** A fixed clock, so the clamp is checked against a known "now". */
+const NOW_MS = 1_780_000_000_000;
+const NOW_S = NOW_MS / 1000;
+
+let store: VeilStore;
+let me: Party;
+let myEk: EnvelopeKey;
+let ctx: SyncContext;
+let peers: Peers;
+let pipeline: InboundPipeline;
+let applied: { pubkey: string; rec: InboxRecord }[];
+let refreshed: string[];
+let events: MessengerEvent[];
+
+async function openStore(): Promise<VeilStore> {
+  const s = await VeilStore.open(freshPlatform(), 'veil-inbound');
+  await s.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
+  return s;
+}
+
+beforeEach(async () => {
+  store = await openStore();
+  me = party();
+  myEk = envelopeKey(generateSecretKey());
+  events = [];
+  applied = [];
+  refreshed = [];
+  ctx = {
+    store,
+    signer: me.signer,
+    me: me.pubkey,
+    ek: myEk,
+    ekHex: bytesToHex(myEk.publicKey),
+    counters: { openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    now: () => NOW_MS,
+    nowS: () => NOW_S,
+    emit: (e) => events.push(e),
+    fail: (e) => {
+      throw e;
+    },
+    running: () => true,
+    resubscribe: () => {}
+  };
+  peers = new Peers(settingsPeerRepo(store));
+  pipeline = new InboundPipeline(ctx, {
+    peers,
+    lookup: {
+      applyRecord: async (pubkey, rec) => {
+        applied.push({ pubkey, rec });
+        return true;
+      },
+      refreshRecord: async (pubkey) => {
+        refreshed.push(pubkey);
+        return false;
+      }
+    }
+  });
+});
+
+/** A kind 14 from `from` to me, sealed to my EK in my intro mailbox: what the envelope pool delivers. */
+async function envelopeFrom(from: Party, text: string, opts: { createdAt?: number; tags?: string[][] } = {}): Promise<RelayVerifiedEvent> {
+  const template = chatMessageTemplate({ text, recipients: [me.pubkey], createdAt: opts.createdAt ?? NOW_S - 5 });
+  template.tags.push(...(opts.tags ?? []));
+  const inner = await from.signer.signEvent(template);
+  const mailbox = introMailbox(myEk.publicKey, RELAY, epochDay(NOW_S));
+  const outer = await sealEnvelope({ recipientEk: myEk.publicKey, mailbox, payload: { type: 'event', event: inner }, nowSeconds: NOW_S });
+  return outer as unknown as RelayVerifiedEvent;
+}
+
+/** A NIP-17 gift wrap from `from` to me (rumor `template`): what the DM-read pool delivers. */
+async function wrapFrom(from: Party, template: Parameters<typeof wrapNip17Message>[0]['rumor']): Promise<{ wrap: RelayVerifiedEvent; rumorId: string }> {
+  const w = await wrapNip17Message({ rumor: template, recipients: [me.pubkey], signer: from.signer, nowSeconds: NOW_S, selfCopy: false });
+  return { wrap: w.copies[0]!.wrap as unknown as RelayVerifiedEvent, rumorId: w.rumor.id };
+}
+
+const receiveEnvelope = () => envelopeReceiver(ctx, { pipeline, pairSender: () => undefined });
+const receiveWrap = (signer: Signer = me.signer) => nip17Receiver({ ...ctx, signer }, { pipeline, stats: newNip17Stats() });
+
+async function messagesWith(peer: string) {
+  return (await store.pageMessages(await store.conversationIdFor([peer]), { limit: 50 })).messages;
+}
+
+describe('envelope receiver → the one inbound pipeline', () => {
+  it('a stranger’s envelope is stored as a received message and makes a request', async () => {
+    const bob = party();
+    const outer = await envelopeFrom(bob, 'hello from Bob');
+    await receiveEnvelope()(outer, RELAY);
+    const [m, ...rest] = await messagesWith(bob.pubkey);
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({ direction: 'in', status: 'received', content: { body: 'hello from Bob', sender: bob.pubkey, kind: 14 } });
+    expect((await store.getContact(bob.pubkey))?.state).toBe('request');
+    expect(events).toContainEqual({ type: 'messages', conversationId: m!.conversationId });
+    // Nothing is known about Bob's devices yet: the public pool is asked once.
+    expect(refreshed).toEqual([bob.pubkey]);
+  });
+
+  it('the same envelope twice is stored once and counted as one duplicate', async () => {
+    const bob = party();
+    const outer = await envelopeFrom(bob, 'once');
+    const receive = receiveEnvelope();
+    await receive(outer, RELAY);
+    await receive(outer, 'wss://other.example');
+    expect(await messagesWith(bob.pubkey)).toHaveLength(1);
+    expect(ctx.counters.duplicates).toBe(1);
+    expect(ctx.counters.openFailures).toBe(0);
+  });
+
+  it('a blocked sender is dropped: no message, no request, and the envelope is not opened again', async () => {
+    const bob = party();
+    await store.blockContact(bob.pubkey);
+    const outer = await envelopeFrom(bob, 'let me in');
+    await receiveEnvelope()(outer, RELAY);
+    expect(await messagesWith(bob.pubkey)).toEqual([]);
+    expect((await store.getContact(bob.pubkey))?.state).toBe('blocked');
+    expect(await store.hasSeen(outer.id)).toBe(true);
+  });
+
+  it('a created_at far in the future is clamped to now + 10 minutes', async () => {
+    const bob = party();
+    await receiveEnvelope()(await envelopeFrom(bob, 'from the future', { createdAt: NOW_S + 86_400 }), RELAY);
+    const [m] = await messagesWith(bob.pubkey);
+    expect(m?.createdAt).toBe(NOW_S + 600);
+  });
+
+  it('an envelope for another EK is a counted open failure, never a message', async () => {
+    const bob = party();
+    const otherEk = envelopeKey(generateSecretKey());
+    const inner = await bob.signer.signEvent(chatMessageTemplate({ text: 'not for you', recipients: [me.pubkey], createdAt: NOW_S }));
+    const outer = await sealEnvelope({ recipientEk: otherEk.publicKey, mailbox: introMailbox(otherEk.publicKey, RELAY, epochDay(NOW_S)), payload: { type: 'event', event: inner }, nowSeconds: NOW_S });
+    await receiveEnvelope()(outer as unknown as RelayVerifiedEvent, RELAY);
+    expect(ctx.counters.openFailures).toBe(1);
+    expect(await store.listConversations()).toEqual([]);
+  });
+
+  it('the card and EK carried in the message reach routing state', async () => {
+    const bob = party();
+    const bobEk = bytesToHex(envelopeKey(generateSecretKey()).publicKey);
+    const record = parseInboxRecord(await bob.signer.signEvent(buildInboxRecord({ devices: [{ id: '0123456789abcdef', ek: bobEk, addedAt: NOW_S - 60, label: 'phone', relays: [RELAY] }], removed: [] }, NOW_S - 30)));
+    const outer = await envelopeFrom(bob, 'with card', { tags: [[CARD_TAG, encodeContactCard(record.event)], [EK_TAG, bobEk]] });
+    await receiveEnvelope()(outer, RELAY);
+    expect(applied.map((a) => [a.pubkey, a.rec.devices[0]?.ek])).toEqual([[bob.pubkey, bobEk]]);
+    expect((await peers.get(bob.pubkey)).pairReady).toEqual([bobEk]);
+  });
+});
+
+describe('gift-wrap receiver → the same pipeline', () => {
+  it('a stranger’s NIP-17 message is stored under its rumor id and makes a NIP-17 request; the wrap again is a duplicate', async () => {
+    const carol = party();
+    const { wrap, rumorId } = await wrapFrom(carol, nip17ChatTemplate({ text: 'hi over NIP-17', recipients: [me.pubkey], createdAt: NOW_S + 86_400 }));
+    await receiveWrap()(wrap);
+    await receiveWrap()(wrap);
+    const [m, ...rest] = await messagesWith(carol.pubkey);
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({ id: rumorId, direction: 'in', createdAt: NOW_S + 600, content: { body: 'hi over NIP-17', sender: carol.pubkey } });
+    expect(await store.getContact(carol.pubkey)).toMatchObject({ state: 'request', protocol: 'nip17' });
+    expect(ctx.counters.duplicates).toBe(1);
+  });
+
+  it('a blocked sender’s wrap is dropped the same way', async () => {
+    const carol = party();
+    await store.blockContact(carol.pubkey);
+    await receiveWrap()((await wrapFrom(carol, nip17ChatTemplate({ text: 'blocked', recipients: [me.pubkey], createdAt: NOW_S }))).wrap);
+    expect(await messagesWith(carol.pubkey)).toEqual([]);
+  });
+
+  it('a wrap the signer cannot open now is not marked seen, and opens on the next try', async () => {
+    const carol = party();
+    const { wrap, rumorId } = await wrapFrom(carol, nip17ChatTemplate({ text: 'later', recipients: [me.pubkey], createdAt: NOW_S }));
+    const refusing: Signer = {
+      kind: 'nip46',
+      getPublicKey: async () => me.pubkey,
+      signEvent: (t) => me.signer.signEvent(t),
+      nip44Decrypt: async () => {
+        throw new VeilError('SIGNER_UNAVAILABLE', 'the bunker is offline');
+      },
+      close: async () => {}
+    };
+    await receiveWrap(refusing)(wrap);
+    expect(await store.hasSeen(wrap.id)).toBe(false);
+    expect(await messagesWith(carol.pubkey)).toEqual([]);
+    await receiveWrap()(wrap);
+    expect((await messagesWith(carol.pubkey)).map((m) => m.id)).toEqual([rumorId]);
+  });
+
+  it('a reaction attaches to its message instead of becoming one', async () => {
+    const carol = party();
+    const first = await wrapFrom(carol, nip17ChatTemplate({ text: 'react to me', recipients: [me.pubkey], createdAt: NOW_S }));
+    await receiveWrap()(first.wrap);
+    await receiveWrap()((await wrapFrom(carol, nip17ReactionTemplate({ targetId: first.rumorId, emoji: '❤️', recipients: [me.pubkey], createdAt: NOW_S }))).wrap);
+    expect((await messagesWith(carol.pubkey)).map((m) => m.id)).toEqual([first.rumorId]);
+    const cid = await store.conversationIdFor([carol.pubkey]);
+    expect(await store.getSetting(`sync.reactions.${cid}`)).toEqual({ [first.rumorId]: [expect.objectContaining({ emoji: '❤️', sender: carol.pubkey })] });
+  });
+});
+
+describe('storeIncoming: my own copies', () => {
+  it('a copy of a message I sent accepts a pending request', async () => {
+    const bob = party();
+    await pipeline.storeIncoming({ id: 'a'.repeat(64), protocol: 'veil', sender: bob.pubkey, peer: bob.pubkey, direction: 'in', kind: 14, createdAt: NOW_S - 10, body: 'hi' });
+    expect((await store.getContact(bob.pubkey))?.state).toBe('request');
+    await pipeline.storeIncoming({ id: 'b'.repeat(64), protocol: 'veil', sender: me.pubkey, peer: bob.pubkey, direction: 'out', kind: 14, createdAt: NOW_S - 5, body: 'hello Bob' });
+    expect((await store.getContact(bob.pubkey))?.state).toBe('accepted');
+    expect((await messagesWith(bob.pubkey)).map((m) => [m.direction, m.status])).toEqual([
+      ['out', 'sent'],
+      ['in', 'received']
+    ]);
+  });
+});
+
+describe('decline()', () => {
+  it('leaves no per-chat state behind: messages, contact, draft, peer routing, reactions', async () => {
+    const bob = party();
+    const m = await Messenger.create({ store, signer: me.signer, identity: me.pubkey, deviceId: '0011223344556677', ek: myEk, WebSocket: class {}, relays: [RELAY], nowMs: () => NOW_MS });
+    await pipeline.storeIncoming({ id: 'c'.repeat(64), protocol: 'veil', sender: bob.pubkey, peer: bob.pubkey, direction: 'in', kind: 14, createdAt: NOW_S, body: 'request' });
+    await pipeline.storeIncoming({ id: 'd'.repeat(64), protocol: 'veil', sender: bob.pubkey, peer: bob.pubkey, direction: 'in', kind: 7, createdAt: NOW_S, body: '+', reaction: { targetId: 'c'.repeat(64), emoji: '+' } });
+    await peers.markPairReady(bob.pubkey, 'e'.repeat(64));
+    const cid = await store.conversationIdFor([bob.pubkey]);
+    await m.setDraft(cid, 'thinking about it');
+    expect(await store.getSetting(`sync.peer.${cid}`)).toBeDefined();
+    expect(await store.getSetting(`sync.reactions.${cid}`)).toBeDefined();
+
+    await m.decline(bob.pubkey);
+
+    expect(await m.listChats()).toEqual([]);
+    expect(await store.getContact(bob.pubkey)).toBeUndefined();
+    expect(await store.getConversation(cid)).toBeUndefined();
+    expect(await store.getMessage('c'.repeat(64))).toBeUndefined();
+    expect(await store.getDraft(cid)).toBeNull();
+    expect(await store.getSetting(`sync.peer.${cid}`)).toBeUndefined();
+    expect(await store.getSetting(`sync.reactions.${cid}`)).toBeUndefined();
+    // A later message from them is a new request with fresh routing state.
+    await pipeline.storeIncoming({ id: 'f'.repeat(64), protocol: 'veil', sender: bob.pubkey, peer: bob.pubkey, direction: 'in', kind: 14, createdAt: NOW_S, body: 'again' });
+    expect((await store.getContact(bob.pubkey))?.state).toBe('request');
+    expect((await new Peers(settingsPeerRepo(store)).get(bob.pubkey)).pairReady).toEqual([]);
+  });
+});
