@@ -123,3 +123,17 @@ describe('store addOutgoing', () => {
     expect(await disk(platform)).toEqual(before);
   });
 });
+
+describe('deleteConversation', () => {
+  it('removes the outbox entries of its messages with them, and leaves other chats alone', async () => {
+    const { store, cid } = await setup();
+    const other = await store.ensureConversation([hexId(0xca401)]);
+    await store.addOutgoing(outgoing(cid, 4), [entry('d-a', 4), entry('d-b', 5)]);
+    await store.addOutgoing(outgoing(other, 6), [entry('keep', 6)]);
+    await store.deleteConversation(cid);
+    expect(await store.getMessage(hexId(4))).toBeUndefined();
+    expect(await store.listOutboxByMessage(hexId(4))).toEqual([]);
+    expect(await store.getOutbox('d-a')).toBeUndefined();
+    expect((await store.listOutboxByMessage(hexId(6))).map((e) => e.id)).toEqual(['keep']);
+  });
+});

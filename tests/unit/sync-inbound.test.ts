@@ -18,7 +18,7 @@ import { VeilStore } from '../../src/lib/store/db';
 import type { SyncContext } from '../../src/lib/sync/context';
 import { InboundPipeline } from '../../src/lib/sync/inbound';
 import { Messenger } from '../../src/lib/sync/messenger';
-import { Peers, settingsPeerRepo } from '../../src/lib/sync/peers';
+import { Peers, storePeerRepo } from '../../src/lib/sync/peers';
 import { envelopeReceiver, CARD_TAG, EK_TAG } from '../../src/lib/sync/receive-envelope';
 import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
 import { newNip17Stats } from '../../src/lib/sync/nip17';
@@ -82,7 +82,7 @@ beforeEach(async () => {
     running: () => true,
     resubscribe: () => {}
   };
-  peers = new Peers(settingsPeerRepo(store));
+  peers = new Peers(storePeerRepo(store));
   pipeline = new InboundPipeline(ctx, {
     peers,
     lookup: {
@@ -257,7 +257,7 @@ describe('decline()', () => {
     await peers.markPairReady(bob.pubkey, 'e'.repeat(64));
     const cid = await store.conversationIdFor([bob.pubkey]);
     await m.setDraft(cid, 'thinking about it');
-    expect(await store.getSetting(`sync.peer.${cid}`)).toBeDefined();
+    expect((await store.getPeer(bob.pubkey))?.pairReady).toEqual(['e'.repeat(64)]);
     expect(await store.getSetting(`sync.reactions.${cid}`)).toBeDefined();
 
     await m.decline(bob.pubkey);
@@ -267,11 +267,11 @@ describe('decline()', () => {
     expect(await store.getConversation(cid)).toBeUndefined();
     expect(await store.getMessage('c'.repeat(64))).toBeUndefined();
     expect(await store.getDraft(cid)).toBeNull();
-    expect(await store.getSetting(`sync.peer.${cid}`)).toBeUndefined();
+    expect(await store.getPeer(bob.pubkey)).toBeUndefined();
     expect(await store.getSetting(`sync.reactions.${cid}`)).toBeUndefined();
     // A later message from them is a new request with fresh routing state.
     await pipeline.storeIncoming({ id: 'f'.repeat(64), protocol: 'veil', sender: bob.pubkey, peer: bob.pubkey, direction: 'in', kind: 14, createdAt: NOW_S, body: 'again' });
     expect((await store.getContact(bob.pubkey))?.state).toBe('request');
-    expect((await new Peers(settingsPeerRepo(store)).get(bob.pubkey)).pairReady).toEqual([]);
+    expect((await new Peers(storePeerRepo(store)).get(bob.pubkey)).pairReady).toEqual([]);
   });
 });

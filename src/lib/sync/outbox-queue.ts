@@ -8,7 +8,7 @@
 import { VeilError } from '../shared/errors';
 import type { NostrEvent } from '../relay/types';
 import type { MessageInput, OutboxInput, OutboxRecord, VeilStore } from '../store';
-import { allEntryIds, classifyOutcome, deliveryView, isSettled, nextAttemptAt, openItems, type PublishOutcome } from './outbox';
+import { classifyOutcome, deliveryView, isSettled, nextAttemptAt, openItems, type PublishOutcome } from './outbox';
 
 /** Due entries are looked for this often while running (ms). */
 const TICK_MS = 1_000;
@@ -23,9 +23,8 @@ export interface Outgoing {
 
 /** Writes a message I send and its outbox entries (the only place that does). */
 export async function saveOutgoing(store: VeilStore, { message, entries }: Outgoing): Promise<void> {
-  // swap: `await store.addOutgoing(message, entries)` (one transaction) once the store has it.
-  await store.addMessage(message);
-  for (const e of entries) await store.enqueueOutbox(e);
+  // One transaction: a crash cannot leave the message "sending" with no entry, or an entry with no message.
+  await store.addOutgoing(message, entries);
 }
 
 export interface OutboxQueueDeps {
@@ -114,9 +113,7 @@ export class OutboxQueue {
 
   /** The entries of one message. */
   async #entries(messageId: string): Promise<OutboxRecord[]> {
-    // swap: `return this.#d.store.listOutboxByMessage(messageId)` once the store has it (then allEntryIds goes).
-    const recs = await Promise.all(allEntryIds(messageId).map((id) => this.#d.store.getOutbox(id)));
-    return recs.filter((r): r is OutboxRecord => r !== undefined);
+    return this.#d.store.listOutboxByMessage(messageId);
   }
 
   /** Writes the message's status and per-relay results; drops the entries once all delivered. */

@@ -34,13 +34,6 @@ export function entrySide(id: string): EntrySide | undefined {
   return m ? (m[1] === 'p' ? 'peer' : 'self') : undefined;
 }
 
-/** Every id entryId can give for one message, in order. */
-export function allEntryIds(messageId: string): string[] {
-  const out: string[] = [];
-  for (const side of ['peer', 'self'] as const) for (let n = 0; n < MAX_ENTRIES_PER_SIDE; n++) out.push(entryId(messageId, side, n));
-  return out;
-}
-
 /** One relay's answer as the relay layer reports it (relay/types PublishResult, structurally). */
 export type PublishOutcome =
   | { status: 'ok' }

@@ -3,32 +3,13 @@
  * their relays) their inbox record certifies, which of their EKs already read pair mailboxes from
  * us, when they last got my card, their NIP-17 DM relays.
  *
- * All persistence goes through one small `PeerRepo`; `settingsPeerRepo` is the only adapter and the
- * only place the stored shape is parsed.
+ * All persistence goes through one small `PeerRepo`; `storePeerRepo` is the only adapter, and the
+ * store validates the shape on write and on read.
  */
-import { checkInboxRecordData, type InboxDevice } from '../crypto/inbox';
-import { MAX_DM_RELAYS } from '../crypto/dm-relays';
-import type { JsonValue, VeilStore } from '../store';
-import { HEX64 } from './context';
-import { cleanRelayList } from './plan';
+import type { PeerRouting, VeilStore } from '../store';
 
-/** The routing state of one contact (the store's `PeerRouting` shape). */
-export interface PeerRouting {
-  pubkey: string;
-  devices: InboxDevice[];
-  /** created_at of the inbox record (or card) the devices came from; 0 when none. */
-  recordAt: number;
-  /** Their device EKs that have sent to us, so they read pair mailboxes from our EK. */
-  pairReady: string[];
-  /** created_at of my own record when I last sent them my card. */
-  cardSentAt: number;
-  /** created_at of the cached kind 0. */
-  profileAt: number;
-  /** The contact's NIP-17 DM relays (kind 10050), for contacts without an inbox record. */
-  dmRelays: string[];
-  /** When dmRelays were looked up (ms; 0 = never). */
-  dmRelaysAt: number;
-}
+/** The routing state of one contact, as the store keeps it (sealed, behind the contacts' blind index). */
+export type { PeerRouting };
 
 /** Where peer routing state lives. */
 export interface PeerRepo {
@@ -51,45 +32,12 @@ export const emptyPeer = (pubkey: string): PeerRouting => ({
   dmRelaysAt: 0
 });
 
-const int = (v: unknown): number => (Number.isSafeInteger(v) ? (v as number) : 0);
-
-/** Reads stored routing state back (our own sealed data, still checked field by field). */
-export function parsePeerRouting(pubkey: string, raw: unknown): PeerRouting {
-  const peer = emptyPeer(pubkey);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return peer;
-  const r = raw as Record<string, unknown>;
-  try {
-    if (Array.isArray(r.devices) && r.devices.length > 0) peer.devices = checkInboxRecordData({ devices: r.devices as InboxDevice[], removed: [] }).devices;
-  } catch {
-    peer.devices = [];
-  }
-  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  peer.recordAt = int(r.recordAt);
-  peer.pairReady = strings(r.pairReady).filter((x) => HEX64.test(x)).slice(0, MAX_PAIR_READY);
-  peer.cardSentAt = int(r.cardSentAt);
-  peer.profileAt = int(r.profileAt);
-  peer.dmRelays = cleanRelayList(strings(r.dmRelays), MAX_DM_RELAYS);
-  peer.dmRelaysAt = int(r.dmRelaysAt);
-  return peer;
-}
-
-/** The one PeerRepo adapter: sealed settings `sync.peer.<conversation id>`. */
-// swap: `({ get: (pk) => store.getPeer(pk), put: (p) => store.putPeer(p), delete: (pk) => store.deletePeer(pk) })`
-// once the store has them (its migration moves these settings; parsePeerRouting then goes to the store).
-export function settingsPeerRepo(store: VeilStore): PeerRepo {
-  const key = async (pubkey: string): Promise<string> => `sync.peer.${await store.conversationIdFor([pubkey])}`;
+/** The PeerRepo over the store's typed, sealed `peers` records (store/repos/peers.ts validates them). */
+export function storePeerRepo(store: VeilStore): PeerRepo {
   return {
-    async get(pubkey) {
-      const raw = await store.getSetting<JsonValue>(await key(pubkey));
-      return raw === undefined ? undefined : parsePeerRouting(pubkey, raw);
-    },
-    async put(peer) {
-      const { pubkey, ...rest } = peer;
-      await store.setSetting(await key(pubkey), JSON.parse(JSON.stringify(rest)) as JsonValue);
-    },
-    async delete(pubkey) {
-      await store.deleteSetting(await key(pubkey));
-    }
+    get: (pubkey) => store.getPeer(pubkey),
+    put: (peer) => store.putPeer(peer),
+    delete: (pubkey) => store.deletePeer(pubkey)
   };
 }
 

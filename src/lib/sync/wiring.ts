@@ -14,7 +14,7 @@ import { newNip17Stats, type Nip17Stats } from './nip17';
 import { OutboxQueue } from './outbox-queue';
 import { OwnRecord } from './own-record';
 import { PeerLookup } from './peer-lookup';
-import { Peers, settingsPeerRepo } from './peers';
+import { Peers, storePeerRepo } from './peers';
 import { envelopeReceiver } from './receive-envelope';
 import { nip17Receiver } from './receive-nip17';
 import { DmRelayList, EnvelopeRelays } from './relays';
@@ -98,7 +98,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const relays = (): string[] => relayList.list();
   const sockets = new Sockets(deps, deps.signer);
   const publicPool = () => sockets.public(relayList.list());
-  const peers = new Peers(settingsPeerRepo(deps.store));
+  const peers = new Peers(storePeerRepo(deps.store));
   const own = new OwnRecord(ctx, { deviceId: deps.deviceId, ...opt('deviceLabel', deps.deviceLabel), ...opt('origin', deps.origin), relays, publicPool });
   const lookup = new PeerLookup(ctx, { peers, own, relays, publicPool });
   const inbound = new InboundPipeline(ctx, { peers, lookup });

@@ -135,13 +135,15 @@ export class ConversationsRepo {
     return this.#c.vault.open<string>('conversations', id, 'draft', r.draft);
   }
 
-  /** Deletes a conversation and all its messages, in one transaction. */
+  /** Deletes a conversation, all its messages and their outbox entries, in one transaction. */
   async delete(id: string): Promise<void> {
     localId(id, 'conversation id');
     const range = this.#c.keyRange.bound([id, ''], [id, '\uffff']);
-    await this.#c.tx(['conversations', 'messages'], 'readwrite', async (tx, changes) => {
+    await this.#c.tx(['conversations', 'messages', 'outbox'], 'readwrite', async (tx, changes) => {
+      const outbox = tx.objectStore('outbox').index('by-message');
       let cur = await tx.objectStore('messages').index('by-conversation').openCursor(range);
       while (cur) {
+        for (const key of await outbox.getAllKeys(cur.primaryKey)) await tx.objectStore('outbox').delete(key);
         await cur.delete();
         cur = await cur.continue();
       }
