@@ -16,6 +16,7 @@ import { LocalSigner } from '../../../src/lib/crypto/signer';
 import { generateSecretKey, getXOnlyPublicKey } from '../../../src/lib/crypto/keys';
 import { bytesToHex, randomBytes } from '../../../src/lib/shared/bytes';
 import type { VeilErrorCode } from '../../../src/lib/shared/errors';
+import { structuralOffsets } from '../../helpers/card-layout';
 import { FUZZ_RUNS, edits, mutateBytes, mutateString, outcome, timed, type Edit } from '../../helpers/fuzz';
 
 const TIMEOUT = 300_000;
@@ -36,33 +37,6 @@ const payloads = [
 const bins = payloads.map(base64UrlDecode);
 const originals = payloads.map(decodeContactCard);
 
-/** Offsets of the structural bytes of a card (card.ts layout v1): version, counts, lengths, schemes, relay indexes. */
-function structuralOffsets(b: Uint8Array): number[] {
-  const out = [0];
-  let o = 101;
-  const nRelays = b[o]!;
-  out.push(o++);
-  for (let i = 0; i < nRelays; i++) {
-    out.push(o, o + 1);
-    o += 2 + b[o + 1]!;
-  }
-  const nDevices = b[o]!;
-  out.push(o++);
-  for (let i = 0; i < nDevices; i++) {
-    o += 8 + 32 + 4;
-    out.push(o);
-    o += 1 + b[o]!;
-    const n = b[o]!;
-    out.push(o);
-    for (let j = 0; j <= n; j++) out.push(o + j);
-    o += 1 + n;
-  }
-  const nRemoved = b[o]!;
-  out.push(o);
-  o += 1 + 12 * nRemoved;
-  out.push(o);
-  return out;
-}
 const structure = bins.map(structuralOffsets);
 
 /** Everything the signature covers, to compare a decoded card with the original. */
