@@ -51,7 +51,7 @@ export const edits = (max = 3): fc.Arbitrary<Edit[]> => fc.array(edit, { minLeng
 
 /**
  * Applies edits to a string: replace a character (from `alphabet` when given, else any UTF-16
- * unit), insert, delete, truncate, duplicate a slice, swap case. May return the input unchanged.
+ * unit), insert, delete, truncate, duplicate a slice, swap case. May still return the input unchanged.
  */
 export function mutateString(s: string, es: readonly Edit[], alphabet?: string): string {
   let out = s;
@@ -75,9 +75,10 @@ export function mutateString(s: string, es: readonly Edit[], alphabet?: string):
         out = out.slice(0, i) + out.slice(i, i + 1 + (v % 16)) + out.slice(i);
         break;
       default: {
+        // Swap case; where that changes nothing (a digit), insert instead, so an edit is rarely neutral.
         const c = out.charAt(i);
         const sw = c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase();
-        out = out.slice(0, i) + sw + out.slice(i + 1);
+        out = sw === c ? out.slice(0, i) + pick + out.slice(i) : out.slice(0, i) + sw + out.slice(i + 1);
       }
     }
   }
@@ -132,7 +133,7 @@ export const jsonValue: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3 });
 
 /** Values that are not JSON but reach parsers through JS callers: undefined, bigint, symbols, class instances, arrays with holes. */
 export const oddValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom<unknown>(undefined, null, NaN, Infinity, -0, Symbol('x'), 10n, new Uint8Array(3), new Date(0), () => 1, [, 1], Object.create(null)),
+  fc.constantFrom<unknown>(undefined, null, NaN, Infinity, -0, Symbol('x'), 10n, new Uint8Array(3), new Date(0), () => 1, new Array<unknown>(2), Object.create(null)),
   fc.anything({ maxDepth: 2 })
 );
 

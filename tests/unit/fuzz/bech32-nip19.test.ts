@@ -76,10 +76,10 @@ function fuzz<T>(arb: fc.Arbitrary<Case>, f: (s: string) => T, allowed: VeilErro
   fc.assert(
     fc.property(arb, ({ s, subst }) => {
       const r = outcome(() => f(s), allowed);
-      if (r.ok) {
-        expect(subst, 'a substituted character was accepted').toBe(false);
-        check(s, r.value);
-      }
+      if (!r.ok) return true;
+      if (subst) return false; // a substituted character was accepted
+      check(s, r.value);
+      return true;
     }),
     { numRuns }
   );

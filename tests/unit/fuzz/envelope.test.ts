@@ -34,7 +34,7 @@ import { FUZZ_RUNS, edits, flipBit, jsonValue, mutateBytes, mutateString, mutate
 
 const TIMEOUT = 300_000;
 const RESIGNED_RUNS = 200;
-const INNER_RUNS = 20_000;
+const INNER_RUNS = 5_000;
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const FIELDS = ['id', 'pubkey', 'created_at', 'kind', 'tags', 'content', 'sig'];
 const NOW = 1_767_225_600;
@@ -71,6 +71,7 @@ async function seal(text: string): Promise<Sealed> {
   return { outer: JSON.parse(JSON.stringify(event)) as NostrEvent, inner, ephemeralSecret, trace };
 }
 const sealed = [await seal('hi'), await seal('x'.repeat(1500)), await seal('☃'.repeat(1200))];
+const binaries = sealed.map((s) => base64Decode(s.outer.content));
 
 /** Envelope-aware mutations: base64 characters (header or body), bits of the binary envelope, tag values. */
 const targeted = fc.tuple(fc.nat(sealed.length - 1), fc.nat(5), fc.nat(), fc.nat(), edits(2)).map(([i, kind, p, v, es]) => {
@@ -78,10 +79,11 @@ const targeted = fc.tuple(fc.nat(sealed.length - 1), fc.nat(5), fc.nat(), fc.nat
   const o = { ...base, tags: base.tags.map((t) => [...t]) };
   if (kind === 0) o.content = replaceChar(o.content, p % 84, v, B64);
   else if (kind === 1) o.content = replaceChar(o.content, p, v, B64);
-  else if (kind === 2) o.content = base64Encode(flipBit(base64Decode(o.content), p));
-  else if (kind === 3) o.content = base64Encode(mutateBytes(base64Decode(o.content), es));
+  else if (kind === 2) o.content = base64Encode(flipBit(binaries[i]!, p));
+  else if (kind === 3) o.content = base64Encode(mutateBytes(binaries[i]!, es));
   else if (kind === 4) o.tags[v % 2]![1] = mutateString(o.tags[v % 2]![1]!, es, '0123456789abcdef');
-  else o.created_at += (v % (2 * MAX_EXPIRATION_AFTER_CREATED)) - MAX_EXPIRATION_AFTER_CREATED;
+  // Mostly outside the 90-day window; one in eight a small (neutral) shift.
+  else o.created_at += v % 8 === 0 ? (v % 7200) - 3600 : (v % 2 ? 1 : -1) * (MAX_EXPIRATION_AFTER_CREATED + (v % 1000));
   return { base, raw: o as Record<string, unknown> };
 });
 const inputOver = (fields: string[]) =>
@@ -90,8 +92,12 @@ const inputOver = (fields: string[]) =>
     { weight: 4, arbitrary: fc.nat(sealed.length - 1).chain((i) => mutatedObject(sealed[i]!.outer as unknown as Record<string, unknown>, fields).map((raw) => ({ base: sealed[i]!.outer, raw }))) },
     { weight: 1, arbitrary: jsonValue.map((raw) => ({ base: sealed[0]!.outer, raw: raw as Record<string, unknown> })) }
   );
-/** id and sig are not read by a trial open (the relay layer verified them): mutating them is neutral there, and slow (the message opens). */
-const trialInput = inputOver(FIELDS.filter((f) => f !== 'id' && f !== 'sig'));
+/**
+ * id and sig are not read by a trial open (the relay layer verified them), and a small created_at
+ * edit stays inside the expiration window: such neutral changes open the message, which costs an
+ * inner signature check, so this run leaves them to `targeted` (which shifts the time mostly out of the window).
+ */
+const trialInput = inputOver(FIELDS.filter((f) => f !== 'id' && f !== 'sig' && f !== 'created_at'));
 const input = inputOver(FIELDS);
 const json = (o: unknown, fallback: string) => {
   try {

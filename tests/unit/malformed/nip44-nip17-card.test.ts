@@ -157,7 +157,7 @@ const cardCases: MalformedCase[] = [
   ['card device with 0 relays', dec(cardWith((b) => void (b[L.devices[0]!.nRelays] = 0))), 'INVALID_CONTACT_CARD'],
   ['card device relay index out of range', dec(cardWith((b) => void (b[L.devices[0]!.indexes[0]!] = 7))), 'INVALID_CONTACT_CARD'],
   ['card with an unused relay (same index twice)', dec(cardWith((b) => void (b[L.devices[0]!.indexes[1]!] = 0))), 'INVALID_CONTACT_CARD'],
-  ['card relay URL changed (signature covers it)', dec(cardWith((b) => void (b[L.relays[0]!.len + 1] ^= 1))), 'INVALID_CONTACT_CARD'],
+  ['card relay URL changed (signature covers it)', dec(cardWith((b) => void (b[L.relays[0]!.len + 1]! ^= 1))), 'INVALID_CONTACT_CARD'],
   ['card label with invalid UTF-8', dec(cardWith((b) => void b.set([0xc3, 0x28], L.devices[0]!.labelLen + 1))), 'INVALID_CONTACT_CARD'],
   ['card with 17 removals', dec(cardWith((b) => void (b[L.nRemoved] = 17))), 'INVALID_CONTACT_CARD'],
   ['card name with a control character', dec(cardWith((b) => void (b[nameAt] = 0x07))), 'INVALID_CONTACT_CARD'],
