@@ -5,7 +5,7 @@
  * skipped, and only the newest list of an author counts.
  */
 import { VeilError } from '../shared/errors';
-import { normalizeRelayUrl } from './mailbox';
+import { normalizeRelayUrl } from '../shared/relay-url';
 import type { EventTemplate } from './signer';
 import type { VerifiedEvent } from './nostr-event';
 

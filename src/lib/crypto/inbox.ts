@@ -16,7 +16,7 @@
 import { utf8Encode } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { xOnlyFromHex } from './keys';
-import { normalizeRelayUrl } from './mailbox';
+import { normalizeRelayUrl } from '../shared/relay-url';
 import { verifyEvent, type VerifiedEvent } from './nostr-event';
 
 export const INBOX_RECORD_KIND = 11067;
