@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes, utf8Encode } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
-import { normalizeRelayUrl } from '../../src/lib/shared/relay-url';
+import { isNormalRelayUrl, normalizeRelayUrl } from '../../src/lib/shared/relay-url';
 import { normalizeRelayUrl as relayLayerNormalize } from '../../src/lib/relay/url';
 import { normalizeRelayUrl as mailboxNormalize, derivePairKey, introMailbox, pairMailbox, selfMailbox } from '../../src/lib/crypto/mailbox';
 import { getXOnlyPublicKey } from '../../src/lib/crypto/keys';
@@ -58,6 +58,8 @@ describe('relay-url-v1 vectors', () => {
   it.each(V.valid.map((v) => [v.input, v] as const))('%j normalizes and gives the published mailboxes', (_, v) => {
     expect(normalizeRelayUrl(v.input)).toBe(v.normalized);
     expect(normalizeRelayUrl(v.normalized)).toBe(v.normalized);
+    expect(isNormalRelayUrl(v.normalized)).toBe(true);
+    expect(isNormalRelayUrl(v.input)).toBe(v.input === v.normalized);
     // The bytes the mailbox HMAC covers: be32(day) ‖ be16(len) ‖ url.
     const url = utf8Encode(v.normalized);
     expect(v.place).toBe(V.day.toString(16).padStart(8, '0') + url.length.toString(16).padStart(4, '0') + bytesToHex(url));
@@ -80,6 +82,7 @@ describe('relay-url-v1 vectors', () => {
   it.each(V.invalid.map((v) => [v.input, v] as const))('%j is rejected with RELAY_URL_INVALID', (_, v) => {
     expect(v.error).toBe('RELAY_URL_INVALID');
     expect(rejects(v.input)).toBe(true);
+    expect(isNormalRelayUrl(v.input)).toBe(false);
     expect(() => introMailbox(B, v.input, V.day)).toThrow(expect.objectContaining({ code: 'RELAY_URL_INVALID' }));
   });
 

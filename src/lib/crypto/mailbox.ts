@@ -20,6 +20,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { abytes, bytesToHex, concatBytes, equalBytes, utf8Encode, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { normalizeRelayUrl } from '../shared/relay-url';
+import { CREATED_AT_SPREAD } from './envelope-format';
 import { assertSecretKey, ecdh, getXOnlyPublicKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 
 export const SECONDS_PER_DAY = 86_400;
@@ -28,7 +29,7 @@ export const MAX_INTRO_BITS = 16;
 /** A reader never looks back further than this many days (envelopes expire before; spec 0001). */
 export const MAX_CATCHUP_DAYS = 31;
 /** Largest spread between an envelope's real send time and its created_at (spec 0001). */
-export const MAX_CREATED_AT_SPREAD = 48 * 3600;
+export const MAX_CREATED_AT_SPREAD = CREATED_AT_SPREAD;
 
 const LABEL_PAIR = 'veil/mbx1/pair';
 const LABEL_INTRO = 'veil/mbx1/intro';

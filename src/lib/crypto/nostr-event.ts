@@ -14,15 +14,8 @@ export type { EventLimits, TrustedEvent };
 /** Alias kept so sync/ compiles unchanged (issue 8); to be replaced by TrustedEvent. */
 export type VerifiedEvent = TrustedEvent;
 
-/** An event without id/sig, as NIP-59 rumors are. */
-export interface UnsignedNostrEvent {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-}
+/** An event without a sig, as NIP-59 rumors are (its id still names its content). */
+export type UnsignedNostrEvent = Omit<NostrEventJson, 'sig'>;
 
 /** Default bounds for an event from outside; callers pass tighter ones where they know better. */
 export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({ maxContentChars: 256 * 1024, maxTags: 2000, maxTagItems: 16, maxTagItemChars: 4096 });
