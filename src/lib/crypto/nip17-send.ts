@@ -9,7 +9,7 @@ import { generateSecretKey, xOnlyFromHex } from './keys';
 import { getConversationKey, nip44Encrypt } from './nip44';
 import { GIFT_WRAP_KIND, SEAL_KIND } from './nip17-unwrap';
 import { CHAT_KIND, FILE_KIND, MAX_REACTION_CHARS, MAX_RECIPIENTS, MAX_RUMOR_BYTES, MAX_TEXT_CHARS, REACTION_KIND, TIMESTAMP_JITTER_SECONDS } from './nip17-rumor';
-import { verifyEvent, type UnsignedNostrEvent, type VerifiedEvent } from './nostr-event';
+import { verifyEvent, type UnsignedNostrEvent, type TrustedEvent } from './nostr-event';
 import type { Signer } from './signer';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -95,8 +95,8 @@ export interface WrappedCopy {
   recipient: string;
   /** True for the sender's own copy (read by the sender's other devices and clients). */
   self: boolean;
-  seal: VerifiedEvent;
-  wrap: VerifiedEvent;
+  seal: TrustedEvent;
+  wrap: TrustedEvent;
 }
 
 export interface Nip17Wrapped {
@@ -144,7 +144,7 @@ export async function wrapNip17Message(opts: {
 }
 
 /** NIP-59 "Gift Wrap": the seal, NIP-44-encrypted with a fresh key that signs the wrap and is then wiped. */
-function giftWrap(seal: VerifiedEvent, recipient: string, now: number): VerifiedEvent {
+function giftWrap(seal: TrustedEvent, recipient: string, now: number): TrustedEvent {
   const eph = generateSecretKey();
   try {
     const sealJson = JSON.stringify({ id: seal.id, pubkey: seal.pubkey, created_at: seal.created_at, kind: seal.kind, tags: seal.tags, content: seal.content, sig: seal.sig });

@@ -12,7 +12,7 @@
  */
 import { VeilError, isVeilError, type VeilErrorCode } from '../shared/errors';
 import { getConversationKey, nip44Decrypt } from './nip44';
-import { checkRumor, parseJsonBounded, verifyEvent, type UnsignedNostrEvent, type VerifiedEvent } from './nostr-event';
+import { checkRumor, parseJsonBounded, verifyEvent, type UnsignedNostrEvent, type TrustedEvent } from './nostr-event';
 import type { Signer } from './signer';
 
 export const GIFT_WRAP_KIND = 1059;
@@ -40,8 +40,8 @@ export type UnwrapFailure =
   | 'reaction-malformed';
 
 export interface Unwrapped {
-  wrap: VerifiedEvent;
-  seal: VerifiedEvent;
+  wrap: TrustedEvent;
+  seal: TrustedEvent;
   /** The rumor: unsigned, its id checked, its pubkey equal to the seal's signer. */
   rumor: UnsignedNostrEvent;
   /** The verified sender: the seal's signer. */
@@ -62,7 +62,7 @@ export function unwrapFailureOf(e: unknown): UnwrapFailure | undefined {
 const LIMITS = { maxContentChars: MAX_WRAP_CONTENT_CHARS, maxTags: 64, maxTagItems: 16, maxTagItemChars: 1024 };
 const RUMOR_LIMITS = { maxContentChars: MAX_WRAP_CONTENT_CHARS, maxTags: 2000, maxTagItems: 64, maxTagItemChars: 8192 };
 
-function verified(raw: unknown, what: 'wrap' | 'seal'): VerifiedEvent {
+function verified(raw: unknown, what: 'wrap' | 'seal'): TrustedEvent {
   try {
     return verifyEvent(raw, LIMITS);
   } catch (e) {

@@ -4,7 +4,8 @@
  */
 import { checkEventShape, RELAY_EVENT_LIMITS } from '../shared/event-shape';
 import { trustEvent, verifyEventSignature } from '../shared/trusted-event';
-import type { EventVerifier, NostrEvent, VerifiedEvent } from './types';
+import type { TrustedEvent } from '../shared/trusted-event';
+import type { EventVerifier, NostrEvent } from './types';
 
 /** Size bounds for one event from a relay. Veil's own events are far below them. */
 export const EVENT_LIMITS = RELAY_EVENT_LIMITS;
@@ -20,10 +21,10 @@ export function parseEventShape(raw: unknown): NostrEvent | null {
 
 /**
  * Verifies an event received from a relay: shape and sizes, then id and signature.
- * Returns a frozen `VerifiedEvent`, or null for anything else (never throws; a throwing
+ * Returns a frozen `TrustedEvent`, or null for anything else (never throws; a throwing
  * verifier counts as a failure). Callers must run this before dedupe, storage or display.
  */
-export function verifyRelayEvent(raw: unknown, verifier: EventVerifier = defaultVerifier): VerifiedEvent | null {
+export function verifyRelayEvent(raw: unknown, verifier: EventVerifier = defaultVerifier): TrustedEvent | null {
   const r = trustEvent(raw, { rules: EVENT_LIMITS, verifier: verifier === defaultVerifier ? undefined : verifier });
   return r.ok ? r.event : null;
 }
