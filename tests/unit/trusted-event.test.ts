@@ -41,16 +41,20 @@ describe('trustEvent', () => {
     expect(trustEvent({ ...ev, pubkey: 'f'.repeat(64) })).toMatchObject({ ok: false });
   });
 
-  it('recomputes the id even when a verifier is injected, and a throwing verifier fails', () => {
+  it('recomputes the id around an injected BIP-340 implementation; a whole-event verifier replaces both checks', () => {
     const ev = signedEvent();
-    expect(trustEvent({ ...ev, content: 'changed' }, { verifier: () => true })).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
-    expect(
-      trustEvent(ev, {
-        verifier: () => {
-          throw new Error('boom');
-        }
-      })
-    ).toMatchObject({ ok: false, code: 'INVALID_SIGNATURE' });
+    const changed = { ...ev, content: 'changed' };
+    let calls = 0;
+    const yes = () => (calls++, true);
+    expect(trustEvent(changed, { schnorr: yes })).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
+    expect(calls).toBe(0); // the id failed first
+    expect(trustEvent(forgedCopy(ev), { schnorr: yes }).ok).toBe(true);
+    expect(trustEvent(changed, { verifier: yes }).ok).toBe(true); // its contract: it checks the id itself
+    const boom = () => {
+      throw new Error('boom');
+    };
+    expect(trustEvent(ev, { verifier: boom })).toMatchObject({ ok: false, code: 'INVALID_SIGNATURE' });
+    expect(trustEvent(ev, { schnorr: boom })).toMatchObject({ ok: false, code: 'INVALID_SIGNATURE' });
   });
 
   it('reads each field once: a getter cannot show the checker one value and the caller another', () => {

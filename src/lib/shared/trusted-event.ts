@@ -24,7 +24,7 @@ declare const trustedBrand: unique symbol;
  */
 export type TrustedEvent = Readonly<NostrEventJson> & { readonly [trustedBrand]: true };
 
-/** Checks id and signature of a well-formed event; never relied on to throw or not. */
+/** Checks id and signature of a well-formed event (its whole NIP-01 validity); may throw (counts as invalid). */
 export type EventVerifier = (event: NostrEventJson) => boolean;
 
 /** The fields the NIP-01 id covers. */
@@ -35,11 +35,16 @@ export function eventId(e: EventIdFields): string {
   return bytesToHex(sha256(utf8Encode(JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content]))));
 }
 
-function signatureValid(e: NostrEventJson): boolean {
+/** A BIP-340 check: (64-byte signature, 32-byte message, 32-byte x-only key) → valid. */
+export type SchnorrVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => boolean;
+
+const curvesSchnorr: SchnorrVerify = (sig, msg, pub) => schnorr.verify(sig, msg, pub);
+
+function signatureValid(e: NostrEventJson, verify: SchnorrVerify = curvesSchnorr): boolean {
   try {
-    return schnorr.verify(hexToBytes(e.sig, 64), hexToBytes(e.id, 32), hexToBytes(e.pubkey, 32));
+    return verify(hexToBytes(e.sig, 64), hexToBytes(e.id, 32), hexToBytes(e.pubkey, 32)) === true;
   } catch {
-    return false; // pubkey not on the curve, r or s out of range
+    return false; // pubkey not on the curve, r or s out of range, a throwing implementation
   }
 }
 
@@ -59,8 +64,14 @@ export interface TrustOptions {
   /** Shape and size rules; default RELAY_EVENT_LIMITS. */
   rules?: EventShapeRules;
   /**
-   * Signature check, e.g. the WebAssembly one of the scan (sync/scan.ts). The id is recomputed
-   * here regardless, so a TrustedEvent's id always names its content. A throwing one fails.
+   * Another BIP-340 implementation, e.g. libsecp256k1 in WebAssembly (crypto/ecdh-wasm.ts). The id
+   * is still recomputed here, so a TrustedEvent's id always names its content.
+   */
+  schnorr?: SchnorrVerify;
+  /**
+   * A whole-event check (id and signature) that replaces both of ours, as RelayPool's `verify`
+   * option has always been; it is run instead, not after, so the id is not hashed twice on the
+   * scan's hot path. A throwing one fails. Prefer `schnorr`.
    */
   verifier?: EventVerifier;
 }
@@ -75,13 +86,17 @@ export function trustEvent(raw: unknown, opts: TrustOptions = {}): TrustResult {
   const ev = shape.event;
   for (const t of ev.tags) Object.freeze(t);
   Object.freeze(ev.tags);
-  Object.freeze(ev); // before the verifier sees it: what it checked is what we return
-  if (eventId(ev) !== ev.id) return { ok: false, code: 'INVALID_EVENT', reason: 'event id does not match its content' };
+  Object.freeze(ev); // before any verifier sees it: what it checked is what we return
   let ok: boolean;
-  try {
-    ok = opts.verifier ? opts.verifier(ev) === true : signatureValid(ev);
-  } catch {
-    ok = false;
+  if (opts.verifier) {
+    try {
+      ok = opts.verifier(ev) === true;
+    } catch {
+      ok = false;
+    }
+  } else {
+    if (eventId(ev) !== ev.id) return { ok: false, code: 'INVALID_EVENT', reason: 'event id does not match its content' };
+    ok = signatureValid(ev, opts.schnorr);
   }
   if (!ok) return { ok: false, code: 'INVALID_SIGNATURE', reason: 'event signature is invalid' };
   return { ok: true, event: ev as unknown as TrustedEvent };
