@@ -5,7 +5,10 @@
  * code of a parser far more often than uniform garbage does.
  */
 import fc from 'fast-check';
-import { isVeilError, type VeilErrorCode } from '../../src/lib/shared/errors';
+import { isVeilError, VeilError, type VeilErrorCode } from '../../src/lib/shared/errors';
+import { checkEventShape } from '../../src/lib/shared/event-shape';
+import type { NostrEventJson } from '../../src/lib/shared/nostr';
+import { DEFAULT_EVENT_LIMITS } from '../../src/lib/crypto/nostr-event';
 
 /** Runs per parser per CI run (issue 11 item 5). */
 export const FUZZ_RUNS = 50_000;
@@ -194,4 +197,11 @@ export function timed<T>(label: string, f: () => T): T {
   if (r instanceof Promise) return r.finally(done) as T;
   done();
   return r;
+}
+
+/** The shared shape checker (shared/event-shape.ts) with crypto's default limits, throwing its typed code. */
+export function copyEventShape(raw: unknown): NostrEventJson {
+  const r = checkEventShape(raw, DEFAULT_EVENT_LIMITS);
+  if (!r.ok) throw new VeilError(r.code, r.reason);
+  return r.event;
 }

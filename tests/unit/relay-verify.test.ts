@@ -36,7 +36,7 @@ describe('verifyRelayEvent', () => {
       { ...ev, kind: 70000 },
       { ...ev, tags: [[1]] },
       { ...ev, tags: 'p' },
-      { ...ev, content: 'x'.repeat(EVENT_LIMITS.maxContentLength + 1) },
+      { ...ev, content: 'x'.repeat(EVENT_LIMITS.maxContentChars + 1) },
       { ...ev, tags: Array.from({ length: EVENT_LIMITS.maxTags + 1 }, () => ['t', 'x']) }
     ];
     for (const b of bad) expect(verifyRelayEvent(b)).toBeNull();

@@ -30,7 +30,7 @@ import {
   type InboxDevice,
   type InboxRecord
 } from './inbox';
-import type { VerifiedEvent } from './nostr-event';
+import type { TrustedEvent } from './nostr-event';
 
 export const CARD_VERSION = 1;
 /** Binary size limit: 1024 bytes → at most 1366 base64url characters; with the link prefix this fits a
@@ -46,7 +46,7 @@ export interface ContactCard extends InboxRecord {
   /** Unsigned display-name suggestion; '' when absent. Never trust it as identity. */
   name: string;
   /** The rebuilt, verified inbox record event. */
-  event: VerifiedEvent;
+  event: TrustedEvent;
 }
 
 function bad(msg: string, cause?: unknown): never {

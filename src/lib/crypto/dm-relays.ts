@@ -5,9 +5,9 @@
  * skipped, and only the newest list of an author counts.
  */
 import { VeilError } from '../shared/errors';
-import { normalizeRelayUrl } from './mailbox';
+import { normalizeRelayUrl } from '../shared/relay-url';
 import type { EventTemplate } from './signer';
-import type { VerifiedEvent } from './nostr-event';
+import type { TrustedEvent } from './nostr-event';
 
 export const DM_RELAYS_KIND = 10050;
 /** NIP-17 asks for small lists ("1-3 relays"); we keep at most this many. */
@@ -49,7 +49,7 @@ export function buildDmRelayList(relays: readonly string[], createdAt: number): 
  * Reads a verified kind 10050 event: `relay` tags, normalized, invalid ones skipped, unique, at
  * most MAX_DM_RELAYS. Errors: INVALID_EVENT when it is not kind 10050.
  */
-export function parseDmRelayList(ev: VerifiedEvent): DmRelayList {
+export function parseDmRelayList(ev: TrustedEvent): DmRelayList {
   if (ev.kind !== DM_RELAYS_KIND) throw new VeilError('INVALID_EVENT', 'not a DM relay list');
   const relays: string[] = [];
   for (const t of ev.tags.slice(0, MAX_TAGS_READ)) {

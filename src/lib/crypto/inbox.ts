@@ -16,8 +16,8 @@
 import { utf8Encode } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { xOnlyFromHex } from './keys';
-import { normalizeRelayUrl } from './mailbox';
-import { verifyEvent, type VerifiedEvent } from './nostr-event';
+import { normalizeRelayUrl } from '../shared/relay-url';
+import { verifyEvent, type TrustedEvent } from './nostr-event';
 
 export const INBOX_RECORD_KIND = 11067;
 export const INBOX_RECORD_VERSION = '1';
@@ -183,7 +183,7 @@ export function buildInboxRecord(
  * Unknown tags are ignored (forward compatibility); a record whose version tag is not "1" is
  * rejected. Errors: INVALID_EVENT, INVALID_SIGNATURE, TOO_LARGE.
  */
-export function parseInboxRecord(raw: unknown): InboxRecord & { event: VerifiedEvent } {
+export function parseInboxRecord(raw: unknown): InboxRecord & { event: TrustedEvent } {
   const event = verifyEvent(raw, { maxContentChars: 1024, maxTags: 64, maxTagItems: 5 + MAX_RELAYS_PER_DEVICE, maxTagItemChars: 512 });
   if (event.kind !== INBOX_RECORD_KIND) bad('wrong kind');
   let version: string | undefined;

@@ -19,17 +19,17 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { abytes, bytesToHex, concatBytes, equalBytes, utf8Encode, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
+import { normalizeRelayUrl } from '../shared/relay-url';
+import { CREATED_AT_SPREAD } from './envelope-format';
 import { assertSecretKey, ecdh, getXOnlyPublicKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 
 export const SECONDS_PER_DAY = 86_400;
-/** Longest normalized relay URL accepted (bytes of UTF-8). */
-export const MAX_RELAY_URL_BYTES = 512;
 /** Largest intro prefix length k in bits (2^16 intro mailboxes per relay and day). */
 export const MAX_INTRO_BITS = 16;
 /** A reader never looks back further than this many days (envelopes expire before; spec 0001). */
 export const MAX_CATCHUP_DAYS = 31;
 /** Largest spread between an envelope's real send time and its created_at (spec 0001). */
-export const MAX_CREATED_AT_SPREAD = 48 * 3600;
+export const MAX_CREATED_AT_SPREAD = CREATED_AT_SPREAD;
 
 const LABEL_PAIR = 'veil/mbx1/pair';
 const LABEL_INTRO = 'veil/mbx1/intro';
@@ -37,27 +37,8 @@ const LABEL_SELF = 'veil/mbx1/self';
 const LABEL_POINT = 'veil/mbx1/point';
 const POINT_LABEL_BYTES = utf8Encode(LABEL_POINT);
 
-/**
- * Normalizes a relay URL so that sender and reader derive the same mailbox (spec 0003 §Relay URL):
- * WHATWG URL parse; scheme ws/wss; lowercase host; default port dropped; no userinfo; fragment
- * dropped; trailing "/" of the path removed (so "wss://r.example/" → "wss://r.example").
- */
-export function normalizeRelayUrl(url: string): string {
-  if (typeof url !== 'string' || url.length > MAX_RELAY_URL_BYTES) throw new VeilError('RELAY_URL_INVALID', 'invalid relay URL');
-  let u: URL;
-  try {
-    u = new URL(url.trim());
-  } catch (cause) {
-    throw new VeilError('RELAY_URL_INVALID', 'invalid relay URL', { cause });
-  }
-  if ((u.protocol !== 'wss:' && u.protocol !== 'ws:') || u.username !== '' || u.password !== '' || u.hostname === '')
-    throw new VeilError('RELAY_URL_INVALID', 'invalid relay URL');
-  let path = u.pathname;
-  while (path.endsWith('/')) path = path.slice(0, -1);
-  const out = `${u.protocol}//${u.host}${path}${u.search}`;
-  if (utf8Encode(out).length > MAX_RELAY_URL_BYTES) throw new VeilError('RELAY_URL_INVALID', 'invalid relay URL');
-  return out;
-}
+/** The relay-URL normaliser whose output `place` hashes (spec 0003 §Relay URL), shared with the relay layer. */
+export { normalizeRelayUrl };
 
 /** The UTC-day epoch of a unix time in seconds: floor(t / 86400). */
 export function epochDay(unixSeconds: number): number {

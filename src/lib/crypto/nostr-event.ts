@@ -1,92 +1,52 @@
 /**
  * Strict checking of Nostr events (NIP-01) that come from outside: a relay, an extension, a bunker,
- * a decrypted seal. Only `verifyEvent` here (and a local signer that just signed) produce a
- * `VerifiedEvent`. The event is first copied field by field into a fresh object, so a hostile
- * object cannot carry nostr-tools' cached "verified" marker or getters that change between reads.
+ * a decrypted seal. The throwing face of shared/trusted-event.ts for the crypto layer: the shape
+ * checker, the verifier and the TrustedEvent type are the shared ones, so an event the relay layer
+ * verified is the same type here.
  */
-import { getEventHash, verifyEvent as ntVerify, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
 import { VeilError } from '../shared/errors';
+import { checkEventShape, type EventLimits } from '../shared/event-shape';
+import type { NostrEventJson } from '../shared/nostr';
+import { eventId, trustEvent, type TrustedEvent } from '../shared/trusted-event';
 
-export type { NostrEvent, VerifiedEvent };
+export type NostrEvent = NostrEventJson;
+export type { EventLimits, TrustedEvent };
+/** Alias kept so sync/ compiles unchanged (issue 8); to be replaced by TrustedEvent. */
+export type VerifiedEvent = TrustedEvent;
 
-/** An event without id/sig, as NIP-59 rumors are. */
-export interface UnsignedNostrEvent {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-}
+/** An event without a sig, as NIP-59 rumors are (its id still names its content). */
+export type UnsignedNostrEvent = Omit<NostrEventJson, 'sig'>;
 
 /** Default bounds for an event from outside; callers pass tighter ones where they know better. */
-export const DEFAULT_EVENT_LIMITS = { maxContentChars: 256 * 1024, maxTags: 2000, maxTagItems: 16, maxTagItemChars: 4096 };
-export type EventLimits = typeof DEFAULT_EVENT_LIMITS;
+export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({ maxContentChars: 256 * 1024, maxTags: 2000, maxTagItems: 16, maxTagItemChars: 4096 });
 
-const HEX64 = /^[0-9a-f]{64}$/;
-const HEX128 = /^[0-9a-f]{128}$/;
-
-function fail(msg: string): never {
-  throw new VeilError('INVALID_EVENT', msg);
-}
-
-/**
- * Copies the NIP-01 fields of `raw` into a fresh plain object after checking their types and
- * bounds. `withSig` false accepts an unsigned rumor (id still required). Errors: INVALID_EVENT.
- */
-export function copyEventShape(raw: unknown, limits: EventLimits = DEFAULT_EVENT_LIMITS, withSig = true): NostrEvent {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('event must be an object');
-  const r = raw as Record<string, unknown>;
-  const { id, pubkey, created_at, kind, tags, content, sig } = r;
-  if (typeof id !== 'string' || !HEX64.test(id)) fail('event id must be 64 lowercase hex');
-  if (typeof pubkey !== 'string' || !HEX64.test(pubkey)) fail('event pubkey must be 64 lowercase hex');
-  if (typeof created_at !== 'number' || !Number.isSafeInteger(created_at) || created_at < 0) fail('bad created_at');
-  if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < 0 || kind > 65535) fail('bad kind');
-  if (typeof content !== 'string') fail('content must be a string');
-  if (content.length > limits.maxContentChars) throw new VeilError('TOO_LARGE', 'event content is too large');
-  if (!Array.isArray(tags) || tags.length > limits.maxTags) fail('bad tags');
-  const tagsCopy: string[][] = [];
-  for (const t of tags) {
-    if (!Array.isArray(t) || t.length > limits.maxTagItems) fail('bad tag');
-    const tc: string[] = [];
-    for (const item of t) {
-      if (typeof item !== 'string' || item.length > limits.maxTagItemChars) fail('bad tag item');
-      tc.push(item);
-    }
-    tagsCopy.push(tc);
-  }
-  let sigStr = '';
-  if (withSig) {
-    if (typeof sig !== 'string' || !HEX128.test(sig)) fail('event sig must be 128 lowercase hex');
-    sigStr = sig;
-  }
-  return { id, pubkey, created_at, kind, tags: tagsCopy, content, sig: sigStr };
-}
+/** No bounds, for an event this device has just signed from a template it checked (signer.ts). */
+export const UNBOUNDED_EVENT_LIMITS: EventLimits = Object.freeze({ maxContentChars: Infinity, maxTags: Infinity, maxTagItems: Infinity, maxTagItemChars: Infinity });
 
 /**
  * Verifies an event from outside: shape and bounds, id = sha256 of the NIP-01 serialization,
- * BIP-340 signature by `pubkey`. Returns a fresh verified copy. Errors: INVALID_EVENT,
+ * BIP-340 signature by `pubkey`. Returns a frozen verified copy. Errors: INVALID_EVENT,
  * INVALID_SIGNATURE, TOO_LARGE.
  */
-export function verifyEvent(raw: unknown, limits: EventLimits = DEFAULT_EVENT_LIMITS): VerifiedEvent {
-  const ev = copyEventShape(raw, limits, true);
-  if (getEventHash(ev) !== ev.id) throw new VeilError('INVALID_EVENT', 'event id does not match its content');
-  if (!ntVerify(ev)) throw new VeilError('INVALID_SIGNATURE', 'event signature is invalid');
-  return ev as VerifiedEvent;
+export function verifyEvent(raw: unknown, limits: EventLimits = DEFAULT_EVENT_LIMITS): TrustedEvent {
+  const r = trustEvent(raw, { rules: limits });
+  if (!r.ok) throw new VeilError(r.code, r.reason);
+  return r.event;
 }
 
 /** Checks an unsigned rumor (NIP-59): shape, bounds and that its id is the hash of its fields. */
 export function checkRumor(raw: unknown, limits: EventLimits = DEFAULT_EVENT_LIMITS): UnsignedNostrEvent {
-  const ev = copyEventShape(raw, limits, false);
-  const { id, pubkey, created_at, kind, tags, content } = ev;
+  const r = checkEventShape(raw, limits, false);
+  if (!r.ok) throw new VeilError(r.code, r.reason);
+  const { id, pubkey, created_at, kind, tags, content } = r.event;
   const rumor = { id, pubkey, created_at, kind, tags, content };
-  if (getEventHash(rumor) !== id) throw new VeilError('INVALID_EVENT', 'rumor id does not match its content');
+  if (eventId(rumor) !== id) throw new VeilError('INVALID_EVENT', 'rumor id does not match its content');
   return rumor;
 }
 
 /** Parses JSON text of at most `maxChars` characters into an unknown value. Errors: TOO_LARGE, INVALID_EVENT. */
 export function parseJsonBounded(text: string, maxChars: number): unknown {
-  if (typeof text !== 'string') fail('expected JSON text');
+  if (typeof text !== 'string') throw new VeilError('INVALID_EVENT', 'expected JSON text');
   if (text.length > maxChars) throw new VeilError('TOO_LARGE', 'JSON text is too large');
   try {
     return JSON.parse(text) as unknown;

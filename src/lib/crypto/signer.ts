@@ -15,7 +15,7 @@ import { assertSecretKey, generateSecretKey, getXOnlyPublicKey, xOnlyFromHex } f
 import { nip04Decrypt } from './nip04';
 import { getConversationKey, nip44Decrypt, nip44Encrypt } from './nip44';
 import { Nip46Session, type BunkerUrl, type Nip46Transport } from './nip46';
-import { verifyEvent, type VerifiedEvent } from './nostr-event';
+import { UNBOUNDED_EVENT_LIMITS, verifyEvent, type VerifiedEvent } from './nostr-event';
 
 export type { VerifiedEvent };
 
@@ -152,7 +152,7 @@ export class LocalSigner implements Signer {
 
   async signEvent(template: EventTemplate): Promise<VerifiedEvent> {
     const t = checkTemplate(template);
-    return finalizeEvent(t, this.#key()) as VerifiedEvent;
+    return verifyEvent(finalizeEvent(t, this.#key()), UNBOUNDED_EVENT_LIMITS); // the one door to a VerifiedEvent
   }
 
   async nip44Encrypt(peerPubkeyHex: string, plaintext: string): Promise<string> {

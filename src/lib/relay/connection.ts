@@ -2,100 +2,24 @@
  * One socket to one relay (DESIGN.md §4, §6): a small state machine (connecting → open →
  * error/closed), reconnection with capped exponential backoff and CSPRNG jitter, open
  * subscriptions re-sent after a reconnect, publish with an OK wait, and defensive parsing of
- * every frame: oversized, non-JSON or wrongly shaped frames are counted and ignored.
+ * every frame (./frames.ts): oversized, non-JSON or wrongly shaped frames are counted and ignored.
  *
  * Events are passed up raw (`unknown`): verifying them is the pool's job (./pool.ts), which
  * does it before anything else. NIP-42 AUTH is answered only if an `auth` callback is given;
  * Veil's envelope sockets never give one, so they never authenticate as the user.
  */
 import { randomFloat } from '../shared/bytes';
+import { backoffDelay } from './backoff';
+import type { ConnectionCounters, ConnectionOptions, ConnectionStatus, ConnectionSubscriptionHandlers } from './connection-types';
+import { parseRelayFrame } from './frames';
 import { cleanRelayText, parseRejection } from './reasons';
-import type {
-  Filter,
-  NostrEvent,
-  PublishResult,
-  RelayRejection,
-  RelayState,
-  WebSocketConstructor,
-  WebSocketLike
-} from './types';
+import type { Filter, NostrEvent, PublishResult, RelayState, WebSocketLike } from './types';
 
-export interface BackoffOptions {
-  /** First retry delay cap in ms. Default 1000. */
-  baseMs?: number;
-  /** Largest delay in ms. Default 60000. */
-  maxMs?: number;
-  /** A connection open at least this long resets the backoff. Default 10000. */
-  stableMs?: number;
-}
-
-export interface ConnectionOptions {
-  WebSocket: WebSocketConstructor;
-  /** Frames longer than this many characters are dropped unread. Default 512 KiB. */
-  maxMessageLength?: number;
-  /** A socket still connecting after this long is abandoned. Default 10000 ms. */
-  connectTimeoutMs?: number;
-  backoff?: BackoffOptions;
-  /** Uniform [0, 1) source for jitter. Default: CSPRNG (shared/bytes randomFloat). */
-  random?: () => number;
-  /** Clock in ms. Default Date.now. */
-  now?: () => number;
-  /** NIP-42: signs a kind 22242 event for a challenge. Omit to never authenticate. */
-  auth?: (challenge: string, relayUrl: string) => Promise<NostrEvent>;
-}
-
-export interface ConnectionSubscriptionHandlers {
-  /** A raw, UNVERIFIED event object from the relay. */
-  onevent(raw: unknown): void;
-  /** The relay sent EOSE (again after each reconnect). */
-  oneose?(): void;
-  /** The relay ended the subscription with CLOSED; it is not re-sent. */
-  onclosed?(rejection: RelayRejection): void;
-}
-
-export interface ConnectionCounters {
-  /** Non-text, non-JSON or wrongly shaped frames. */
-  garbage: number;
-  /** Frames above maxMessageLength. */
-  oversized: number;
-  /** EVENT/EOSE/CLOSED for a subscription we do not have. */
-  unknownSubscription: number;
-  /** Exceptions thrown by our own handlers (caught so one bad handler cannot stop the socket). */
-  handlerErrors: number;
-  notices: number;
-}
-
-export interface ConnectionStatus {
-  url: string;
-  state: RelayState;
-  connected: boolean;
-  /** Why the last socket failed (our words, not the relay's). */
-  error?: string;
-  /** ms timestamp of the last frame received. */
-  lastSeen?: number;
-  /** Last NOTICE text, bounded and cleaned. */
-  lastNotice?: string;
-  /** Failed attempts since the last stable connection. */
-  attempts: number;
-  /** ms timestamp of the next reconnection attempt, while waiting for it. */
-  nextRetryAt?: number;
-  counters: ConnectionCounters;
-}
+export { backoffDelay, type BackoffOptions } from './backoff';
+export type { ConnectionCounters, ConnectionOptions, ConnectionStatus, ConnectionSubscriptionHandlers } from './connection-types';
 
 export const DEFAULT_MAX_MESSAGE_LENGTH = 512 * 1024;
-const MAX_AUTH_CHALLENGE = 512;
 const OPEN = 1;
-
-/**
- * Delay before reconnection attempt `attempt` (0-based): "equal jitter" over a capped exponential,
- * i.e. uniform in [cap/2, cap) with cap = min(maxMs, baseMs * 2^attempt). The jitter keeps many
- * clients (and our own sockets) from retrying in lockstep; it comes from the CSPRNG because the
- * timing is visible to relays.
- */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(cap / 2 + random() * (cap / 2));
-}
 
 interface SubState {
   filters: Filter[];
@@ -357,62 +281,52 @@ export class RelayConnection {
     }
   }
 
-  /** Parses one frame. Nothing in here may throw: bad input is counted and ignored. */
+  /** Handles one frame (./frames.ts parses it). Nothing in here may throw: bad input is counted and ignored. */
   private receive(data: unknown): void {
     this.lastSeen = this.now();
-    if (typeof data !== 'string') return void this.counters.garbage++;
-    if (data.length > this.maxMessageLength) return void this.counters.oversized++;
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      return void this.counters.garbage++;
-    }
-    if (!Array.isArray(msg) || typeof msg[0] !== 'string') return void this.counters.garbage++;
-    const [type, a, b, c] = msg as unknown[];
-    switch (type) {
+    const f = parseRelayFrame(data, this.maxMessageLength);
+    switch (f.type) {
+      case 'garbage':
+      case 'oversized':
+        this.counters[f.type]++;
+        return;
       case 'EVENT': {
-        if (typeof a !== 'string' || typeof b !== 'object' || b === null) return void this.counters.garbage++;
-        const sub = this.subs.get(a);
+        const sub = this.subs.get(f.subId);
         if (!sub) return void this.counters.unknownSubscription++;
-        return this.guard(() => sub.handlers.onevent(b));
+        return this.guard(() => sub.handlers.onevent(f.raw));
       }
       case 'EOSE': {
-        if (typeof a !== 'string') return void this.counters.garbage++;
-        const sub = this.subs.get(a);
+        const sub = this.subs.get(f.subId);
         if (!sub) return void this.counters.unknownSubscription++;
         if (sub.eosed) return;
         sub.eosed = true;
         return this.guard(() => sub.handlers.oneose?.());
       }
       case 'OK': {
-        if (typeof a !== 'string' || typeof b !== 'boolean') return void this.counters.garbage++;
-        if (a === this.authEventId) return this.authAnswered(b, c);
-        for (const p of [...(this.pendingOk.get(a) ?? [])]) p.onOk(b, c);
+        if (f.eventId === this.authEventId) return this.authAnswered(f.ok, f.message);
+        for (const p of [...(this.pendingOk.get(f.eventId) ?? [])]) p.onOk(f.ok, f.message);
         return;
       }
       case 'CLOSED': {
-        if (typeof a !== 'string') return void this.counters.garbage++;
-        const sub = this.subs.get(a);
+        const sub = this.subs.get(f.subId);
         if (!sub) return void this.counters.unknownSubscription++;
-        const rejection = parseRejection(b);
+        const rejection = parseRejection(f.message);
         if (rejection.reason === 'auth-required' && this.opts.auth) {
           sub.waitingAuth = true; // re-sent once the AUTH is accepted
           return;
         }
-        this.subs.delete(a);
+        this.subs.delete(f.subId);
         return this.guard(() => sub.handlers.onclosed?.(rejection));
       }
       case 'NOTICE': {
         this.counters.notices++;
-        this.lastNotice = cleanRelayText(a);
+        this.lastNotice = cleanRelayText(f.message);
         return this.emit();
       }
-      case 'AUTH': {
-        if (!this.opts.auth || typeof a !== 'string' || a.length > MAX_AUTH_CHALLENGE) return;
-        return this.authenticate(a);
-      }
-      default:
+      case 'AUTH':
+        if (this.opts.auth) this.authenticate(f.challenge);
+        return;
+      case 'ignored':
         return; // COUNT, NEG-*, future types: not ours
     }
   }

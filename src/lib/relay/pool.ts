@@ -14,10 +14,11 @@ import { RelayConnection, type ConnectionOptions, type ConnectionStatus } from '
 import { fetchRelayInfo, type FetchInfoOptions, type RelayInfo } from './nip11';
 import { normalizeRelayUrl } from './url';
 import { defaultVerifier, parseEventShape, verifyRelayEvent } from './verify';
-import type { EventVerifier, FetchLike, Filter, NostrEvent, PublishResult, RelayRejection, VerifiedEvent } from './types';
+import type { TrustedEvent } from '../shared/trusted-event';
+import type { EventVerifier, FetchLike, Filter, NostrEvent, PublishResult, RelayRejection } from './types';
 
 export interface PoolOptions extends ConnectionOptions {
-  /** Signature check; default nostr-tools verifyEvent. */
+  /** Signature check after the id is recomputed; default shared/trusted-event.ts verifyEventSignature. */
   verify?: EventVerifier;
   /** When given, each relay's NIP-11 document is fetched when the relay is added. */
   fetch?: FetchLike;
@@ -32,9 +33,9 @@ export interface PoolOptions extends ConnectionOptions {
 
 export interface PoolSubscribeHandlers {
   /** A verified, matching event, first time seen. `relays` keeps growing as others deliver it. */
-  onevent(event: VerifiedEvent, relays: ReadonlySet<string>): void;
+  onevent(event: TrustedEvent, relays: ReadonlySet<string>): void;
   /** The same (verified) event arrived from one more relay. */
-  onseen?(event: VerifiedEvent, relay: string): void;
+  onseen?(event: TrustedEvent, relay: string): void;
   /** One relay finished sending stored events. */
   onrelayeose?(relay: string): void;
   /** Once: every relay sent EOSE, ended the subscription, or is down (or eoseTimeoutMs passed). */

@@ -5,23 +5,20 @@
  */
 
 import type { NostrEventJson } from '../shared/nostr';
+import type { EventVerifier, TrustedEvent } from '../shared/trusted-event';
 
 /** A NIP-01 event as it travels on the wire. Nothing about it is trusted until verified. */
 export type NostrEvent = NostrEventJson;
 
-declare const verifiedBrand: unique symbol;
-
 /**
- * An event whose id was recomputed and whose signature was checked (DESIGN.md §7).
- * Only `verifyRelayEvent` in ./verify.ts produces values of this type; it returns a frozen copy.
+ * An event whose id was recomputed and whose signature was checked (DESIGN.md §7): the one
+ * trusted-event type of shared/trusted-event.ts, which only its `trustEvent` produces.
+ * Alias kept so sync/ and store/ compile unchanged (issue 8); to be replaced by TrustedEvent.
  */
-export type VerifiedEvent = Readonly<Omit<NostrEvent, 'tags'>> & {
-  readonly tags: readonly (readonly string[])[];
-  readonly [verifiedBrand]: true;
-};
+export type VerifiedEvent = TrustedEvent;
 
-/** Checks id and signature of a well-formed event. Default: nostr-tools `verifyEvent`. */
-export type EventVerifier = (event: NostrEvent) => boolean;
+/** Checks id and signature of a well-formed event. Default: shared `verifyEventSignature`. */
+export type { EventVerifier };
 
 /** A NIP-01 filter. Tag filters are `#<letter>`: e.g. `{ kinds: [1067], '#p': [mailbox] }`. */
 export type Filter = {

@@ -1,6 +1,6 @@
 /**
  * The NIP-01 event shape as JSON, shared by the leaves that may not import each other (relay, store).
- * Holding this type says nothing about trust: only the relay layer's verifier makes a VerifiedEvent.
+ * Holding this type says nothing about trust: only trustEvent (./trusted-event.ts) makes a TrustedEvent.
  */
 export interface NostrEventJson {
   id: string;

@@ -15,7 +15,7 @@ import { trialOpenSync, type EnvelopeKey, type UnwrappedEnvelope } from '../cryp
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '../shared/bytes';
 import type { EventVerifier, NostrEvent } from '../relay/types';
-import type { VerifiedEvent as CryptoVerifiedEvent } from 'nostr-tools/pure';
+import type { VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
 
 /** Returns the bytes of tiny-secp256k1's `secp256k1.wasm` (or the compiled module). */
 export type WasmLoader = () => Promise<WasmSource>;

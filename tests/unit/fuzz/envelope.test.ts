@@ -13,7 +13,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { finalizeEvent, getPublicKey, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
+import { finalizeEvent, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
+import type { VerifiedEvent } from '../../../src/lib/crypto/nostr-event';
 import {
   ENVELOPE_VERSION,
   MAX_EXPIRATION_AFTER_CREATED,

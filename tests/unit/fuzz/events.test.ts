@@ -1,5 +1,5 @@
 /**
- * Fuzzing the event shape checkers and verifiers: crypto/nostr-event.ts (copyEventShape,
+ * Fuzzing the event shape checkers and verifiers: shared/event-shape.ts (checkEventShape, as copyEventShape,
  * verifyEvent, checkRumor, parseJsonBounded) and relay/verify.ts (parseEventShape,
  * verifyRelayEvent). Inputs are structural mutations of signed events (a field replaced by any
  * JSON or JS value, deleted, added, or edited character-wise), their JSON text edited, and plain
@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { finalizeEvent, generateSecretKey, getEventHash } from 'nostr-tools/pure';
-import { checkRumor, copyEventShape, parseJsonBounded, verifyEvent } from '../../../src/lib/crypto/nostr-event';
+import { checkRumor, parseJsonBounded, verifyEvent } from '../../../src/lib/crypto/nostr-event';
+import { copyEventShape } from '../../helpers/fuzz';
 import { parseEventShape, verifyRelayEvent } from '../../../src/lib/relay/verify';
 import { FUZZ_RUNS, edits, jsonValue, mutateString, mutatedObject, oddValue, outcome, timed } from '../../helpers/fuzz';
 

@@ -6,7 +6,8 @@
  */
 import { describe } from 'vitest';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { finalizeEvent, getPublicKey, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
+import { finalizeEvent, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
+import type { VerifiedEvent } from '../../../src/lib/crypto/nostr-event';
 import { ENVELOPE_VERSION, chatMessageTemplate, envelopeKey, openEnvelope, sealEnvelopeDeterministic, trialOpen } from '../../../src/lib/crypto/envelope';
 import { aesGcmEncrypt } from '../../../src/lib/crypto/aes';
 import { generateSecretKey } from '../../../src/lib/crypto/keys';

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { finalizeEvent, generateSecretKey, getEventHash } from 'nostr-tools/pure';
-import { checkRumor, copyEventShape, parseJsonBounded, verifyEvent } from '../../../src/lib/crypto/nostr-event';
+import { checkRumor, parseJsonBounded, verifyEvent } from '../../../src/lib/crypto/nostr-event';
+import { copyEventShape } from '../../helpers/fuzz';
 import { verifyRelayEvent } from '../../../src/lib/relay/verify';
 import { normalizeRelayUrl } from '../../../src/lib/relay/url';
 import { parseRelayInfo } from '../../../src/lib/relay/nip11';

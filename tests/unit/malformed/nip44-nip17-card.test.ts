@@ -11,6 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { finalizeEvent, getEventHash } from 'nostr-tools/pure';
 import { getConversationKey, getMessageKeys, nip44Decrypt, nip44Encrypt } from '../../../src/lib/crypto/nip44';
 import { parseNip17Rumor, unwrapGiftWrap } from '../../../src/lib/crypto/nip17';
+import { verifyEvent } from '../../../src/lib/crypto/nostr-event';
 import { base64UrlDecode, base64UrlEncode, decodeContactCard, encodeContactCard, findContactCard } from '../../../src/lib/crypto/card';
 import { buildInboxRecord } from '../../../src/lib/crypto/inbox';
 import { LocalSigner } from '../../../src/lib/crypto/signer';
@@ -105,7 +106,7 @@ const nip17Cases: MalformedCase[] = [
   ['rumor whose id does not match (rumor-malformed)', unwrap(wrapOf(JSON.stringify(sealOf(JSON.stringify({ ...rumorOf({}), content: 'other' }))))), 'INVALID_EVENT'],
   ['rumor without created_at (rumor-malformed)', unwrap(wrapOf(JSON.stringify(sealOf(JSON.stringify({ ...rumorOf({}), created_at: undefined }))))), 'INVALID_EVENT'],
   ['rumor claiming another author than the seal (rumor-author-mismatch)', unwrap(wrapOf(JSON.stringify(sealOf(JSON.stringify(rumorOf({ pubkey: bob })))))), 'INVALID_EVENT'],
-  ['gift wrap for a signer without nip44Decrypt', () => unwrapGiftWrap(goodWrap, { kind: 'nip07', getPublicKey: async () => bob, signEvent: async () => goodWrap, close: async () => undefined }), 'SIGNER_UNAVAILABLE']
+  ['gift wrap for a signer without nip44Decrypt', () => unwrapGiftWrap(goodWrap, { kind: 'nip07', getPublicKey: async () => bob, signEvent: async () => verifyEvent(goodWrap), close: async () => undefined }), 'SIGNER_UNAVAILABLE']
 ];
 
 const parse = (t: Parameters<typeof rumorOf>[0]) => () => parseNip17Rumor(rumorOf(t));

@@ -1,0 +1,169 @@
+/**
+ * Opening a Veil envelope (spec 0001 §Validation, §Trial open). Validation runs in one fixed
+ * order and every failure throws the same VeilError('ENVELOPE_OPEN_FAILED', OPEN_FAILED_MESSAGE)
+ * with no cause attached, so callers and logs cannot tell a foreign envelope from a forged one.
+ */
+import { base64Decode, hexToBytes, utf8Decode, wipe } from '../shared/bytes';
+import { VeilError } from '../shared/errors';
+import { checkEventShape } from '../shared/event-shape';
+import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
+import { aesGcmDecrypt, aesGcmOpenSync } from './aes';
+import {
+  ENVELOPE_KIND,
+  ENVELOPE_VERSION,
+  envelopeAad,
+  HEADER_B64_CHARS,
+  HEADER_BYTES,
+  INNER_KINDS,
+  INNER_RULES,
+  OPEN_FAILED_MESSAGE,
+  OUTER_RULES,
+  outerFieldsOk,
+  SESSION_KEY_BYTES,
+  WRAPPED_KEY_BYTES,
+  type EnvelopeKey
+} from './envelope-format';
+import { keySchedule, type KeySchedule } from './envelope-kdf';
+import { ecdh, type SecretKey } from './keys';
+import { ENVELOPE_CLASS_BYTES, PAYLOAD_TYPE_COVER, unpad } from './padding';
+
+/** Result of a successful key unwrap (trialOpen): enough to finish opening. Holds a secret. */
+export interface UnwrappedEnvelope {
+  readonly outer: TrustedEvent;
+  readonly mailbox: Uint8Array;
+  readonly ephemeral: Uint8Array;
+  readonly sessionKey: Uint8Array;
+  readonly nonce: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+/**
+ * How the receiver computes ECDH (spec 0001 §Constant time and the WebAssembly path): keys.ts `ecdh`
+ * by default; the scan may pass ecdh-wasm.ts's. Any implementation must keep keys.ts's contract
+ * (validate the public key, return x(sk·P), throw on invalid input); results are identical.
+ */
+export interface OpenOptions {
+  ecdh?: (sk: SecretKey, pub: Uint8Array) => Uint8Array;
+}
+
+/** A successfully opened envelope. `cover` payloads are to be dropped by the caller. */
+export type OpenedEnvelope =
+  | { type: 'message'; event: TrustedEvent; outerId: string; mailbox: string }
+  | { type: 'cover'; outerId: string; mailbox: string };
+
+/** Outer shape (spec 0001 §Validation step 1): exact key set, kind, exactly the two tags, sizes. */
+function outerShapeOk(v: unknown): boolean {
+  const shape = checkEventShape(v, OUTER_RULES);
+  return shape.ok && outerFieldsOk(shape.event);
+}
+
+function openFailed(): VeilError {
+  return new VeilError('ENVELOPE_OPEN_FAILED', OPEN_FAILED_MESSAGE);
+}
+
+/**
+ * Steps 3–5: version, sizes, ECDH + HKDF + key unwrap. Null on any failure, never throws.
+ * Synchronous: the 48-byte unwrap uses @noble/ciphers GCM (aes.ts `aesGcmOpenSync`, null on a
+ * wrong tag; spec 0001 §Constant time and the WebAssembly path), so a scan can trial-open a
+ * batch in one loop without a promise or an exception per event.
+ */
+function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
+  // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
+  // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it.
+  let head: Uint8Array;
+  try {
+    head = base64Decode(outer.content.slice(0, HEADER_B64_CHARS));
+  } catch {
+    return null;
+  }
+  if (head[0] !== ENVELOPE_VERSION) return null;
+  let ss: Uint8Array | undefined;
+  let ks: KeySchedule | undefined;
+  let sessionKey: Uint8Array | undefined;
+  try {
+    const ephemeral = hexToBytes(outer.pubkey, 32);
+    ss = (opts?.ecdh ?? ecdh)(key.secret, ephemeral);
+    ks = keySchedule(ss, ephemeral, key.publicKey);
+    sessionKey = aesGcmOpenSync(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES)) ?? undefined;
+    if (sessionKey === undefined) return null; // not for us: the common case of a scan
+    // Now the whole content: strict base64 and exactly a class size.
+    const bin = base64Decode(outer.content);
+    if (sessionKey.length !== SESSION_KEY_BYTES || !ENVELOPE_CLASS_BYTES.includes(bin.length as (typeof ENVELOPE_CLASS_BYTES)[number])) {
+      wipe(sessionKey);
+      return null;
+    }
+    return {
+      outer,
+      mailbox: hexToBytes(outer.tags[0]![1]!, 32),
+      ephemeral,
+      sessionKey,
+      nonce: bin.slice(1 + WRAPPED_KEY_BYTES, HEADER_BYTES),
+      ciphertext: bin.subarray(HEADER_BYTES)
+    };
+  } catch {
+    wipe(sessionKey);
+    return null;
+  } finally {
+    wipe(ss, ks?.prk, ks?.kek, ks?.wrapNonce);
+  }
+}
+
+/**
+ * Fast reject for intro-mailbox scanning (spec 0001 §Trial open): for an outer event the relay layer
+ * already verified, checks shape, version and size, then ECDH + HKDF + unwrap of the 48-byte
+ * session key, and stops there. Returns null for a foreign envelope (no exception, no allocation
+ * of the body plaintext). Cost ≈ one ECDH. `opts.ecdh` injects a faster ECDH (sync/scan.ts).
+ * Synchronous; `trialOpen` is the same behind a promise.
+ */
+export function trialOpenSync(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
+  if (!outerShapeOk(outer)) return null;
+  return unwrap(outer, key, opts);
+}
+
+/** `trialOpenSync` behind a promise (the API callers already use; spec 0001 §Trial open). */
+export async function trialOpen(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope | null> {
+  return trialOpenSync(outer, key, opts);
+}
+
+/**
+ * Steps 6–9 after a successful unwrap: body decrypt with the AAD, unpad, inner event shape + kind +
+ * id + signature, recipient identity among the inner `p` tags (or the author, for copies to one's
+ * own devices). Wipes the session key. Throws only the generic error.
+ */
+export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string): Promise<OpenedEnvelope> {
+  let padded: Uint8Array | undefined;
+  try {
+    const aad = envelopeAad(ENVELOPE_VERSION, ENVELOPE_KIND, u.mailbox, u.ephemeral);
+    padded = await aesGcmDecrypt(u.sessionKey, u.nonce, u.ciphertext, aad);
+    const { type, payload } = unpad(padded);
+    const base = { outerId: u.outer.id, mailbox: u.outer.tags[0]![1]! };
+    if (type === PAYLOAD_TYPE_COVER) return { type: 'cover', ...base };
+    const shape = checkEventShape(JSON.parse(utf8Decode(payload)), INNER_RULES);
+    if (!shape.ok || !INNER_KINDS.includes(shape.event.kind)) throw openFailed();
+    const inner = trustEvent(shape.event, { rules: INNER_RULES });
+    if (!inner.ok) throw openFailed();
+    const named = inner.event.tags.some((t) => t[0] === 'p' && t[1] === recipientIdentity);
+    if (!named && inner.event.pubkey !== recipientIdentity) throw openFailed();
+    return { type: 'message', event: inner.event, ...base };
+  } catch {
+    throw openFailed();
+  } finally {
+    wipe(padded, u.sessionKey);
+  }
+}
+
+/**
+ * Opens an envelope from a relay (spec 0001 §Validation), in this order: outer shape (kind, exactly
+ * [["p", M], ["expiration", t]], sizes), outer id + signature, version, class size, unwrap, body
+ * decrypt, unpad, inner event id + signature + kind, recipient. `recipientIdentity` is the reader's
+ * identity pubkey (hex). Every failure throws VeilError('ENVELOPE_OPEN_FAILED', OPEN_FAILED_MESSAGE).
+ */
+export async function openEnvelope(outer: unknown, key: EnvelopeKey, recipientIdentity: string, opts?: OpenOptions): Promise<OpenedEnvelope> {
+  if (!outerShapeOk(outer)) throw openFailed();
+  // trustEvent verifies a frozen copy: a caller's later mutation cannot change what we checked.
+  const trusted = trustEvent(outer, { rules: OUTER_RULES });
+  if (!trusted.ok) throw openFailed();
+  const u = unwrap(trusted.event, key, opts);
+  if (!u) throw openFailed();
+  return finishOpen(u, recipientIdentity);
+}

@@ -1,0 +1,56 @@
+/** Options, handlers and status of one relay socket (./connection.ts). */
+import type { BackoffOptions } from './backoff';
+import type { NostrEvent, RelayRejection, RelayState, WebSocketConstructor } from './types';
+
+export interface ConnectionOptions {
+  WebSocket: WebSocketConstructor;
+  /** Frames longer than this many characters are dropped unread. Default 512 KiB. */
+  maxMessageLength?: number;
+  /** A socket still connecting after this long is abandoned. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Uniform [0, 1) source for jitter. Default: CSPRNG (shared/bytes randomFloat). */
+  random?: () => number;
+  /** Clock in ms. Default Date.now. */
+  now?: () => number;
+  /** NIP-42: signs a kind 22242 event for a challenge. Omit to never authenticate. */
+  auth?: (challenge: string, relayUrl: string) => Promise<NostrEvent>;
+}
+
+export interface ConnectionSubscriptionHandlers {
+  /** A raw, UNVERIFIED event object from the relay. */
+  onevent(raw: unknown): void;
+  /** The relay sent EOSE (again after each reconnect). */
+  oneose?(): void;
+  /** The relay ended the subscription with CLOSED; it is not re-sent. */
+  onclosed?(rejection: RelayRejection): void;
+}
+
+export interface ConnectionCounters {
+  /** Non-text, non-JSON or wrongly shaped frames. */
+  garbage: number;
+  /** Frames above maxMessageLength. */
+  oversized: number;
+  /** EVENT/EOSE/CLOSED for a subscription we do not have. */
+  unknownSubscription: number;
+  /** Exceptions thrown by our own handlers (caught so one bad handler cannot stop the socket). */
+  handlerErrors: number;
+  notices: number;
+}
+
+export interface ConnectionStatus {
+  url: string;
+  state: RelayState;
+  connected: boolean;
+  /** Why the last socket failed (our words, not the relay's). */
+  error?: string;
+  /** ms timestamp of the last frame received. */
+  lastSeen?: number;
+  /** Last NOTICE text, bounded and cleaned. */
+  lastNotice?: string;
+  /** Failed attempts since the last stable connection. */
+  attempts: number;
+  /** ms timestamp of the next reconnection attempt, while waiting for it. */
+  nextRetryAt?: number;
+  counters: ConnectionCounters;
+}
