@@ -3,6 +3,7 @@
  * The document is untrusted: the fetch has a timeout, the body a size bound, and only known
  * fields of the expected types are kept.
  */
+import { readStreamBounded } from '../shared/bounded-read';
 import { VeilError, isVeilError } from '../shared/errors';
 import { cleanRelayText } from './reasons';
 import { relayInfoUrl } from './url';
@@ -113,29 +114,10 @@ export async function fetchRelayInfo(relayUrl: string, fetchImpl: FetchLike, opt
 }
 
 async function readBounded(res: Awaited<ReturnType<FetchLike>>, maxBytes: number): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) {
+  if (!res.body) {
     const text = await res.text();
-    if (text.length > maxBytes) throw new VeilError('TOO_LARGE', 'relay information document is too large');
+    if (new TextEncoder().encode(text).length > maxBytes) throw new VeilError('TOO_LARGE', 'relay information document is too large');
     return text;
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      void reader.cancel().catch(() => undefined);
-      throw new VeilError('TOO_LARGE', 'relay information document is too large');
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(await readStreamBounded(res.body, maxBytes, 'relay information document'));
 }

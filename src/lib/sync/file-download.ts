@@ -3,7 +3,7 @@
  * (which does no I/O). The server is untrusted: the download is bounded while it streams, and
  * crypto/file.ts checks the hashes and decrypts. `fetch` is passed in.
  */
-import { concatBytes } from '../shared/bytes';
+import { readStreamBounded } from '../shared/bounded-read';
 import { VeilError, isVeilError } from '../shared/errors';
 import { decryptNip17File } from '../crypto/file';
 import type { Nip17File } from '../crypto/nip17';
@@ -18,25 +18,10 @@ export type FileFetch = (
 export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
 
 async function readBounded(res: Awaited<ReturnType<FileFetch>>, max: number): Promise<Uint8Array> {
-  if (!res.body) {
-    const buf = new Uint8Array(await res.arrayBuffer());
-    if (buf.length > max) throw new VeilError('TOO_LARGE', 'file too large');
-    return buf;
-  }
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new VeilError('TOO_LARGE', 'file too large');
-    }
-    parts.push(value);
-  }
-  return concatBytes(...parts);
+  if (res.body) return readStreamBounded(res.body, max, 'file');
+  const buf = new Uint8Array(await res.arrayBuffer());
+  if (buf.length > max) throw new VeilError('TOO_LARGE', 'file is too large');
+  return buf;
 }
 
 async function download(url: string, fetchFn: FileFetch, max: number, timeoutMs: number): Promise<Uint8Array> {

@@ -1,0 +1,24 @@
+/**
+ * Reads a response body without ever holding more than `maxBytes` of it: the stream is cancelled as soon
+ * as the bound is passed. Used for relay information documents (relay/nip11.ts) and file downloads
+ * (sync/file-download.ts), where the other side decides how much it sends.
+ */
+import { concatBytes } from './bytes';
+import { VeilError } from './errors';
+
+export async function readStreamBounded(body: ReadableStream<Uint8Array>, maxBytes: number, what: string): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      void reader.cancel().catch(() => undefined);
+      throw new VeilError('TOO_LARGE', `${what} is too large`);
+    }
+    parts.push(value);
+  }
+  return concatBytes(...parts);
+}
