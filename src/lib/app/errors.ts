@@ -1,42 +1,46 @@
-import { isVeilError } from '$lib/shared/errors';
+import { isVeilError, type VeilErrorCode } from '../shared/errors';
 
 /**
- * Words for the person in front of the screen. Typed codes decide; the leaf's own message is used
- * where it was written for people (bech32 problems, nsec warnings), never raw exception text.
+ * Words for the person in front of the screen. A VeilError's `user` sentence is shown when the code that
+ * threw wrote one (shared/errors.ts `userError`); otherwise the sentence for its code below. The developer
+ * `message` ("invalid tag value") is never shown, and neither is any other exception's text.
  */
+export const ERROR_SENTENCES: Readonly<Record<VeilErrorCode, string>> = Object.freeze({
+  INVALID_INPUT: 'That input is not something Veil can use. Check it and try again.',
+  INVALID_KEY: 'That key is not valid. Check that it was copied whole.',
+  INVALID_NPUB: 'That is not a valid npub. Check that it was copied whole.',
+  NSEC_WHERE_CONTACT_EXPECTED: 'That is a secret key, not a contact. Never share it. Paste their npub or contact card instead.',
+  INVALID_CONTACT_CARD: 'That contact card is damaged or incomplete. Ask for the link again.',
+  INVALID_EVENT: 'Veil received something malformed and ignored it. Nothing was lost.',
+  INVALID_SIGNATURE: 'Veil received something with a bad signature and ignored it. Nothing was lost.',
+  TOO_LARGE: 'That is too large for Veil to handle.',
+  DECRYPT_FAILED: 'This could not be decrypted.',
+  ENVELOPE_OPEN_FAILED: 'This could not be decrypted.',
+  WRONG_PASSPHRASE: 'That passphrase is not right. Try again: nothing changes until it is.',
+  KDF_TOO_COSTLY:
+    'This ncryptsec asks for more memory than a browser tab can safely give. Re-export it with a lower cost (log_n 16–18).',
+  SIGNER_UNAVAILABLE: 'Your signer is not available. Check that it is running and try again.',
+  SIGNER_REJECTED: 'Your signer declined the request.',
+  SIGNER_TIMEOUT: 'Your signer did not answer in time. Check that it is running and try again.',
+  RELAY_URL_INVALID: 'That is not a relay address. Relay addresses start with wss:// (or ws:// on this machine).',
+  RELAY_UNREACHABLE: 'The relay could not be reached. Your message waits in the outbox and is retried.',
+  RELAY_REJECTED: 'The relay refused this. Your message waits in the outbox for another relay.',
+  RELAY_CLOSED: 'The relay closed the connection. Veil reconnects by itself.',
+  RELAY_TIMEOUT: 'The relay did not answer in time. Veil retries by itself.',
+  RELAY_PROTOCOL: 'The relay answered in a way Veil does not understand. Veil retries by itself.',
+  NO_DM_RELAYS: 'This contact has not said where to receive messages (no DM relays), so nothing can be sent to them yet.',
+  FILE_UNAVAILABLE: 'The file could not be downloaded. Try again later.',
+  STORAGE_QUOTA: 'This device is out of storage space for Veil. Free some space; nothing was lost.',
+  STORAGE_FAILED: 'Veil could not save this on this device. Nothing was lost; please try again.',
+  VAULT_LOCKED: 'Veil is locked. Enter your passphrase.',
+  NOT_FOUND: 'That is no longer here.',
+  INTERNAL: 'Something went wrong inside Veil. Nothing was lost; please try again.'
+});
+
+const GENERIC = 'Something went wrong. Nothing was lost; please try again.';
+
 export function describeError(e: unknown): string {
-  if (!isVeilError(e)) {
-    if (e instanceof DOMException && e.name === 'QuotaExceededError')
-      return 'This device is out of storage space for Veil. Free some space; nothing was lost.';
-    return 'Something went wrong. Nothing was lost; please try again.';
-  }
-  switch (e.code) {
-    case 'WRONG_PASSPHRASE':
-      return 'That passphrase is not right. Try again: nothing changes until it is.';
-    case 'NSEC_WHERE_CONTACT_EXPECTED':
-      return `${e.message} Paste their npub or contact card instead.`;
-    case 'INVALID_NPUB':
-    case 'INVALID_CONTACT_CARD':
-    case 'INVALID_INPUT':
-    case 'INVALID_KEY':
-    case 'RELAY_URL_INVALID':
-    case 'SIGNER_UNAVAILABLE':
-      return e.message.charAt(0).toUpperCase() + e.message.slice(1);
-    case 'KDF_TOO_COSTLY':
-      return 'This ncryptsec asks for more memory than a browser tab can safely give. Re-export it with a lower cost (log_n 16–18).';
-    case 'SIGNER_REJECTED':
-      return 'Your signer declined the request.';
-    case 'SIGNER_TIMEOUT':
-      return 'Your signer did not answer in time. Check that it is running and try again.';
-    case 'STORAGE_QUOTA':
-      return 'This device is out of storage space for Veil. Free some space; nothing was lost.';
-    case 'VAULT_LOCKED':
-      return 'Veil is locked. Enter your passphrase.';
-    case 'RELAY_UNREACHABLE':
-      return 'The relay could not be reached. Your message waits in the outbox and is retried.';
-    case 'NOT_FOUND':
-      return e.message;
-    default:
-      return e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) : 'Something went wrong.';
-  }
+  if (isVeilError(e)) return e.user ?? ERROR_SENTENCES[e.code] ?? GENERIC;
+  if (e instanceof DOMException && e.name === 'QuotaExceededError') return ERROR_SENTENCES.STORAGE_QUOTA;
+  return GENERIC;
 }

@@ -7,8 +7,9 @@
  */
 import * as nip19 from 'nostr-tools/nip19';
 import { bytesToHex } from '../shared/bytes';
-import { VeilError, isVeilError } from '../shared/errors';
+import { VeilError, isVeilError, userError } from '../shared/errors';
 import { assertSecretKey, xOnlyFromHex } from './keys';
+import { bech32Decode } from './bech32';
 import { findContactCard, type ContactCard } from './card';
 
 /** Longest text `parseContactInput` looks at; a contact card link is the longest form (card.ts). */
@@ -50,7 +51,7 @@ function bech32Error(code: 'INVALID_NPUB' | 'INVALID_KEY' | 'INVALID_INPUT', hrp
     checksum: `${what} fails its checksum: a character was probably mistyped.`,
     payload: `${what} decodes, but does not hold a valid key.`
   };
-  const e = new VeilError(code, msg[problem]);
+  const e = userError(code, msg[problem]);
   (e as VeilError & { problem: Bech32Problem }).problem = problem;
   return e;
 }
@@ -90,14 +91,23 @@ function precheck(
   return t;
 }
 
+function checksumHolds(t: string): boolean {
+  try {
+    bech32Decode(t, t.length);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function tryDecode(t: string, hrp: string, code: 'INVALID_NPUB' | 'INVALID_KEY' | 'INVALID_INPUT'): nip19.DecodedResult {
   let d: nip19.DecodedResult;
   try {
     d = nip19.decode(t);
   } catch (cause) {
-    // Prefix, length and alphabet were checked above, so what is left is the checksum
-    // (or, for TLV entities, a malformed payload that cannot pass the checksum by accident).
-    const e = bech32Error(code, hrp, 'checksum');
+    // Prefix, length and alphabet were checked above, so what is left is the checksum, or a payload
+    // that passes its checksum but is not what the prefix promises (a TLV without its pubkey, say).
+    const e = bech32Error(code, hrp, checksumHolds(t) ? 'payload' : 'checksum');
     (e as Error).cause = cause;
     throw e;
   }
@@ -202,9 +212,9 @@ export type ContactInput =
   | { type: 'card'; pubkey: string; relays: string[]; card: ContactCard };
 
 const NSEC_WARNING =
-  'This is a secret key (nsec), not a contact. Never share it: anyone who has it can act as you.';
+  'This is a secret key (nsec), not a contact. Never share it: anyone who has it can act as you. Paste their npub or contact card instead.';
 const NCRYPTSEC_WARNING =
-  'This is an encrypted secret key (ncryptsec), not a contact. Do not share it.';
+  'This is an encrypted secret key (ncryptsec), not a contact. Do not share it. Paste their npub or contact card instead.';
 
 /**
  * Turns whatever a person pasted or scanned into a contact: an npub, an nprofile, a 64-hex pubkey,
@@ -225,8 +235,8 @@ export function parseContactInput(text: string): ContactInput {
   const lower = trimmed.toLowerCase();
   // The left boundary excludes base64url characters, so a card payload that happens to contain
   // "nsec1" is not mistaken for a key.
-  if (/(^|[^a-z0-9_-])nsec1/.test(lower)) throw new VeilError('NSEC_WHERE_CONTACT_EXPECTED', NSEC_WARNING);
-  if (/(^|[^a-z0-9_-])ncryptsec1/.test(lower)) throw new VeilError('NSEC_WHERE_CONTACT_EXPECTED', NCRYPTSEC_WARNING);
+  if (/(^|[^a-z0-9_-])nsec1/.test(lower)) throw userError('NSEC_WHERE_CONTACT_EXPECTED', NSEC_WARNING);
+  if (/(^|[^a-z0-9_-])ncryptsec1/.test(lower)) throw userError('NSEC_WHERE_CONTACT_EXPECTED', NCRYPTSEC_WARNING);
 
   // A contact card link may be pasted with text around it ("here's my Veil: https://…").
   const card = findContactCard(trimmed);
@@ -243,7 +253,7 @@ export function parseContactInput(text: string): ContactInput {
     return { type: 'nprofile', pubkey: p.pubkey, relays: p.relays };
   }
   if (ls.startsWith('npub')) return { type: 'npub', pubkey: decodeNpub(s), relays: [] };
-  if (/^[0-9a-f]+$/.test(ls)) throw new VeilError('INVALID_NPUB', `A hex public key has 64 characters; this has ${ls.length}.`);
+  if (/^[0-9a-f]+$/.test(ls)) throw userError('INVALID_NPUB', `A hex public key has 64 characters; this has ${ls.length}.`);
   throw bech32Error('INVALID_NPUB', 'npub', 'prefix');
 }
 

@@ -1,6 +1,10 @@
 /**
- * Typed errors shared by every layer. Callers branch on `code`, never on message text;
- * messages carry no user data (keys, plaintext, npubs), so they are safe to log.
+ * Typed errors shared by every layer. Callers branch on `code`, never on message text.
+ *
+ * Two texts, kept apart: `message` is for developers (logs, tests: "invalid tag value") and never reaches
+ * the screen; `user` is a sentence written for the person in front of it, set only by code that wrote one
+ * (`userError`). The app shows `user` when present and otherwise its own sentence for the code
+ * (src/lib/app/errors.ts). Neither carries user data (keys, plaintext, npubs), so both are safe to log.
  */
 export type VeilErrorCode =
   // input and encoding
@@ -36,15 +40,34 @@ export type VeilErrorCode =
   | 'STORAGE_QUOTA'
   | 'STORAGE_FAILED'
   | 'VAULT_LOCKED'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  // a bug: something that should not happen did (the message says what, for developers)
+  | 'INTERNAL';
+
+/** Every code, for exhaustive tables and tests. */
+export const VEIL_ERROR_CODES: readonly VeilErrorCode[] = [
+  'INVALID_INPUT', 'INVALID_KEY', 'INVALID_NPUB', 'NSEC_WHERE_CONTACT_EXPECTED', 'INVALID_CONTACT_CARD', 'INVALID_EVENT',
+  'INVALID_SIGNATURE', 'TOO_LARGE', 'DECRYPT_FAILED', 'ENVELOPE_OPEN_FAILED', 'WRONG_PASSPHRASE', 'KDF_TOO_COSTLY',
+  'SIGNER_UNAVAILABLE', 'SIGNER_REJECTED', 'SIGNER_TIMEOUT', 'RELAY_URL_INVALID', 'RELAY_UNREACHABLE', 'RELAY_REJECTED',
+  'RELAY_CLOSED', 'RELAY_TIMEOUT', 'RELAY_PROTOCOL', 'NO_DM_RELAYS', 'FILE_UNAVAILABLE', 'STORAGE_QUOTA', 'STORAGE_FAILED',
+  'VAULT_LOCKED', 'NOT_FOUND', 'INTERNAL'
+];
 
 export class VeilError extends Error {
   readonly code: VeilErrorCode;
-  constructor(code: VeilErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** A sentence for the person at the screen, when the thrower wrote one; otherwise the app's own for `code`. */
+  readonly user?: string;
+  constructor(code: VeilErrorCode, message: string, options?: { cause?: unknown; user?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VeilError';
     this.code = code;
+    if (options?.user !== undefined) this.user = options.user;
   }
+}
+
+/** An error whose text was written for people: it is both the developer message and the one shown. */
+export function userError(code: VeilErrorCode, sentence: string, options?: { cause?: unknown }): VeilError {
+  return new VeilError(code, sentence, { ...options, user: sentence });
 }
 
 /** Type guard: `isVeilError(e, 'WRONG_PASSPHRASE')` narrows to a VeilError with that code. */

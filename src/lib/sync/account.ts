@@ -8,7 +8,7 @@
  * (EK), sealed in the vault, certified by the identity in the inbox record (kind 11067).
  */
 import { bytesToHex, hexToBytes, wipe } from '../shared/bytes';
-import { VeilError } from '../shared/errors';
+import { VeilError, userError } from '../shared/errors';
 import { envelopeKey, type EnvelopeKey } from '../crypto/envelope';
 import { generateSecretKey, getXOnlyPublicKey } from '../crypto/keys';
 import { decodeNsec, encodeNpub, encodeNsec } from '../crypto/nip19';
@@ -48,7 +48,7 @@ const MIN_PASSPHRASE = 8;
 
 function checkPassphrase(p: string): void {
   if (typeof p !== 'string' || p.length < MIN_PASSPHRASE)
-    throw new VeilError('INVALID_INPUT', `Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`);
+    throw userError('INVALID_INPUT', `Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`);
 }
 
 /** A default label for this device, shown to the user's other devices ("Chrome on Linux"). */
@@ -113,7 +113,7 @@ export async function importIdentity(
 ): Promise<Session> {
   const text = (keyText ?? '').trim();
   if (text.toLowerCase().startsWith('ncryptsec1')) {
-    if (!passphrase) throw new VeilError('INVALID_INPUT', 'Enter the passphrase this ncryptsec was encrypted with.');
+    if (!passphrase) throw userError('INVALID_INPUT', 'Enter the passphrase this ncryptsec was encrypted with.');
     const sk = await decryptNcryptsec(text, passphrase);
     try {
       return (await storeLocalIdentity(store, sk, passphrase, { ...opts, ncryptsec: text })).session;
@@ -122,7 +122,7 @@ export async function importIdentity(
     }
   }
   if (text.toLowerCase().startsWith('npub1'))
-    throw new VeilError('INVALID_KEY', 'This is a public key (npub). Importing needs your private key (nsec or ncryptsec).');
+    throw userError('INVALID_KEY', 'This is a public key (npub). Importing needs your private key (nsec or ncryptsec).');
   checkPassphrase(passphrase);
   let sk: Uint8Array;
   if (/^[0-9a-f]{64}$/i.test(text)) sk = hexToBytes(text.toLowerCase(), 32);
@@ -142,7 +142,7 @@ export async function extensionIdentity(
   opts: { remember?: boolean; deviceLabel?: string } = {}
 ): Promise<Session> {
   checkPassphrase(passphrase);
-  if (!platform.nostr) throw new VeilError('SIGNER_UNAVAILABLE', 'No Nostr extension (NIP-07) was found in this browser.');
+  if (!platform.nostr) throw userError('SIGNER_UNAVAILABLE', 'No Nostr extension (NIP-07) was found in this browser.');
   const signer = new Nip07Signer(platform.nostr);
   const pubkey = await signer.getPublicKey();
   await store.setupVault(passphrase, { rememberDevice: !!opts.remember });
@@ -181,7 +181,7 @@ export async function vaultState(store: VeilStore): Promise<'new' | 'locked'> {
  */
 export async function unlockSession(store: VeilStore, platform: AccountPlatform, passphrase: string | null): Promise<Session> {
   if (passphrase === null) {
-    if (!(await store.unlockWithDevice())) throw new VeilError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
+    if (!(await store.unlockWithDevice())) throw userError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
   } else {
     await store.unlock(passphrase);
   }
@@ -189,7 +189,7 @@ export async function unlockSession(store: VeilStore, platform: AccountPlatform,
     const activeId = await store.getSetting<string>(ACTIVE_ACCOUNT);
     const accounts = await store.listAccounts();
     const account = accounts.find((a) => a.id === activeId) ?? accounts[0];
-    if (!account) throw new VeilError('NOT_FOUND', 'No identity on this device.');
+    if (!account) throw userError('NOT_FOUND', 'No identity on this device.');
     const signer = await signerFor(store, platform, account, passphrase);
     const devices = (await store.listDevices()).filter((d) => !d.accountId || d.accountId === account.id);
     let device = devices[0];
@@ -212,7 +212,7 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
   if (info.type === 'local') {
     const remembered = await store.getSetting<string>(SECRET_SETTING(account.id));
     if (remembered) return signerFromHex(remembered);
-    if (passphrase === null) throw new VeilError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
+    if (passphrase === null) throw userError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
     const sk = await decryptNcryptsec(info.ncryptsec, passphrase);
     try {
       return new LocalSigner(sk);
@@ -221,10 +221,10 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
     }
   }
   if (info.type === 'nip07') {
-    if (!platform.nostr) throw new VeilError('SIGNER_UNAVAILABLE', 'Your Nostr extension is not available. Enable it and reload.');
+    if (!platform.nostr) throw userError('SIGNER_UNAVAILABLE', 'Your Nostr extension is not available. Enable it and reload.');
     const signer = new Nip07Signer(platform.nostr);
     if ((await signer.getPublicKey()) !== account.pubkey)
-      throw new VeilError('SIGNER_UNAVAILABLE', 'Your extension holds a different key than this identity.');
+      throw userError('SIGNER_UNAVAILABLE', 'Your extension holds a different key than this identity.');
     return signer;
   }
   return connectBunker(platform, info.bunkerUrl, info.clientSecretKey ? { clientSecretKey: hexToBytes(info.clientSecretKey, 32) } : {});

@@ -7,7 +7,7 @@
  * DM-relay pool (which may authenticate with NIP-42 as the user, `createDmRelayPool`) — never on the
  * envelope pool, whose filters hold only mailbox points.
  */
-import { VeilError, isVeilError, type VeilErrorCode } from '../shared/errors';
+import { VeilError, isVeilError, type VeilErrorCode, userError } from '../shared/errors';
 import { buildDmRelayList, cleanDmRelays, newerDmRelayList, parseDmRelayList, DM_RELAYS_KIND, type DmRelayList } from '../crypto/dm-relays';
 import { LEGACY_DM_KIND, nip04DecryptWith } from '../crypto/nip04';
 import {
@@ -72,7 +72,7 @@ async function plan(opts: PlanBase, template: RumorTemplate): Promise<Nip17SendP
   if (!HEX64.test(opts.peer) || !HEX64.test(opts.me)) throw new VeilError('INVALID_INPUT', 'pubkeys must be 64 hex');
   if (opts.peer === opts.me) throw new VeilError('INVALID_INPUT', 'cannot send a NIP-17 message to oneself');
   const peerRelays = opts.peerDmRelays ? cleanRelaysLenient(opts.peerDmRelays) : [];
-  if (peerRelays.length === 0) throw new VeilError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+  if (peerRelays.length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
   const myRelays = cleanRelaysLenient(opts.myDmRelays);
   if ((await opts.signer.getPublicKey()) !== opts.me) throw new VeilError('INVALID_INPUT', 'signer is not this identity');
   const wrapped = await wrapNip17Message({ rumor: template, recipients: [opts.peer], signer: opts.signer, nowSeconds: opts.nowSeconds, selfCopy: myRelays.length > 0 });

@@ -4,7 +4,7 @@
  * A newer record of a contact replaces its devices; a NIP-17 contact whose record appears is
  * upgraded to the envelope (with a system line in the chat).
  */
-import { VeilError } from '../shared/errors';
+import { userError } from '../shared/errors';
 import { parseInboxRecord, type InboxRecord } from '../crypto/inbox';
 import { parseContactInput } from '../crypto/nip19';
 import { MAX_DM_RELAYS } from '../crypto/dm-relays';
@@ -166,7 +166,7 @@ export class PeerLookup {
     const ctx = this.#ctx;
     const parsed = parseContactInput(input);
     const pubkey = parsed.pubkey;
-    if (pubkey === ctx.me) throw new VeilError('INVALID_INPUT', 'That is your own key.');
+    if (pubkey === ctx.me) throw userError('INVALID_INPUT', 'That is your own key.');
     const existing = await ctx.store.getContact(pubkey);
     if (parsed.type === 'card') await this.applyRecord(pubkey, parsed.card);
     let known = (await this.#d.peers.get(pubkey)).devices.length > 0;
@@ -180,7 +180,7 @@ export class PeerLookup {
       id = await ctx.store.ensureConversation([pubkey]);
     } else {
       // Not a Veil user (yet): NIP-17 if they published DM relays (issue 5 §2).
-      if ((await this.peerDmRelays(pubkey, parsed.relays, true)).length === 0) throw new VeilError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+      if ((await this.peerDmRelays(pubkey, parsed.relays, true)).length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
       await ctx.store.upsertContact({ pubkey, protocol: 'nip17', ...keepState });
       id = await ctx.store.ensureConversation([pubkey], { protocol: 'nip17' });
     }

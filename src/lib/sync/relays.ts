@@ -3,7 +3,7 @@
  * their live state and NIP-11 limits for the relay screen, and my NIP-17 DM relays (kind 10050,
  * sealed setting `sync.dm-relays`: `{ relays, publishedAt }`).
  */
-import { VeilError } from '../shared/errors';
+import { userError } from '../shared/errors';
 import { MAX_DM_RELAYS } from '../crypto/dm-relays';
 import { MAX_RELAYS_PER_DEVICE } from '../crypto/inbox';
 import type { RelayPool, RelayStatus as PoolRelayStatus } from '../relay/pool';
@@ -20,7 +20,7 @@ const SETTING_DM_RELAYS = 'sync.dm-relays';
 /** One relay address normalized; RELAY_URL_INVALID when it is not a ws:// or wss:// URL. */
 export function checkRelayUrl(url: string): string {
   const [n] = cleanRelayList([url]);
-  if (!n) throw new VeilError('RELAY_URL_INVALID', 'That is not a ws:// or wss:// relay address.');
+  if (!n) throw userError('RELAY_URL_INVALID', 'That is not a ws:// or wss:// relay address.');
   return n;
 }
 
@@ -50,7 +50,7 @@ export class EnvelopeRelays {
   async add(url: string): Promise<string | null> {
     const n = checkRelayUrl(url);
     if (this.#list.includes(n)) return null;
-    if (this.#list.length >= MAX_RELAYS_PER_DEVICE) throw new VeilError('TOO_LARGE', `At most ${MAX_RELAYS_PER_DEVICE} relays.`);
+    if (this.#list.length >= MAX_RELAYS_PER_DEVICE) throw userError('TOO_LARGE', `At most ${MAX_RELAYS_PER_DEVICE} relays.`);
     await this.#store.putRelay({ url: n, role: 'envelope' });
     this.#list = [...this.#list, n];
     return n;
@@ -60,7 +60,7 @@ export class EnvelopeRelays {
   async remove(url: string): Promise<string | null> {
     const [n] = cleanRelayList([url]);
     if (!n || !this.#list.includes(n)) return null;
-    if (this.#list.length === 1) throw new VeilError('INVALID_INPUT', 'Keep at least one relay.');
+    if (this.#list.length === 1) throw userError('INVALID_INPUT', 'Keep at least one relay.');
     await this.#store.deleteRelay(n);
     this.#list = this.#list.filter((r) => r !== n);
     return n;
@@ -140,8 +140,8 @@ export class DmRelayList {
       const n = checkRelayUrl(r);
       if (!clean.includes(n)) clean.push(n);
     }
-    if (clean.length === 0) throw new VeilError('INVALID_INPUT', 'Keep at least one DM relay.');
-    if (clean.length > MAX_DM_RELAYS) throw new VeilError('TOO_LARGE', `At most ${MAX_DM_RELAYS} DM relays.`);
+    if (clean.length === 0) throw userError('INVALID_INPUT', 'Keep at least one DM relay.');
+    if (clean.length > MAX_DM_RELAYS) throw userError('TOO_LARGE', `At most ${MAX_DM_RELAYS} DM relays.`);
     // Replaceable event: strictly newer than the list it replaces, even within one second.
     const nowSeconds = Math.max(this.#ctx.nowS(), this.#publishedAt + 1);
     const { event } = await publishDmRelayList(this.#d.publicPool(), this.#ctx.signer, clean, { nowSeconds, publishTo: [...this.#d.envelopeRelays()] });

@@ -3,7 +3,7 @@
  * for the peer (each of their 10050 relays) and for me (each of mine). The outbox publishes the
  * wraps through the NIP-17 publish pool (sockets.ts), never authenticating.
  */
-import { VeilError } from '../shared/errors';
+import { userError } from '../shared/errors';
 import { sendCreatedAt, type SyncContext } from './context';
 import { NO_DM_RELAYS_MESSAGE, planNip17Send } from './nip17';
 import { entryId } from './outbox';
@@ -21,7 +21,7 @@ export interface Nip17Send {
 
 /** The message and one entry per side. Errors: NO_DM_RELAYS, and planNip17Send's. */
 export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<Outgoing> {
-  if (s.peerDmRelays.length === 0) throw new VeilError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+  if (s.peerDmRelays.length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
   const nowS = ctx.nowS();
   const plan = await planNip17Send({
     me: ctx.me,

@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8Encode } from '../shared/bytes';
-import { VeilError } from '../shared/errors';
+import { VeilError, userError } from '../shared/errors';
 import { downloadNip17File, type FileFetch } from './file-download';
 import type { MessageInput, VeilStore } from '../store';
 import type { Nip17File } from './nip17';
@@ -73,7 +73,7 @@ export function upgradeLine(me: string, peer: string, recordAt: number, conversa
 export async function downloadFile(store: VeilStore, fetch: typeof globalThis.fetch | undefined, messageId: string): Promise<{ bytes: Uint8Array; mimeType?: string }> {
   const m = await store.getMessage(messageId);
   const file = m && m.content.kind === 15 ? storedFile(m.content.tags ?? []) : undefined;
-  if (!file) throw new VeilError('NOT_FOUND', 'This message has no file that can be downloaded.');
+  if (!file) throw userError('NOT_FOUND', 'This message has no file that can be downloaded.');
   if (!fetch) throw new VeilError('FILE_UNAVAILABLE', 'downloads are not available here');
   return downloadNip17File(file, fetch as unknown as FileFetch);
 }

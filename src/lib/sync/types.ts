@@ -1,3 +1,4 @@
+import type { VeilErrorCode } from '../shared/errors';
 /**
  * What the app layer and the UI see of the messenger (src/lib/sync). The UI never talks to relays or
  * IndexedDB directly (DESIGN.md §6); it reads these view models and calls these commands.
@@ -96,4 +97,5 @@ export type MessengerEvent =
   | { type: 'devices' }
   | { type: 'messages'; conversationId: string }
   | { type: 'relays' }
-  | { type: 'error'; code: string; message: string };
+  /** A background failure: `message` is developer text (shared/errors.ts); the app words it by `code`. */
+  | { type: 'error'; code: VeilErrorCode; message: string };

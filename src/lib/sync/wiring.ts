@@ -89,7 +89,6 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     now,
     nowS: () => Math.floor(now() / 1000),
     emit: hooks.emit,
-    // 'INTERNAL' is not in VeilErrorCode yet (shared/errors.ts): see the issue 8 note.
     fail: (e) => hooks.emit(isVeilError(e) ? { type: 'error', code: e.code, message: e.message } : { type: 'error', code: 'INTERNAL', message: 'unexpected error' }),
     running: hooks.running,
     resubscribe: () => late.subs?.schedule()
