@@ -1,5 +1,5 @@
 /**
- * Accessibility and layout on every screen a person meets, at 1280×800 and 390×844, light and dark:
+ * Accessibility and layout on every screen a person meets, at 1280×800, 390×844 and 320×640, light and dark:
  * axe-core finds no serious or critical violation, no screen scrolls sideways, the composer and Send
  * are on screen and a new chat's composer sits at the bottom. A chat opened with unread messages
  * shows the divider and the first unread in view.
@@ -10,7 +10,8 @@ import { createIdentity, expect, messages, openChat, send, test } from './fixtur
 
 const SIZES = [
   { width: 1280, height: 800 },
-  { width: 390, height: 844 }
+  { width: 390, height: 844 },
+  { width: 320, height: 640 }
 ] as const;
 const THEMES = ['light', 'dark'] as const;
 
@@ -110,7 +111,12 @@ test('every screen passes axe and fits the phone and the desktop, light and dark
   await send(bob, 'Hello Alice, see https://example.org/page?x=1 for the plan');
   await send(bob, 'A second line from Bob');
   await expect(messages(bob).getByText('Sent to 1 of 1 relays').first()).toBeVisible({ timeout: 20_000 });
-  await audit(bob, 'conversation with messages', { composer: 'any' });
+  await audit(bob, 'conversation with messages', { composer: 'bottom' });
+  // The offline banner takes its line; nothing is pushed off-screen.
+  await bob.context().setOffline(true);
+  await expect(bob.getByText('You are offline')).toBeVisible();
+  await audit(bob, 'conversation, offline', { composer: 'bottom' });
+  await bob.context().setOffline(false);
 
   // Alice: a request from a stranger, then the chat.
   const requests = alice.getByRole('region', { name: 'Requests' });

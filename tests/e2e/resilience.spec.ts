@@ -43,7 +43,7 @@ test('a message written offline goes out once when the network is back', async (
   await alice.getByRole('button', { name: 'Send' }).click();
   // Kept, and honest about it.
   await expect(messages(alice).getByText('written on the train')).toBeVisible();
-  await expect(messages(alice).getByText(/Sending…|Not sent/)).toBeVisible();
+  await expect(messages(alice).getByText(/^(Sending…|Queued, will retry)$/)).toBeVisible();
   await alice.context().setOffline(false);
   await expect(messages(bob).getByText('written on the train')).toBeVisible({ timeout: 30_000 });
   await expect(messages(alice).getByText('Sent to 1 of 1 relays').last()).toBeVisible({ timeout: 30_000 });
