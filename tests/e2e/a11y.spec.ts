@@ -25,12 +25,22 @@ interface Finding {
 }
 const findings: Finding[] = [];
 
-/** Sideways overflow of the document, as the person would scroll it. */
+/**
+ * Sideways overflow as the person would meet it: of the document, and of every box that scrolls or
+ * clips inside it (main, the message log…), reported as the widest content over the viewport width.
+ * Text fields scroll their own text and are left out.
+ */
 function widths(page: Page) {
-  return page.evaluate(() => ({
-    scrollWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    clientWidth: document.documentElement.clientWidth
-  }));
+  return page.evaluate(() => {
+    const clientWidth = document.documentElement.clientWidth;
+    let over = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - clientWidth;
+    for (const el of document.querySelectorAll<HTMLElement>('body *')) {
+      if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el.clientWidth <= 1) continue;
+      if (!['auto', 'scroll', 'hidden'].includes(getComputedStyle(el).overflowX)) continue;
+      over = Math.max(over, el.scrollWidth - el.clientWidth);
+    }
+    return { scrollWidth: clientWidth + Math.max(0, over), clientWidth };
+  });
 }
 
 /** The composer and Send are inside the viewport; with `atBottom`, the composer ends at its bottom. */

@@ -6,7 +6,7 @@
  * a reply, and a relay outage is said on the chat screen while the message waits, queued.
  */
 import type { Page } from '@playwright/test';
-import { createIdentity, expect, messages, openChat, send, startChat, test, unlock } from './fixtures';
+import { acceptFirstContact, createIdentity, expect, messages, openChat, send, test, unlock } from './fixtures';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -22,11 +22,7 @@ test('unread divider, following, jump to latest, Back, deep link, links, keyboar
   const { npub: aliceNpub } = await createIdentity(alice, web.url);
   const { npub: bobNpub } = await createIdentity(bob, web.url);
 
-  await startChat(bob, aliceNpub);
-  await send(bob, 'first contact');
-  const requests = alice.getByRole('region', { name: 'Requests' });
-  await expect(requests.getByText('first contact')).toBeVisible({ timeout: 20_000 });
-  await requests.getByRole('button', { name: 'Accept' }).click();
+  await acceptFirstContact(alice, bob, aliceNpub);
 
   // The open chat is in the address; Back returns to the list.
   await openChat(alice, bobNpub);
