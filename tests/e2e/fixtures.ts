@@ -95,6 +95,15 @@ export async function send(page: Page, text: string): Promise<void> {
   await expect(messages(page).getByText(text, { exact: true })).toBeVisible();
 }
 
+/** Bob writes first to Alice (knowing only her npub) and Alice accepts his request. */
+export async function acceptFirstContact(alice: Page, bob: Page, aliceNpub: string, text = 'first contact'): Promise<void> {
+  await startChat(bob, aliceNpub);
+  await send(bob, text);
+  const requests = alice.getByRole('region', { name: 'Requests' });
+  await expect(requests.getByText(text)).toBeVisible({ timeout: 20_000 });
+  await requests.getByRole('button', { name: 'Accept' }).click();
+}
+
 export function messages(page: Page) {
   return page.getByRole('log', { name: 'Messages' });
 }

@@ -65,6 +65,10 @@ test('reloads offline, deep links included, once the service worker has installe
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Veil' })).toBeVisible();
   await expect(page.getByText('You are offline')).toBeVisible();
+  // A chat's own address (/?chat=<id>) opens the app offline too.
+  await page.goto(new URL('/?chat=some-chat', web.url).toString());
+  await expect(page.getByRole('heading', { name: 'Veil' })).toBeVisible();
+  expect(await page.evaluate(() => location.search)).toBe('?chat=some-chat');
   await page.goto(new URL('/chat/some-deep-link', web.url).toString());
   // The app itself answers (offline, from the cache), with its own page for an unknown route.
   await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible();

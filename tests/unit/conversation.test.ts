@@ -8,7 +8,9 @@ import {
   ConversationModel,
   DRAFT_DELAY_MS,
   PAGE_SIZE,
+  MAX_UNREAD_PAGES,
   deliveryText,
+  isQueued,
   mergeNewest,
   prependOlder,
   type ConversationCommands
@@ -361,13 +363,75 @@ describe('delivery wording', () => {
     expect(deliveryText(out('sent', relays(true)))).toBe('Sent to 1 of 1 relays');
   });
 
-  it('tells a message still queued from one that failed', () => {
+  const refused = (status: MessageStatus, ...reasons: string[]) =>
+    out(status, reasons.map((message, i) => ({ relay: `wss://r${i}.example`, ok: false, message })));
+
+  it('a message not tried yet is sending', () => {
     expect(deliveryText(out('sending', relays(false, false)))).toBe('Sending…');
     expect(deliveryText(out('sending', []))).toBe('Sending…');
-    expect(deliveryText(out('failed', relays(false, false)))).toBe('Not sent');
+    expect(isQueued(out('sending', []))).toBe(false);
+  });
+
+  it('a message the relays could not take yet is queued, not "not sent" (the outbox retries it)', () => {
+    for (const m of [
+      refused('failed', 'unreachable: connection refused'),
+      refused('failed', 'no answer from the relay', 'invalid: bad'),
+      refused('failed', 'rate-limited: slow down'),
+      refused('sending', 'unreachable: connection refused'),
+      out('failed', relays(false, false)) // no reason known: nothing says it is final
+    ]) {
+      expect(deliveryText(m)).toBe('Queued, will retry');
+      expect(isQueued(m)).toBe(true);
+    }
+  });
+
+  it('a message every relay refused for good says not sent, with the reason', () => {
+    const m = refused('failed', 'blocked: not allowed here', 'invalid: event too large');
+    expect(isQueued(m)).toBe(false);
+    expect(deliveryText(m)).toBe('Not sent: blocked: not allowed here');
+    expect(deliveryText(refused('failed', 'auth-required: sign in'))).toBe('Not sent: auth-required: sign in');
+  });
+
+  it('a sent message is never queued', () => {
+    expect(isQueued(out('sent', relays(true, false)))).toBe(false);
   });
 
   it('says nothing under an incoming message', () => {
     expect(deliveryText({ direction: 'in', status: 'received', deliveries: [] })).toBe('');
+  });
+});
+
+describe('opening at the first unread message', () => {
+  const incoming = (n: number) => msg('A', n, { direction: 'in', status: 'received' });
+  const outgoing = (n: number) => msg('A', n, { direction: 'out', status: 'sent' });
+
+  it('marks the unread-th incoming message from the newest; my own messages are not counted', async () => {
+    source.add(incoming(1), outgoing(2), incoming(3), outgoing(4), incoming(5), incoming(7));
+    await model.open('A', 3);
+    expect(model.firstUnread).toBe('A-0003');
+  });
+
+  it('marks nothing when nothing is unread, and forgets the mark when another chat opens', async () => {
+    source.add(incoming(1), msg('B', 1, { direction: 'in', status: 'received' }));
+    await model.open('A', 1);
+    expect(model.firstUnread).toBe('A-0001');
+    await model.open('B');
+    expect(model.firstUnread).toBeUndefined();
+  });
+
+  it('reads older pages to reach the first unread message', async () => {
+    source.add(...Array.from({ length: PAGE_SIZE * 2 }, (_, i) => incoming(i + 1)));
+    const unread = PAGE_SIZE + 10;
+    await model.open('A', unread);
+    expect(model.messages.length).toBe(PAGE_SIZE * 2);
+    expect(model.firstUnread).toBe(`A-${String(PAGE_SIZE * 2 - unread + 1).padStart(4, '0')}`);
+  });
+
+  it('stops after a few pages and marks the oldest message read so far', async () => {
+    const total = PAGE_SIZE * (MAX_UNREAD_PAGES + 3);
+    source.add(...Array.from({ length: total }, (_, i) => incoming(i + 1)));
+    await model.open('A', total);
+    expect(model.messages.length).toBe(PAGE_SIZE * (MAX_UNREAD_PAGES + 1));
+    expect(model.firstUnread).toBe(model.messages[0]!.id);
   });
 });

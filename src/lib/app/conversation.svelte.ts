@@ -6,13 +6,16 @@
  */
 import type { ChatMessage } from '$lib/sync/types';
 import { mergeNewest, prependOlder } from './message-list';
+import { firstUnreadId } from './timeline';
 
-export { deliveryText, mergeNewest, prependOlder } from './message-list';
+export { deliveryText, isQueued, mergeNewest, prependOlder } from './message-list';
 
 /** Messages read per page. */
 export const PAGE_SIZE = 50;
 /** A draft is saved once typing has paused this long (and at once when the page is hidden). */
 export const DRAFT_DELAY_MS = 250;
+/** Older pages read at most when opening a chat, to reach its first unread message. */
+export const MAX_UNREAD_PAGES = 4;
 
 /** What a conversation reads and does, provided by the app layer (the route wires it to VeilApp). */
 export interface ConversationSource {
@@ -52,6 +55,8 @@ export class ConversationModel {
   replyTo = $state.raw<ChatMessage | null>(null);
   /** The last send or download problem, in words. */
   error = $state('');
+  /** The first message that was unread when the chat was opened (the "Unread messages" divider). */
+  firstUnread = $state<string | undefined>(undefined);
 
   #source: ConversationCommands;
   #page: ConversationPage;
@@ -74,10 +79,12 @@ export class ConversationModel {
   }
 
   /**
-   * Opens a chat (or another one): starts from its newest page and its saved draft.
-   * Resolves once the first page is in; false when yet another chat was opened meanwhile.
+   * Opens a chat (or another one): starts from its newest page and its saved draft; with `unread`
+   * (the count the list showed), reads older pages until the first unread message is in (at most
+   * MAX_UNREAD_PAGES more) and marks it. Resolves once that is done; false when yet another chat
+   * was opened meanwhile.
    */
-  open(id: string): Promise<boolean> {
+  async open(id: string, unread = 0): Promise<boolean> {
     this.flushDraft(); // a draft of the previous chat is saved under that chat's id
     this.#id = id;
     this.messages = [];
@@ -85,6 +92,7 @@ export class ConversationModel {
     this.#loadedFor = '';
     this.replyTo = null;
     this.error = '';
+    this.firstUnread = undefined;
     this.#typed = false;
     this.text = '';
     void this.#source.getDraft(id).then(
@@ -96,7 +104,15 @@ export class ConversationModel {
     );
     const first = this.refresh();
     this.#source.checkContact(id);
-    return first;
+    if (!(await first)) return false;
+    const incoming = () => this.messages.filter((m) => m.direction === 'in' && !m.system).length;
+    for (let pages = 0; pages < MAX_UNREAD_PAGES && incoming() < unread && this.hasOlder; pages++) {
+      const more = await this.loadOlder();
+      if (id !== this.#id) return false;
+      if (!more) break;
+    }
+    this.firstUnread = firstUnreadId(this.messages, unread);
+    return true;
   }
 
   /** Re-reads the newest page and merges it in. False when another chat was opened meanwhile. */

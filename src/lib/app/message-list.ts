@@ -26,10 +26,36 @@ export function prependOlder(shown: readonly ChatMessage[], older: readonly Chat
   return [...older.filter((m) => !known.has(m.id)).reverse(), ...shown];
 }
 
+/**
+ * Relay answers that will not change on a retry (NIP-01 `OK` prefixes the outbox does not retry,
+ * sync/outbox.ts classifyOutcome): a message refused only for these reasons is not sent.
+ */
+const PERMANENT_REASON = /^(invalid|blocked|pow|restricted|auth-required|mute):/;
+
+type Delivery = Pick<ChatMessage, 'direction' | 'status' | 'deliveries'>;
+
+/** Why no relay took the message yet: the first reason a relay gave, if any. */
+export function failureReason(m: Pick<ChatMessage, 'deliveries'>): string | undefined {
+  return m.deliveries.find((d) => !d.ok && d.message)?.message;
+}
+
+/**
+ * True while an outgoing message waits in the outbox to be tried again: no relay took it yet, and
+ * at least one relay failed for a reason that may pass (unreachable, no answer, rate limited).
+ */
+export function isQueued(m: Delivery): boolean {
+  if (m.direction !== 'out' || m.status === 'sent') return false;
+  const failed = m.deliveries.filter((d) => !d.ok);
+  if (m.status === 'sending') return failed.some((d) => d.message);
+  return !failed.every((d) => d.message && PERMANENT_REASON.test(d.message)) || failed.length === 0;
+}
+
 /** The delivery line under an outgoing message; '' for incoming ones. */
-export function deliveryText(m: Pick<ChatMessage, 'direction' | 'status' | 'deliveries'>): string {
+export function deliveryText(m: Delivery): string {
   if (m.direction === 'in') return '';
+  if (m.status === 'sent') return `Sent to ${m.deliveries.filter((d) => d.ok).length} of ${m.deliveries.length} relays`;
+  if (isQueued(m)) return 'Queued, will retry';
   if (m.status === 'sending') return 'Sending…';
-  if (m.status === 'failed') return 'Not sent';
-  return `Sent to ${m.deliveries.filter((d) => d.ok).length} of ${m.deliveries.length} relays`;
+  const reason = failureReason(m);
+  return reason ? `Not sent: ${reason}` : 'Not sent';
 }
