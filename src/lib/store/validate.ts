@@ -2,11 +2,13 @@
  * Validation of everything that enters the store (STYLE: check input where it enters, name what is
  * wrong). Bad shape → INVALID_INPUT, over a bound → TOO_LARGE. Pure functions, no IndexedDB.
  *
- * Relay URLs: `storeRelayUrl` is the store's ONLY relay-URL check; swap it for the shared
- * normaliser once one exists (issue 8 item 3). It validates and returns the URL unchanged, because
- * stored keys (relays store, outbox items) must keep matching what was written before.
+ * Relay URLs: `storeRelayUrl` is the store's only relay-URL check. It accepts what the shared
+ * normaliser (shared/relay-url.ts) accepts and returns the URL unchanged, because stored keys (relays
+ * store, outbox items) must keep matching what was written before. Events: the shared shape checker.
  */
 import { VeilError } from '../shared/errors';
+import { checkEventShape } from '../shared/event-shape';
+import { isRelayUrl } from '../shared/relay-url';
 import { MAX_TIMESTAMP_S, type MessageStatus, type RelayLimits, type RelayResult, type SignedEventJson } from './schema';
 import type { MessageContent, PeerDevice, PeerRouting, Profile, SignerInfo } from './types';
 
@@ -36,7 +38,6 @@ const MAX_RELAY_URL_CHARS = 512;
 
 const HEX16 = /^[0-9a-f]{16}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
-const HEX128 = /^[0-9a-f]{128}$/;
 const LOCAL_ID = /^[0-9a-zA-Z_-]{1,128}$/;
 const SETTING_KEY = /^[0-9a-zA-Z_.:-]{1,128}$/;
 
@@ -103,14 +104,7 @@ export function list<T>(v: unknown, max: number, what: string, each: (x: unknown
 
 /** THE store's relay-URL check (see the header): ws/wss, parseable, bounded; returned unchanged. */
 export function storeRelayUrl(v: unknown): string {
-  if (typeof v !== 'string' || v.length > MAX_RELAY_URL_CHARS) bad('relay url');
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    bad('relay url');
-  }
-  if (u.protocol !== 'wss:' && u.protocol !== 'ws:') bad('relay url');
+  if (typeof v !== 'string' || v.length > MAX_RELAY_URL_CHARS || !isRelayUrl(v)) bad('relay url');
   return v;
 }
 
@@ -192,20 +186,17 @@ export function mergeRelayResults(old: RelayResult[], fresh: RelayResult[]): Rel
   return [...byUrl.values()];
 }
 
+/** What a queued event may hold (the store's own bounds, tighter than a relay's). */
+const STORED_EVENT_LIMITS = Object.freeze({ maxContentChars: MAX_EVENT_JSON, maxTags: MAX_TAGS, maxTagItems: 16, maxTagItemChars: MAX_SHORT_TEXT });
+
 /** Shape and bounds of a signed event queued for sending (the signer already made it; not re-verified). */
 export function validEvent(e: unknown): SignedEventJson {
-  if (typeof e !== 'object' || e === null) bad('event');
-  const v = e as Record<string, unknown>;
-  if (typeof v.sig !== 'string' || !HEX128.test(v.sig)) bad('event sig');
-  const ev: SignedEventJson = {
-    id: hex64(v.id, 'event id'),
-    pubkey: hex64(v.pubkey, 'event pubkey'),
-    created_at: timestamp(v.created_at, 'event created_at'),
-    kind: eventKind(v.kind, 'event kind'),
-    tags: validTags(v.tags),
-    content: typeof v.content === 'string' ? v.content : bad('event content'),
-    sig: v.sig
-  };
+  const r = checkEventShape(e, STORED_EVENT_LIMITS);
+  if (!r.ok) {
+    if (r.code === 'TOO_LARGE') throw new VeilError('TOO_LARGE', 'event too large');
+    bad('event');
+  }
+  const ev: SignedEventJson = { ...r.event, created_at: timestamp(r.event.created_at, 'event created_at') };
   if (JSON.stringify(ev).length > MAX_EVENT_JSON) throw new VeilError('TOO_LARGE', 'event too large');
   return ev;
 }

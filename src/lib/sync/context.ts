@@ -4,9 +4,7 @@
  * hands it to each part, so the parts never reach into each other's fields.
  */
 import type { EnvelopeKey } from '../crypto/envelope';
-import type { VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
 import type { Signer } from '../crypto/signer';
-import type { VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
 import type { VeilStore } from '../store';
 import type { MessengerEvent } from './types';
 
@@ -68,11 +66,3 @@ export function tagValue(tags: readonly (readonly string[])[], name: string): st
   return tags.find((t) => t[0] === name)?.[1];
 }
 
-/**
- * The relay layer's verifier (relay/verify.ts) recomputed the id and checked the signature before
- * the pool handed this event on; only it can make a RelayVerifiedEvent. The crypto layer brands the
- * same fact with its own type. This is the one place the two brands meet.
- */
-export function asCryptoVerified(e: RelayVerifiedEvent): CryptoVerifiedEvent {
-  return e as unknown as CryptoVerifiedEvent;
-}

@@ -7,6 +7,7 @@
  * DM-relay pool (which may authenticate with NIP-42 as the user, `createDmRelayPool`) — never on the
  * envelope pool, whose filters hold only mailbox points.
  */
+import type { TrustedEvent } from '../shared/trusted-event';
 import { VeilError, isVeilError, type VeilErrorCode, userError } from '../shared/errors';
 import { buildDmRelayList, cleanDmRelays, newerDmRelayList, parseDmRelayList, DM_RELAYS_KIND, type DmRelayList } from '../crypto/dm-relays';
 import { LEGACY_DM_KIND, nip04DecryptWith } from '../crypto/nip04';
@@ -23,11 +24,10 @@ import {
   type RumorTemplate,
   type UnwrapFailure
 } from '../crypto/nip17';
-import { verifyEvent, type UnsignedNostrEvent, type VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
+import { verifyEvent, type UnsignedNostrEvent } from '../crypto/nostr-event';
 import type { Signer } from '../crypto/signer';
 import { RelayPool, type PoolOptions, type PoolSubscription } from '../relay/pool';
-import type { Filter, NostrEvent, PublishResult, VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
-import { asCryptoVerified } from './context';
+import type { Filter, NostrEvent, PublishResult } from '../relay/types';
 
 export { DM_RELAYS_KIND, GIFT_WRAP_KIND, LEGACY_DM_KIND };
 export type { DmRelayList, Nip17File };
@@ -43,7 +43,7 @@ export const NO_DM_RELAYS_MESSAGE =
 /** One event to publish to one relay (the Messenger's outbox item shape, plus whose copy it is). */
 export interface Nip17Publish {
   relay: string;
-  event: CryptoVerifiedEvent;
+  event: TrustedEvent;
   to: 'peer' | 'self';
 }
 
@@ -319,7 +319,7 @@ export function giftWrapFilters(me: string, opts: { since?: number; legacy?: boo
 export function subscribeGiftWraps(
   dmPool: RelayPool,
   me: string,
-  handlers: { onevent(event: RelayVerifiedEvent, relays: ReadonlySet<string>): void; oneose?(): void },
+  handlers: { onevent(event: TrustedEvent, relays: ReadonlySet<string>): void; oneose?(): void },
   opts: { since?: number; legacy?: boolean; limit?: number; relays?: string[] } = {}
 ): PoolSubscription {
   return dmPool.subscribe(giftWrapFilters(me, opts), handlers, opts.relays ? { relays: opts.relays } : {});
@@ -343,7 +343,7 @@ export async function fetchDmRelays(pool: RelayPool, pubkeys: readonly string[],
         onevent: (ev) => {
           if (!authors.includes(ev.pubkey)) return;
           try {
-            const list = parseDmRelayList(asCryptoVerified(ev));
+            const list = parseDmRelayList(ev);
             out.set(list.pubkey, newerDmRelayList(out.get(list.pubkey), list));
           } catch {
             // not a list: ignored
@@ -369,7 +369,7 @@ export async function publishDmRelayList(
   signer: Signer,
   dmRelays: readonly string[],
   opts: { nowSeconds: number; publishTo?: string[] }
-): Promise<{ event: CryptoVerifiedEvent; results: PublishResult[] }> {
+): Promise<{ event: TrustedEvent; results: PublishResult[] }> {
   const event = await signer.signEvent(buildDmRelayList(dmRelays, opts.nowSeconds));
   const list = parseDmRelayList(event);
   const targets = [...new Set([...(opts.publishTo ?? pool.relays), ...list.relays])];

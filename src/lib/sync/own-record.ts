@@ -3,6 +3,7 @@
  * the relay's newest record, my stored copy and this device's current entry. Kept in the sealed
  * setting `sync.own-record`; the contact card is made from it.
  */
+import type { TrustedEvent } from '../shared/trusted-event';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8Encode } from '../shared/bytes';
 import { contactCardLink, encodeContactCard } from '../crypto/card';
@@ -17,7 +18,6 @@ import {
   type InboxRecord,
   type InboxRecordData
 } from '../crypto/inbox';
-import type { VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
 import type { RelayPool } from '../relay/pool';
 import type { JsonValue } from '../store';
 import type { SyncContext } from './context';
@@ -26,7 +26,7 @@ import type { OwnDevice } from './types';
 const SETTING_OWN_RECORD = 'sync.own-record';
 
 /** An inbox record with the verified event it came from. */
-export type SignedRecord = InboxRecord & { event: CryptoVerifiedEvent };
+export type SignedRecord = InboxRecord & { event: TrustedEvent };
 
 function recordData(r: InboxRecordData): InboxRecordData {
   return { devices: r.devices, removed: r.removed };

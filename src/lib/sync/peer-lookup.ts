@@ -4,12 +4,12 @@
  * A newer record of a contact replaces its devices; a NIP-17 contact whose record appears is
  * upgraded to the envelope (with a system line in the chat).
  */
+import type { TrustedEvent } from '../shared/trusted-event';
 import { userError } from '../shared/errors';
 import { parseInboxRecord, type InboxRecord } from '../crypto/inbox';
 import { parseContactInput } from '../crypto/nip19';
 import { MAX_DM_RELAYS } from '../crypto/dm-relays';
 import type { PoolSubscription, RelayPool } from '../relay/pool';
-import type { VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
 import { emitChanged, type SyncContext } from './context';
 import { fetchDmRelays, NO_DM_RELAYS_MESSAGE } from './nip17';
 import type { OwnRecord, SignedRecord } from './own-record';
@@ -104,7 +104,7 @@ export class PeerLookup {
     return (await this.#d.peers.get(pubkey)).devices.length > 0;
   }
 
-  async #onProfile(ev: RelayVerifiedEvent): Promise<void> {
+  async #onProfile(ev: TrustedEvent): Promise<void> {
     const profile = parseProfileContent(ev.content);
     if (!profile || ev.pubkey === this.#ctx.me) return;
     if (!(await this.#ctx.store.getContact(ev.pubkey))) return;
@@ -134,7 +134,7 @@ export class PeerLookup {
     this.#sub = null;
   }
 
-  async #onPublicEvent(ev: RelayVerifiedEvent): Promise<void> {
+  async #onPublicEvent(ev: TrustedEvent): Promise<void> {
     if (ev.kind === 0) return this.#onProfile(ev);
     let rec: SignedRecord;
     try {

@@ -3,11 +3,10 @@
  * verified by the envelope pool, trial-opened with this device's EK, finished (inner event
  * verified, addressed to me) and turned into an IncomingMessage for the inbound pipeline.
  */
+import type { TrustedEvent } from '../shared/trusted-event';
 import { decodeContactCard, type ContactCard } from '../crypto/card';
 import { finishOpen, trialOpen } from '../crypto/envelope';
-import type { VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
-import type { VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
-import { asCryptoVerified, HEX64, tagValue, type SyncContext } from './context';
+import { HEX64, tagValue, type SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
 import type { ScanCrypto } from './scan';
 
@@ -28,7 +27,7 @@ export interface EnvelopeReceiverDeps {
 }
 
 /** The inner event as an IncomingMessage; undefined for a note to self (not a conversation yet). */
-function envelopeMessage(inner: CryptoVerifiedEvent, me: string, pairFrom: string | undefined): IncomingMessage | undefined {
+function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | undefined): IncomingMessage | undefined {
   const sender = inner.pubkey;
   const outgoing = sender === me;
   const named = inner.tags.filter((t) => t[0] === 'p' && HEX64.test(t[1] ?? '')).map((t) => t[1]!);
@@ -52,7 +51,7 @@ function envelopeMessage(inner: CryptoVerifiedEvent, me: string, pairFrom: strin
   return m;
 }
 
-export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: RelayVerifiedEvent, relay: string) => Promise<void> {
+export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: TrustedEvent, relay: string) => Promise<void> {
   return async (outer, relay) => {
     const mailbox = tagValue(outer.tags, 'p');
     if (outer.kind !== 1067 || !mailbox) {
@@ -63,7 +62,7 @@ export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): 
     const nowMs = ctx.now();
     const expiresAt = Number.isSafeInteger(exp) && exp > 0 ? Math.min(exp * 1000, nowMs + MAX_SEEN_MS) : nowMs + SEEN_FALLBACK_MS;
     await deps.pipeline.receive(outer.id, expiresAt, async (): Promise<Opened> => {
-      const u = await trialOpen(asCryptoVerified(outer), ctx.ek, deps.scan ? { ecdh: deps.scan.ecdh } : undefined);
+      const u = await trialOpen(outer, ctx.ek, deps.scan ? { ecdh: deps.scan.ecdh } : undefined);
       if (!u) return { ok: false, retry: false };
       try {
         const opened = await finishOpen(u, ctx.me);

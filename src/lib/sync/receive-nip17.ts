@@ -4,7 +4,7 @@
  * pipeline. A wrap the signer could not open NOW (refused, timed out) is not marked seen, so the
  * next subscription retries it; every other failure is counted and dropped.
  */
-import type { VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
+import type { TrustedEvent } from '../shared/trusted-event';
 import type { SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
 import { GIFT_WRAP_KIND, LEGACY_DM_KIND, legacyNip04, openIncomingGiftWrap, type Nip17Message, type Nip17Stats } from './nip17';
@@ -25,7 +25,7 @@ function nip17Message(m: Nip17Message): IncomingMessage {
   return out;
 }
 
-export function nip17Receiver(ctx: SyncContext, deps: { pipeline: InboundPipeline; stats: Nip17Stats }): (ev: RelayVerifiedEvent) => Promise<void> {
+export function nip17Receiver(ctx: SyncContext, deps: { pipeline: InboundPipeline; stats: Nip17Stats }): (ev: TrustedEvent) => Promise<void> {
   return async (ev) => {
     if (ev.kind !== GIFT_WRAP_KIND && ev.kind !== LEGACY_DM_KIND) {
       ctx.counters.invalidEvents++;

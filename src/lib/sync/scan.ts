@@ -9,13 +9,13 @@
  * Platform-neutral: the caller passes a loader that returns the module bytes (the app fetches
  * the URL Vite gives for `tiny-secp256k1/lib/secp256k1.wasm?url`; Node reads the file).
  */
+import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
 import { getEventHash } from 'nostr-tools/pure';
 import { createWasmEcdh, jsEcdh, type EcdhFn, type SchnorrVerifyFn, type WasmSource } from '../crypto/ecdh-wasm';
 import { trialOpenSync, type EnvelopeKey, type UnwrappedEnvelope } from '../crypto/envelope';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '../shared/bytes';
 import type { EventVerifier, NostrEvent } from '../relay/types';
-import type { VerifiedEvent as CryptoVerifiedEvent } from '../crypto/nostr-event';
 
 /** Returns the bytes of tiny-secp256k1's `secp256k1.wasm` (or the compiled module). */
 export type WasmLoader = () => Promise<WasmSource>;
@@ -27,6 +27,8 @@ export interface ScanCrypto {
   readonly ecdh: EcdhFn;
   /** NIP-01 id recomputation + BIP-340; pass as RelayPool's `verify`. Never throws. */
   readonly verifyEvent: EventVerifier;
+  /** The BIP-340 check alone, for shared/trusted-event's `trustEvent(…, { schnorr })`. */
+  readonly schnorr: SchnorrVerifyFn;
   /** Why the JavaScript path is in use (no loader, or the error class name); absent for wasm. */
   readonly fallbackReason?: string;
 }
@@ -44,7 +46,8 @@ function eventVerifier(verifySchnorr: SchnorrVerifyFn): EventVerifier {
 
 /** The JavaScript scan crypto (keys.ts ECDH on @noble/curves, @noble/curves schnorr). */
 export function jsScanCrypto(fallbackReason = 'no WebAssembly loader'): ScanCrypto {
-  return { backend: 'js', ecdh: jsEcdh, verifyEvent: eventVerifier((s, m, p) => schnorr.verify(s, m, p)), fallbackReason };
+  const verify: SchnorrVerifyFn = (s, m, p) => schnorr.verify(s, m, p);
+  return { backend: 'js', ecdh: jsEcdh, verifyEvent: eventVerifier(verify), schnorr: verify, fallbackReason };
 }
 
 const loaded = new WeakMap<WasmLoader, Promise<ScanCrypto>>();
@@ -61,7 +64,7 @@ export function loadScanCrypto(load?: WasmLoader): Promise<ScanCrypto> {
     p = (async (): Promise<ScanCrypto> => {
       try {
         const w = await createWasmEcdh(await load());
-        return { backend: 'wasm', ecdh: w.ecdh, verifyEvent: eventVerifier(w.verifySchnorr) };
+        return { backend: 'wasm', ecdh: w.ecdh, verifyEvent: eventVerifier(w.verifySchnorr), schnorr: w.verifySchnorr };
       } catch (e) {
         // Only the error's class name: messages may carry URLs or paths.
         return jsScanCrypto(e instanceof Error ? e.name : 'load failed');
@@ -74,7 +77,7 @@ export function loadScanCrypto(load?: WasmLoader): Promise<ScanCrypto> {
 
 /** One trial-open result of a batch: the unwrapped envelope, or null for a foreign one. */
 export interface ScanResult {
-  readonly event: CryptoVerifiedEvent;
+  readonly event: TrustedEvent;
   readonly unwrapped: UnwrappedEnvelope | null;
 }
 
@@ -84,7 +87,7 @@ export interface ScanResult {
  * with `finishOpen` (which wipes their session keys). Runs as one synchronous loop (the unwrap is
  * synchronous); async only for the callers that await it.
  */
-export async function trialOpenBatch(events: readonly CryptoVerifiedEvent[], key: EnvelopeKey, scan: Pick<ScanCrypto, 'ecdh'>): Promise<ScanResult[]> {
+export async function trialOpenBatch(events: readonly TrustedEvent[], key: EnvelopeKey, scan: Pick<ScanCrypto, 'ecdh'>): Promise<ScanResult[]> {
   const opts = { ecdh: scan.ecdh };
   return events.map((event) => ({ event, unwrapped: trialOpenSync(event, key, opts) }));
 }
@@ -92,7 +95,7 @@ export async function trialOpenBatch(events: readonly CryptoVerifiedEvent[], key
 /** One event of `scanBatch`: not verified (dropped), or verified and trial-opened. */
 export type ScanBatchResult =
   | { readonly verified: false; readonly event: NostrEvent }
-  | { readonly verified: true; readonly event: CryptoVerifiedEvent; readonly unwrapped: UnwrappedEnvelope | null };
+  | { readonly verified: true; readonly event: TrustedEvent; readonly unwrapped: UnwrappedEnvelope | null };
 
 /**
  * The whole intro-mailbox scan step for events straight from a relay (spec 0001 §Validation,
@@ -100,12 +103,13 @@ export type ScanBatchResult =
  * only if that passed, the trial open, all in one synchronous loop with no promise per event.
  * Events that fail verification are reported unverified and never trial-opened. Never throws.
  */
-export function scanBatch(events: readonly NostrEvent[], key: EnvelopeKey, scan: Pick<ScanCrypto, 'ecdh' | 'verifyEvent'>): ScanBatchResult[] {
+export function scanBatch(events: readonly NostrEvent[], key: EnvelopeKey, scan: Pick<ScanCrypto, 'ecdh' | 'schnorr'>): ScanBatchResult[] {
   const opts = { ecdh: scan.ecdh };
+  const trust = { schnorr: scan.schnorr };
   return events.map((event): ScanBatchResult => {
-    if (!scan.verifyEvent(event)) return { verified: false, event };
-    // Verified just above: the one place this function brands an event.
-    const v = event as unknown as CryptoVerifiedEvent;
-    return { verified: true, event: v, unwrapped: trialOpenSync(v, key, opts) };
+    // The one verifier (shared/trusted-event.ts): shape, id recomputed, BIP-340 on the scan's backend.
+    const t = trustEvent(event, trust);
+    if (!t.ok) return { verified: false, event };
+    return { verified: true, event: t.event, unwrapped: trialOpenSync(t.event, key, opts) };
   });
 }

@@ -4,8 +4,8 @@
  * DM-read pool. Remembers how far each was read (sealed settings), so a restart asks only for
  * what is new.
  */
+import type { TrustedEvent } from '../shared/trusted-event';
 import type { PoolSubscription } from '../relay/pool';
-import type { VerifiedEvent as RelayVerifiedEvent } from '../relay/types';
 import type { SyncContext } from './context';
 import { giftWrapSince, subscribeGiftWraps } from './nip17';
 import type { OwnRecord } from './own-record';
@@ -26,9 +26,9 @@ export interface SubscriptionDeps {
   relays(): readonly string[];
   dmRelays(): readonly string[];
   /** Queues one envelope from `relay` for the inbound pipeline. */
-  onEnvelope(ev: RelayVerifiedEvent, relay: string): void;
+  onEnvelope(ev: TrustedEvent, relay: string): void;
   /** Queues one gift wrap; `oneose` runs after everything queued before it. */
-  onGiftWrap(ev: RelayVerifiedEvent): void;
+  onGiftWrap(ev: TrustedEvent): void;
   afterQueued(task: () => Promise<void>): void;
   /** Author subscriptions on the public pool follow too. */
   publicSubscribe(): void;
