@@ -1,5 +1,5 @@
 /**
- * The local relay (scripts/relay.mjs) behaves like the relays Veil relies on (DESIGN.md §3, §4):
+ * The local relay (scripts/relay.mjs) behaves like the relays Veil relies on (docs/design.md §3, §4):
  * stores and serves events, filters kind 1067 by our mailbox `p` tag (stored and live),
  * replaces kind 11067, relays ephemeral 24133 without storing it, keeps data across a restart.
  */

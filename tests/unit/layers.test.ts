@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6: crypto, relay and store are leaves, and crypto does no I/O. The rules live in
+ * docs/design.md §7: crypto, relay and store are leaves, and crypto does no I/O. The rules live in
  * eslint.config.js; this test proves they fire on fixtures (a leaf importing another leaf, touching
  * `window`/`document`, crypto opening a socket or fetching) and stay quiet on legal code, so nobody
  * can weaken the config without a red test.

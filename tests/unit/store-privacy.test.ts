@@ -1,5 +1,5 @@
 /**
- * What a stolen disk holds (DESIGN.md §1): read every record with the raw IDB API after writing
+ * What a stolen disk holds (docs/design.md §1): read every record with the raw IDB API after writing
  * realistic data, and look for each known secret as text or as bytes anywhere in it.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Contact card (DESIGN.md §2; spec docs/proposals/0002-inbox-record-and-contact-card.md): the
+ * Contact card (docs/design.md §2; spec docs/proposals/0002-inbox-record-and-contact-card.md): the
  * identity's signed inbox record in a compact, versioned binary form, carried out of band as a link
  * `https://<origin>/#c=<base64url>` (or `web+veil:c=<base64url>`) and as a QR code of that link.
  *

@@ -1,6 +1,6 @@
 /**
  * NIP-17 "Publishing DM relays": a replaceable kind 10050 event whose `relay` tags name the relays
- * where a user reads gift wraps. Senders publish wraps ONLY there (DESIGN.md §1: NIP-17 interop).
+ * where a user reads gift wraps. Senders publish wraps ONLY there (docs/design.md §1: NIP-17 interop).
  * The list comes from untrusted relays: it is bounded, URLs are normalized, bad entries are
  * skipped, and only the newest list of an author counts.
  */

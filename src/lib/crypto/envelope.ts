@@ -1,5 +1,5 @@
 /**
- * The Veil envelope, kind 1067 (docs/proposals/0001-envelope.md; DESIGN.md §3).
+ * The Veil envelope, kind 1067 (docs/proposals/0001-envelope.md; docs/design.md §3).
  *
  * Hybrid encryption: the inner plaintext (a signed Nostr event, or cover) is encrypted with
  * AES-256-GCM under a fresh random session key; the session key is wrapped with AES-256-GCM under a

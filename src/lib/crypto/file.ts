@@ -1,5 +1,5 @@
 /**
- * Decrypt a NIP-17 kind 15 file (issue 5 §3; DESIGN.md §3 "Larger content is encrypted once with
+ * Decrypt a NIP-17 kind 15 file (issue 5 §3; docs/design.md §3 "Larger content is encrypted once with
  * AES-GCM and stored elsewhere"). This module only sees bytes: sync/file-download.ts fetches them.
  * The server is untrusted: the sha256 of the ciphertext must equal the `x` tag before anything is
  * decrypted, and AES-GCM authenticates the plaintext (the `ox` hash, when given, is checked too).

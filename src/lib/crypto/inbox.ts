@@ -1,5 +1,5 @@
 /**
- * The inbox record (DESIGN.md §2; spec docs/proposals/0002-inbox-record-and-contact-card.md):
+ * The inbox record (docs/design.md §2; spec docs/proposals/0002-inbox-record-and-contact-card.md):
  * a replaceable event of kind 11067, signed by the identity key, that certifies each device's
  * envelope key (EK) and names the relays where that device reads envelopes.
  *
@@ -214,7 +214,7 @@ export function parseInboxRecord(raw: unknown): InboxRecord & { event: TrustedEv
 }
 
 /**
- * Merges two views of one identity's record (DESIGN.md §2: every device publishes the merge of what
+ * Merges two views of one identity's record (docs/design.md §2: every device publishes the merge of what
  * it saw). Per device id the entry with the newest addedAt wins (ties: the larger EK hex, so the
  * result does not depend on argument order); a removal supersedes entries with addedAt ≤ removedAt;
  * removals beyond MAX_REMOVED drop the oldest. TOO_LARGE if the union has more than MAX_DEVICES.

@@ -1,5 +1,5 @@
 /**
- * secp256k1 keys and ECDH for Veil (DESIGN.md §2–3), on @noble/secp256k1.
+ * secp256k1 keys and ECDH for Veil (docs/design.md §2–3), on @noble/secp256k1.
  *
  * Nostr public keys are BIP-340 x-only (32 bytes). Envelope keys (EK) and ephemeral keys use
  * the same form so that one key type flows through the whole protocol. Every public key that

@@ -1,6 +1,6 @@
 /**
  * Mailboxes: the value M of an envelope's outer `p` tag (docs/proposals/0003-mailboxes.md,
- * DESIGN.md §4). A reader asks a relay for `{"kinds":[1067],"#p":[M…]}` and learns only its own
+ * docs/design.md §4). A reader asks a relay for `{"kinds":[1067],"#p":[M…]}` and learns only its own
  * envelopes, while the relay sees tags that look like ordinary pubkeys and change every day.
  *
  * - pair:  K = HKDF-Extract("veil/mbx1/pair", x(a·B)) for two envelope keys (EKs); directional

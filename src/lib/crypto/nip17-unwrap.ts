@@ -1,5 +1,5 @@
 /**
- * Receiving NIP-17: opening a NIP-59 gift wrap (DESIGN.md §1). The wrap (kind 1059) is signed by a
+ * Receiving NIP-17: opening a NIP-59 gift wrap (docs/design.md §1). The wrap (kind 1059) is signed by a
  * throwaway key; the seal (kind 13) is signed by the sender and is the only thing that proves
  * authorship, so the rumor inside must claim the seal's pubkey — else anyone could seal a rumor
  * "from" someone else.

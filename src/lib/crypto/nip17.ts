@@ -1,5 +1,5 @@
 /**
- * NIP-17 private direct messages on NIP-59 gift wraps (DESIGN.md §1: Veil speaks NIP-17 to reach
+ * NIP-17 private direct messages on NIP-59 gift wraps (docs/design.md §1: Veil speaks NIP-17 to reach
  * every other Nostr client). Sending: `wrapNip17Message` makes ONE rumor and a seal + wrap per
  * recipient and one for the sender. Receiving: `unwrapGiftWrap`, then `parseNip17Rumor`.
  *

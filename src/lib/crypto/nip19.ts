@@ -1,6 +1,6 @@
 /**
  * NIP-19 (bech32 entities) for Veil: typed, bounded wrappers over nostr-tools' nip19, and the one
- * place that turns pasted text into a contact's public key (DESIGN.md §2, §7).
+ * place that turns pasted text into a contact's public key (docs/design.md §2, §7).
  *
  * Everything here treats its input as hostile: lengths are checked before any bech32 work, every
  * failure is a VeilError with a code, and messages never echo the input (it may be a secret key).

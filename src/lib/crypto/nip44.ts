@@ -1,5 +1,5 @@
 /**
- * NIP-44 v2 glue over nostr-tools (used for NIP-17/NIP-59 interop and NIP-46 signers; DESIGN.md §1).
+ * NIP-44 v2 glue over nostr-tools (used for NIP-17/NIP-59 interop and NIP-46 signers; docs/design.md §1).
  *
  * nostr-tools 2.25.2 implements the 2026 revision of NIP-44: plaintexts of 65536 bytes and more
  * carry a 6-byte length prefix (0x0000 ‖ u32 big-endian), up to 2^32 − 1 bytes. This was checked

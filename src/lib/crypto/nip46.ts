@@ -1,5 +1,5 @@
 /**
- * NIP-46 ("Nostr Connect") without the sockets (DESIGN.md §6: crypto does no I/O). This module
+ * NIP-46 ("Nostr Connect") without the sockets (docs/design.md §7: crypto does no I/O). This module
  * parses `bunker://` URLs, seals each JSON-RPC request into a kind 24133 event (NIP-44 v2 under the
  * client key), opens the answers and matches them to their requests by the id inside the
  * ciphertext: matching needs the conversation key, so it lives here.

@@ -1,5 +1,5 @@
 /**
- * NIP-49 `ncryptsec`: the identity key at rest (DESIGN.md §2), encrypted under a passphrase with
+ * NIP-49 `ncryptsec`: the identity key at rest (docs/design.md §2), encrypted under a passphrase with
  * scrypt (r = 8, p = 1, N = 2^log_n) and XChaCha20-Poly1305, the key-security byte as AAD.
  *
  * Layout (NIP-49 "Encryption"): version 0x02 ‖ log_n ‖ salt(16) ‖ nonce(24) ‖ ksb(1) ‖ ciphertext(32+16),

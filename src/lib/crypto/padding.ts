@@ -1,6 +1,6 @@
 /**
  * Inner plaintext framing of the Veil envelope (docs/proposals/0001-envelope.md §"Inner plaintext";
- * DESIGN.md §3): `type (1 B) ‖ length (2 B, big-endian) ‖ payload ‖ zero padding`, padded to the
+ * docs/design.md §3): `type (1 B) ‖ length (2 B, big-endian) ‖ payload ‖ zero padding`, padded to the
  * smallest size class that fits.
  *
  * Why these classes: the padded inner length P is chosen so that the whole binary envelope

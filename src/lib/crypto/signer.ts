@@ -1,5 +1,5 @@
 /**
- * The Signer interface hides where the identity key lives (DESIGN.md §2, §6): in this tab
+ * The Signer interface hides where the identity key lives (docs/design.md §2, §6): in this tab
  * (LocalSigner, from a decrypted ncryptsec), in a NIP-07 browser extension, or in a NIP-46 bunker.
  *
  * A remote signer is untrusted output like anything else (§7): every event it returns is verified

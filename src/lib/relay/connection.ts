@@ -1,5 +1,5 @@
 /**
- * One socket to one relay (DESIGN.md §4, §6): a small state machine (connecting → open →
+ * One socket to one relay (docs/design.md §4, §6): a small state machine (connecting → open →
  * error/closed), reconnection with capped exponential backoff and CSPRNG jitter, open
  * subscriptions re-sent after a reconnect, publish with an OK wait, and defensive parsing of
  * every frame (./frames.ts): oversized, non-JSON or wrongly shaped frames are counted and ignored.

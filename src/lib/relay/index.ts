@@ -1,4 +1,4 @@
-/** The relay layer (DESIGN.md §6): a leaf that imports only shared/ and npm packages. */
+/** The relay layer (docs/design.md §7): a leaf that imports only shared/ and npm packages. */
 export * from './types';
 export { normalizeRelayUrl, isRelayUrl, relayInfoUrl, MAX_RELAY_URL_LENGTH } from './url';
 export { verifyRelayEvent, parseEventShape, defaultVerifier, EVENT_LIMITS } from './verify';

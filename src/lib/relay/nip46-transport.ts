@@ -1,5 +1,5 @@
 /**
- * The relay side of NIP-46 (DESIGN.md §6): sockets to the bunker's relays, one subscription for
+ * The relay side of NIP-46 (docs/design.md §7): sockets to the bunker's relays, one subscription for
  * the answers, publishing the requests. It carries sealed kind 24133 events and never looks
  * inside them; crypto/nip46.ts seals, opens and matches them. It satisfies crypto's
  * `Nip46Transport` structurally (sync/ wires the two; leaves do not import each other).

@@ -1,5 +1,5 @@
 /**
- * A pool of relay connections (DESIGN.md §4, §6, §7). Subscriptions span several relays; every
+ * A pool of relay connections (docs/design.md §4, §6, §7). Subscriptions span several relays; every
  * EVENT is verified (id and signature) BEFORE it is deduplicated, so a forged copy carrying a
  * real event's id can never hide the real one; verified events that do not match the
  * subscription's filters are dropped; each event is delivered once with the set of relays it

@@ -1,5 +1,5 @@
 /**
- * Types shared by the relay layer (DESIGN.md §6, §7). Platform objects (the WebSocket
+ * Types shared by the relay layer (docs/design.md §7, §7). Platform objects (the WebSocket
  * constructor, fetch) are described structurally so the page, a service worker and Node (`ws`)
  * can all pass their own.
  */
@@ -11,7 +11,7 @@ import type { EventVerifier, TrustedEvent } from '../shared/trusted-event';
 export type NostrEvent = NostrEventJson;
 
 /**
- * An event whose id was recomputed and whose signature was checked (DESIGN.md §7): the one
+ * An event whose id was recomputed and whose signature was checked (docs/design.md §5): the one
  * trusted-event type of shared/trusted-event.ts, which only its `trustEvent` produces.
  * Alias kept so sync/ and store/ compile unchanged (issue 8); to be replaced by TrustedEvent.
  */

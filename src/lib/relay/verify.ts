@@ -1,5 +1,5 @@
 /**
- * The relay layer's door to shared/trusted-event.ts (DESIGN.md §7): every event from a relay
+ * The relay layer's door to shared/trusted-event.ts (docs/design.md §5): every event from a relay
  * becomes a frozen TrustedEvent here, or is dropped, before the pool looks at its id.
  */
 import { checkEventShape, RELAY_EVENT_LIMITS } from '../shared/event-shape';

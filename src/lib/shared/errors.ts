@@ -56,7 +56,7 @@ export const VEIL_ERROR_CODES: readonly VeilErrorCode[] = [
 export class VeilError extends Error {
   readonly code: VeilErrorCode;
   /** A sentence for the person at the screen, when the thrower wrote one; otherwise the app's own for `code`. */
-  readonly user?: string;
+  declare readonly user?: string;
   constructor(code: VeilErrorCode, message: string, options?: { cause?: unknown; user?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VeilError';

@@ -1,5 +1,5 @@
 /**
- * The one door through which outside data becomes a `TrustedEvent` (DESIGN.md §7): shape and
+ * The one door through which outside data becomes a `TrustedEvent` (docs/design.md §5): shape and
  * sizes (./event-shape.ts), then the id recomputed from the NIP-01 serialization, then the BIP-340
  * signature by `pubkey`, then a deep freeze. Relay, crypto and store all use this type, so an event
  * the relay layer verified flows into crypto and storage without a cast.

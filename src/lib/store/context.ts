@@ -2,7 +2,7 @@
  * What every repository shares: the open database, the platform's IDBKeyRange, the vault, and the
  * transaction helper that maps failures to typed errors and tells `onChange` listeners after commit.
  *
- * Rules for repositories (DESIGN.md §6):
+ * Rules for repositories (docs/design.md §7):
  * - one IndexedDB transaction per logical write, so a failure leaves nothing half-written;
  * - all encryption BEFORE a transaction opens, all decryption AFTER it completes (a transaction
  *   never waits on WebCrypto: it would auto-commit);

@@ -1,5 +1,5 @@
 /**
- * VeilStore: the local storage API the sync layer and the UI use (DESIGN.md §1 local disk, §6 store).
+ * VeilStore: the local storage API the sync layer and the UI use (docs/design.md §1 local disk, §6 store).
  * A facade over one repository per object store (repos/); it owns the connection and the vault.
  *
  * - One IndexedDB transaction per logical write, so a failure (disk full: STORAGE_QUOTA; anything

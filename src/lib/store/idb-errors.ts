@@ -1,5 +1,5 @@
 /**
- * Maps IndexedDB failures to typed VeilErrors (DESIGN.md §6; STYLE: typed codes, no user data).
+ * Maps IndexedDB failures to typed VeilErrors (docs/design.md §7; STYLE: typed codes, no user data).
  * A full disk shows up as a `QuotaExceededError` DOMException, either thrown by a request or as
  * the aborted transaction's `error`; both become STORAGE_QUOTA. Anything else is STORAGE_FAILED.
  */

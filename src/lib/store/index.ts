@@ -1,5 +1,5 @@
 /**
- * Local storage leaf (DESIGN.md §6): typed IndexedDB schema, migrations, encrypted-at-rest vault.
+ * Local storage leaf (docs/design.md §7): typed IndexedDB schema, migrations, encrypted-at-rest vault.
  * Never imports crypto/ or relay/; the IDBFactory and IDBKeyRange are passed in.
  */
 export * from './schema';

@@ -51,7 +51,7 @@ export interface OpenOptions {
 
 /**
  * Opens (creating or upgrading) the Veil database through the given IDBFactory. idb's `openDB`
- * reads the global `indexedDB`, so this does what it does on a factory passed in (DESIGN.md §6:
+ * reads the global `indexedDB`, so this does what it does on a factory passed in (docs/design.md §7:
  * platform objects are parameters). A database newer than this code refuses to open (VersionError)
  * and maps to STORAGE_FAILED: an old tab must never touch a newer schema.
  */

@@ -1,5 +1,5 @@
 /**
- * The typed IndexedDB schema of Veil's local store (DESIGN.md §1 "the local disk", §6 store layer).
+ * The typed IndexedDB schema of Veil's local store (docs/design.md §1 "the local disk", §6 store layer).
  *
  * Every field below is either PLAIN (readable by whoever holds the disk) or inside a `Sealed` blob
  * (AES-256-GCM under the vault key, AAD = store ‖ record key ‖ field; see vault.ts). The rule:

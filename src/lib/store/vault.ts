@@ -1,5 +1,5 @@
 /**
- * Encryption at rest (DESIGN.md §1: a stolen disk learns "that the app is installed, encrypted
+ * Encryption at rest (docs/design.md §1: a stolen disk learns "that the app is installed, encrypted
  * blobs, never keys or history in plaintext").
  *
  * Key hierarchy:

@@ -1,5 +1,5 @@
 /**
- * The one place a message moves a contact's state (DESIGN.md §6 "Requests"): a stranger's first
+ * The one place a message moves a contact's state (docs/design.md §7 "Requests"): a stranger's first
  * message makes a request; a message of mine (sent here, or a copy from another device) means I
  * chose to talk to them, so it creates or accepts the contact; a blocked contact's messages are
  * dropped. Both inbound receivers and both senders go through here.

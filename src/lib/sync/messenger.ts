@@ -1,5 +1,5 @@
 /**
- * The messenger (DESIGN.md §2–4, §6; issues 4 and 5): the facade the app talks to, over the parts
+ * The messenger (docs/design.md §2–4, §6; issues 4 and 5): the facade the app talks to, over the parts
  * of sync/ (connected in wiring.ts); it keeps none of their state itself:
  * - sockets.ts: the four socket roles as named policies (envelope, public, DM read, NIP-17 publish);
  * - subscriptions.ts: what is read live; inbound.ts: the one inbound pipeline, fed by

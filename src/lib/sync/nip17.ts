@@ -1,8 +1,8 @@
 /**
- * NIP-17 orchestration helpers for the Messenger (issue 5; DESIGN.md §1: NIP-17 reaches every other
+ * NIP-17 orchestration helpers for the Messenger (issue 5; docs/design.md §1: NIP-17 reaches every other
  * Nostr client but shows the recipient's npub to relays — a clearly marked, less private mode).
  *
- * Pure planning and opening, plus thin helpers over a RelayPool. Socket rule (DESIGN.md §4): the
+ * Pure planning and opening, plus thin helpers over a RelayPool. Socket rule (docs/design.md §4): the
  * gift-wrap filter `{kinds:[1059], '#p':[me]}` names the identity, so it runs ONLY on a separate
  * DM-relay pool (which may authenticate with NIP-42 as the user, `createDmRelayPool`) — never on the
  * envelope pool, whose filters hold only mailbox points.

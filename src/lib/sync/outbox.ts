@@ -46,7 +46,7 @@ const PERMANENT = new Set(['invalid', 'blocked', 'pow', 'restricted', 'auth-requ
 /**
  * How an answer classifies (NIP-01 `OK` prefixes): accepted or duplicate → ok; `invalid:`,
  * `blocked:`, `pow:`, `restricted:`, `mute:`, `auth-required:` → rejected, not retried (the envelope
- * socket never authenticates, DESIGN.md §4); rate-limited, error, timeout, unreachable → failed,
+ * socket never authenticates, docs/design.md §4); rate-limited, error, timeout, unreachable → failed,
  * retried with backoff. Returns the status and a short reason for the UI.
  */
 export function classifyOutcome(r: PublishOutcome): { status: OutboxItemStatus; error?: string } {

@@ -1,5 +1,5 @@
 /**
- * My own inbox record (kind 11067; DESIGN.md §2): every device publishes the merge of what it saw —
+ * My own inbox record (kind 11067; docs/design.md §2): every device publishes the merge of what it saw —
  * the relay's newest record, my stored copy and this device's current entry. Kept in the sealed
  * setting `sync.own-record`; the contact card is made from it.
  */

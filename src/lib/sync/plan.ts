@@ -1,5 +1,5 @@
 /**
- * Pure mailbox bookkeeping for the messenger (DESIGN.md §4; docs/proposals/0003-mailboxes.md):
+ * Pure mailbox bookkeeping for the messenger (docs/design.md §4; docs/proposals/0003-mailboxes.md):
  * where one outgoing message goes (which device EK, which relay, which mailbox), and what each
  * envelope relay is asked for. No I/O, no clocks: everything comes in as arguments, so the
  * page, the service worker and the tests compute the same plans.
@@ -67,7 +67,7 @@ export function cleanRelayList(relays: readonly string[], max = Number.MAX_SAFE_
 }
 
 /**
- * Every envelope one outgoing message needs (DESIGN.md §4 "Pair mailboxes", "Intro mailbox",
+ * Every envelope one outgoing message needs (docs/design.md §4 "Pair mailboxes", "Intro mailbox",
  * "Self mailbox"): one per recipient device EK per relay of that device (fallback: ours), through
  * the pair mailbox me → device when that device already knows us (`pairReady`), the intro mailbox
  * otherwise; plus a pair-mailbox copy per own other device on its relays. The mailbox is derived
@@ -126,7 +126,7 @@ export interface RelayReadPlan {
 }
 
 /**
- * The read plan for every envelope relay (DESIGN.md §4 "Reading"): pair mailboxes from each known
+ * The read plan for every envelope relay (docs/design.md §4 "Reading"): pair mailboxes from each known
  * EK (contacts' devices and my own other devices) to me, my intro mailbox and my self mailbox, for
  * the days from the relay's last read through tomorrow. Identity pubkeys never appear: only
  * mailbox points, which change every day and differ per relay.

@@ -1,5 +1,5 @@
 /**
- * The envelope receiver (DESIGN.md §4 "Reading"): a kind 1067 event from one of my mailboxes,
+ * The envelope receiver (docs/design.md §4 "Reading"): a kind 1067 event from one of my mailboxes,
  * verified by the envelope pool, trial-opened with this device's EK, finished (inner event
  * verified, addressed to me) and turned into an IncomingMessage for the inbound pipeline.
  */
@@ -10,7 +10,7 @@ import { HEX64, tagValue, type SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
 import type { ScanCrypto } from './scan';
 
-/** Inner-event tag carrying the sender's contact card (DESIGN.md §4: "the first envelope … carries the sender's contact card"). */
+/** Inner-event tag carrying the sender's contact card (docs/design.md §4: "the first envelope … carries the sender's contact card"). */
 export const CARD_TAG = 'veil-card';
 /** Inner-event tag naming the sending device's EK, so the receiver knows which EK reads pair mailboxes from it. */
 export const EK_TAG = 'veil-ek';

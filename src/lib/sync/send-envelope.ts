@@ -1,5 +1,5 @@
 /**
- * The envelope sender (DESIGN.md §4 "Sending"): the inner kind 14 is signed by the identity (with
+ * The envelope sender (docs/design.md §4 "Sending"): the inner kind 14 is signed by the identity (with
  * my contact card while the contact may not know us yet, and my EK), sealed once per recipient
  * device and relay plus copies for my other devices, and grouped into one outbox entry per device.
  * Sealing happens first: a message too large for an envelope fails before anything is stored.

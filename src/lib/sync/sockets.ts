@@ -1,5 +1,5 @@
 /**
- * Socket roles as named policies (DESIGN.md §4). Four pools, never sharing a socket, so nothing
+ * Socket roles as named policies (docs/design.md §4). Four pools, never sharing a socket, so nothing
  * links what one role reveals to another:
  * - `envelope`: kind 1067 reads and writes only; NEVER authenticates (no NIP-42 `auth`); its filters
  *   hold only mailbox points (`#p`), never an identity pubkey. Fetches NIP-11 for the relay screen.

@@ -1,7 +1,7 @@
 import type { VeilErrorCode } from '../shared/errors';
 /**
  * What the app layer and the UI see of the messenger (src/lib/sync). The UI never talks to relays or
- * IndexedDB directly (DESIGN.md §6); it reads these view models and calls these commands.
+ * IndexedDB directly (docs/design.md §7); it reads these view models and calls these commands.
  * All hex pubkeys are 64 lowercase hex characters.
  */
 

@@ -1,5 +1,5 @@
 /**
- * What one migration step is (DESIGN.md §6; idb README "upgrade"; Signal-Desktop ts/sql/migrations).
+ * What one migration step is (docs/design.md §7; idb README "upgrade"; Signal-Desktop ts/sql/migrations).
  *
  * Rules every step follows:
  * - synchronous IDB calls only: no await of a non-IDB promise (WebCrypto, timers) — the
