@@ -28,7 +28,8 @@ const findings: Finding[] = [];
 /**
  * Sideways overflow as the person would meet it: of the document, and of every box that scrolls or
  * clips inside it (main, the message log…), reported as the widest content over the viewport width.
- * Text fields scroll their own text and are left out.
+ * Text fields scroll their own text, and one-line text cut with an ellipsis is shortened on purpose
+ * (a long name in the chat list); both are left out.
  */
 function widths(page: Page) {
   return page.evaluate(() => {
@@ -36,7 +37,9 @@ function widths(page: Page) {
     let over = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - clientWidth;
     for (const el of document.querySelectorAll<HTMLElement>('body *')) {
       if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el.clientWidth <= 1) continue;
-      if (!['auto', 'scroll', 'hidden'].includes(getComputedStyle(el).overflowX)) continue;
+      const style = getComputedStyle(el);
+      if (!['auto', 'scroll', 'hidden'].includes(style.overflowX)) continue;
+      if (style.overflowX === 'hidden' && style.textOverflow === 'ellipsis') continue;
       over = Math.max(over, el.scrollWidth - el.clientWidth);
     }
     return { scrollWidth: clientWidth + Math.max(0, over), clientWidth };
