@@ -84,8 +84,13 @@ function inbox(pool: RelayPool, signer: LocalSigner, me: string, since?: number)
 }
 
 describe('NIP-17 over the local relay', () => {
-  it('10050 lists round-trip; wraps reach the peer and the self copy reaches me, stored and live, with one id', async () => {
-    const relay = await startRelay();
+  // Strict: strfry's defaults, where reading kind 1059 needs NIP-42 AUTH and is refused with
+  // CLOSED "ERROR: auth-required: …" first (docs/relay.md, "Strict mode").
+  it.each([
+    ['the default relay', false],
+    ['a strict relay (strfry defaults)', true]
+  ])('10050 lists round-trip; wraps reach the peer and the self copy reaches me, stored and live, with one id, on %s', async (_what, strict) => {
+    const relay = await startRelay({ strict });
     cleanups.push(() => relay.stop());
     const aliceSk = generateSecretKey();
     const bobSk = generateSecretKey();

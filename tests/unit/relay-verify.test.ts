@@ -69,7 +69,14 @@ describe('relay reasons', () => {
     ['error: db down', 'error'],
     ['mute: no one listens', 'mute'],
     ['something else', 'unknown'],
-    ['', 'unknown']
+    ['', 'unknown'],
+    // strfry writes its own "ERROR: " before the NIP-01 prefix
+    ['ERROR: auth-required: requested filter requires authentication', 'auth-required'],
+    ['  error:AUTH-REQUIRED: x', 'auth-required'],
+    ['ERROR: restricted: members only', 'restricted'],
+    ['ERROR: bad req: too many tags in filter', 'error'],
+    ['ERROR: error: twice', 'error'],
+    ['blocked: auth-required: not a prefix here', 'blocked']
   ])('%j -> %s', (msg, reason) => {
     expect(parseRejection(msg).reason).toBe(reason);
   });

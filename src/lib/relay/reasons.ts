@@ -28,13 +28,26 @@ export function cleanRelayText(text: unknown): string {
   return text.slice(0, MAX_RELAY_TEXT).replace(/[\u0000-\u001f\u007f]/g, ' ');
 }
 
-/** Parses the machine-readable prefix of an `OK false` / `CLOSED` message (NIP-01). */
+function prefixOf(text: string): { prefix: string; rest: string } {
+  const colon = text.indexOf(':');
+  return colon > 0 ? { prefix: text.slice(0, colon).trim().toLowerCase(), rest: text.slice(colon + 1) } : { prefix: '', rest: text };
+}
+
+const known = (p: string): p is RejectReason => (PREFIXES as readonly string[]).includes(p);
+
+/**
+ * Parses the machine-readable prefix of an `OK false` / `CLOSED` message (NIP-01). strfry puts its own
+ * "ERROR: " before the NIP-01 prefix ("ERROR: auth-required: requested filter requires authentication"):
+ * after one such "error:" the inner prefix, when it is a known one, is the reason.
+ */
 export function parseRejection(message: unknown): RelayRejection {
   const text = cleanRelayText(message);
-  const colon = text.indexOf(':');
-  const prefix = colon > 0 ? text.slice(0, colon).trim().toLowerCase() : '';
-  const reason = (PREFIXES as readonly string[]).includes(prefix) ? (prefix as RejectReason) : 'unknown';
-  return { reason, message: text };
+  const outer = prefixOf(text);
+  if (outer.prefix === 'error') {
+    const inner = prefixOf(outer.rest).prefix;
+    if (known(inner) && inner !== 'error') return { reason: inner, message: text };
+  }
+  return { reason: known(outer.prefix) ? outer.prefix : 'unknown', message: text };
 }
 
 /**
