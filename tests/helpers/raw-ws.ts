@@ -59,6 +59,26 @@ export class RawClient {
     return this.eventsFor(subId);
   }
 
+  /**
+   * NIP-42 as strfry asks for it: a REQ for restricted kinds gets AUTH + CLOSED "auth-required"; this
+   * answers the challenge with an auth event signed by `sign`, then sends the REQ again and waits for
+   * EOSE. Returns the stored events.
+   */
+  async queryWithAuth(subId: string, sign: (template: { kind: number; created_at: number; tags: string[][]; content: string }) => { id: string }, relayUrl: string, ...filters: object[]): Promise<{ id: string; [k: string]: unknown }[]> {
+    const from = this.received.length;
+    this.send(['REQ', subId, ...filters]);
+    const first = await this.waitFor((m) => (m[0] === 'EOSE' || m[0] === 'CLOSED') && m[1] === subId, `answer for ${subId}`, 5000, from);
+    if (first[0] === 'EOSE') return this.eventsFor(subId);
+    const challenge = this.received.findLast((m) => m[0] === 'AUTH')?.[1];
+    if (typeof challenge !== 'string') throw new Error(`relay closed ${subId} without a challenge: ${String(first[2])}`);
+    const auth = sign({ kind: 22242, created_at: Math.floor(Date.now() / 1000), tags: [['relay', relayUrl], ['challenge', challenge]], content: '' });
+    const okFrom = this.received.length;
+    this.send(['AUTH', auth]);
+    const ok = await this.waitFor((m) => m[0] === 'OK' && m[1] === auth.id, 'OK for AUTH', 5000, okFrom);
+    if (ok[2] !== true) throw new Error(`AUTH refused: ${String(ok[3])}`);
+    return this.query(subId, ...filters);
+  }
+
   eventsFor(subId: string): { id: string; [k: string]: unknown }[] {
     return this.received
       .filter((m) => m[0] === 'EVENT' && m[1] === subId)
