@@ -11,10 +11,11 @@ import { startWeb, type WebServer } from '../helpers/web';
  * `relay`: a real local relay on a free port; `web`: the built app served with that relay as its
  * default. Both start for each test that asks for them and stop after it.
  */
-export const test = base.extend<{ relay: TestRelay; web: WebServer }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
-  relay: async ({}, use) => {
-    const relay = await startRelay();
+export const test = base.extend<{ strictRelay: boolean; relay: TestRelay; web: WebServer }>({
+  /** `test.use({ strictRelay: true })`: the relay behaves like strfry's defaults (docs/relay.md). */
+  strictRelay: [false, { option: true }],
+  relay: async ({ strictRelay }, use) => {
+    const relay = await startRelay({ strict: strictRelay });
     await use(relay);
     await relay.stop();
   },

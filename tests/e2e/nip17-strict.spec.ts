@@ -1,34 +1,19 @@
 /**
  * NIP-17 both ways through a relay with strfry's defaults (issue 11; docs/relay.md "Strict mode"): reading
  * kind 1059 needs NIP-42 AUTH, and the relay first answers CLOSED "ERROR: auth-required: …". Veil must
- * authenticate its DM sockets (and only those) and read again; before the fix it never read such inboxes.
+ * authenticate its DM sockets (and only those) and read again (the reason parser must see "auth-required"
+ * after strfry's "ERROR: "; tests/integration/nip17.test.ts is the test that fails without that).
  */
-import { expect, test } from '@playwright/test';
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19, type NostrEvent } from 'nostr-tools';
 import { wrapEvent as ntWrapDm } from 'nostr-tools/nip17';
 import * as nip59 from 'nostr-tools/nip59';
 import { RawClient } from '../helpers/raw-ws';
-import { startRelay, type TestRelay } from '../helpers/relay';
-import { startWeb, type WebServer } from '../helpers/web';
-import { createIdentity, messages, openChat, send } from './fixtures';
+import { createIdentity, expect, messages, openChat, send, test } from './fixtures';
 
-let relay: TestRelay;
-let web: WebServer;
-let raw: RawClient;
+test.use({ strictRelay: true });
 
-test.beforeEach(async () => {
-  relay = await startRelay({ strict: true });
-  web = await startWeb({ relays: [relay.url] });
-  raw = await RawClient.open(relay.url);
-});
-
-test.afterEach(async () => {
-  await raw.close();
-  await web.stop();
-  await relay.stop();
-});
-
-test('a nostr-tools DM reaches Veil through a strict relay, and Veil’s reply reaches the other client', async ({ page }) => {
+test('a nostr-tools DM reaches Veil through a strict relay, and Veil’s reply reaches the other client', async ({ page, relay, web }) => {
+  const raw = await RawClient.open(relay.url);
   await createIdentity(page, web.url);
   const me = nip19.decode(await page.getByRole('textbox', { name: 'Your npub' }).inputValue()).data as string;
   const carolSk = generateSecretKey();
@@ -53,4 +38,5 @@ test('a nostr-tools DM reaches Veil through a strict relay, and Veil’s reply r
       return wraps.map((w) => nip59.unwrapEvent(w, carolSk).content);
     }, { timeout: 20_000 })
     .toContain('Reply through strfry');
+  await raw.close();
 });
