@@ -26,7 +26,10 @@ test('unread divider, following, jump to latest, Back, deep link, links, keyboar
 
   // The open chat is in the address; Back returns to the list.
   await openChat(alice, bobNpub);
-  expect(new URL(alice.url()).searchParams.get('chat')).toBeTruthy();
+  // The address holds the conversation's blind id (16 bytes of HMAC, hex), never the contact's key.
+  const chatId = new URL(alice.url()).searchParams.get('chat');
+  expect(chatId).toMatch(/^[0-9a-f]{32}$/);
+  expect(alice.url()).not.toContain(bobNpub.slice(5, 20));
   const chatUrl = alice.url();
   await alice.goBack();
   await expect(messages(alice)).toBeHidden();

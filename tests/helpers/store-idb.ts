@@ -7,6 +7,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { IdbPlatform } from '../../src/lib/store/migrations';
+import { VeilStore } from '../../src/lib/store/db';
 
 /** A brand-new, empty IndexedDB for one test. */
 export function freshPlatform(): IdbPlatform {
@@ -103,3 +104,12 @@ export function hexId(n: number, prefix = ''): string {
 
 /** Fast KDF for tests that are not about the KDF itself (still within the allowed range). */
 export const TEST_ITERATIONS = 100_000;
+
+/** A fresh store named `name`, its vault set up, with one conversation with `peer`. */
+export async function storeWithChat(name: string, peer: string, passphrase = 'pw') {
+  const platform = freshPlatform();
+  const store = await VeilStore.open(platform, name);
+  await store.setupVault(passphrase, { iterations: TEST_ITERATIONS });
+  const cid = await store.ensureConversation([peer]);
+  return { platform, store, cid };
+}

@@ -3,21 +3,15 @@
  * write is one transaction, so a failure leaves nothing half-written.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { VeilStore, type MessageInput } from '../../src/lib/store/db';
+import type { MessageInput } from '../../src/lib/store/db';
 import { toStoreError, isQuotaError } from '../../src/lib/store/idb-errors';
 import { isVeilError, VeilError } from '../../src/lib/shared/errors';
-import { freshPlatform, hexId, rawDump, TEST_ITERATIONS } from '../helpers/store-idb';
+import { hexId, rawDump, storeWithChat } from '../helpers/store-idb';
 
 const NAME = 'veil-errors-test';
 const BOB = hexId(0xb0b);
 
-async function setup() {
-  const platform = freshPlatform();
-  const store = await VeilStore.open(platform, NAME);
-  await store.setupVault('pw', { iterations: TEST_ITERATIONS });
-  const cid = await store.ensureConversation([BOB]);
-  return { platform, store, cid };
-}
+const setup = () => storeWithChat(NAME, BOB, 'pw');
 
 const message = (cid: string, n: number): MessageInput => ({
   id: hexId(n),

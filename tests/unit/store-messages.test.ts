@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { VeilStore, type MessageInput } from '../../src/lib/store/db';
+import type { MessageInput } from '../../src/lib/store/db';
 import { isVeilError } from '../../src/lib/shared/errors';
-import { freshPlatform, hexId, rawDump, rawPut, TEST_ITERATIONS } from '../helpers/store-idb';
+import { freshPlatform, hexId, rawDump, rawPut, storeWithChat } from '../helpers/store-idb';
 
 const ALICE = hexId(0xa11ce);
 const BOB = hexId(0xb0b);
 
-async function setup() {
-  const platform = freshPlatform();
-  const store = await VeilStore.open(platform, 'veil-test');
-  await store.setupVault('test passphrase', { iterations: TEST_ITERATIONS });
-  const cid = await store.ensureConversation([BOB]);
-  return { platform, store, cid };
-}
+const setup = () => storeWithChat('veil-test', BOB, 'test passphrase');
 
 /** Sets the plain muted / archived flags of a conversation record directly on disk. */
 async function setFlags(platform: ReturnType<typeof freshPlatform>, id: string, flags: { muted?: boolean; archived?: boolean }) {

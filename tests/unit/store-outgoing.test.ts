@@ -3,10 +3,10 @@
  * after the message put was issued aborts it: afterwards neither the message nor any entry exists.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { VeilStore, type MessageInput, type OutboxInput } from '../../src/lib/store/db';
+import type { MessageInput, OutboxInput } from '../../src/lib/store/db';
 import type { SignedEventJson } from '../../src/lib/store/schema';
 import { isVeilError } from '../../src/lib/shared/errors';
-import { freshPlatform, hexId, rawDump, TEST_ITERATIONS } from '../helpers/store-idb';
+import { freshPlatform, hexId, rawDump, storeWithChat } from '../helpers/store-idb';
 
 const NAME = 'veil-outgoing-test';
 const ALICE = hexId(0xa11ce);
@@ -16,13 +16,7 @@ function envelope(n: number): SignedEventJson {
   return { id: hexId(n, 'e'), pubkey: hexId(n, 'f'), created_at: 1_700_000_000, kind: 1067, tags: [], content: 'AQID', sig: 'ab'.repeat(64) };
 }
 
-async function setup() {
-  const platform = freshPlatform();
-  const store = await VeilStore.open(platform, NAME);
-  await store.setupVault('pw', { iterations: TEST_ITERATIONS });
-  const cid = await store.ensureConversation([BOB]);
-  return { platform, store, cid };
-}
+const setup = () => storeWithChat(NAME, BOB, 'pw');
 
 const outgoing = (cid: string, n: number, body = `mine ${n}`): MessageInput => ({
   id: hexId(n),
