@@ -137,7 +137,7 @@ async function main() {
     const rnd = randomness(`valid/${i}`, s.offset);
     const mailbox = mailboxOf(s.mailbox);
     const now = s.mailbox.day === DAY ? NOW : NOW + (s.mailbox.day - DAY) * 86400;
-    const { event, trace } = await sealEnvelopeDeterministic({ recipientEk: people[s.to].ek, mailbox, payload: s.payload, nowSeconds: now }, rnd);
+    const { event, trace } = await sealEnvelopeDeterministic({ recipientEk: people[s.to].ek, mailbox, payload: s.payload, nowSeconds: now, version: 1 }, rnd);
     sealed.set(s.name, { event, trace });
     valid.push({
       name: s.name,

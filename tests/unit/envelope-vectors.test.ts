@@ -88,7 +88,7 @@ describe('envelope-v1 vectors', () => {
 
     const r = v.randomness;
     const { event, trace } = await sealEnvelopeDeterministic(
-      { recipientEk: hexToBytes(v.recipient_ek), mailbox: v.mailbox, payload: payloadOf(v), nowSeconds: v.now },
+      { recipientEk: hexToBytes(v.recipient_ek), mailbox: v.mailbox, payload: payloadOf(v), nowSeconds: v.now, version: 1 },
       {
         ephemeralSecret: hexToBytes(r.ephemeral_secret),
         sessionKey: hexToBytes(r.session_key),

@@ -10,11 +10,18 @@ import { assertSecretKey, getXOnlyPublicKey, type SecretKey, type XOnlyPublicKey
 import { ENVELOPE_CLASS_BYTES, MAX_PAYLOAD_BYTES } from './padding';
 
 export const ENVELOPE_KIND = 1067;
-export const ENVELOPE_VERSION = 0x01;
+/** The version sealed now: 2 (shared buckets, the pair tag as body nonce; spec 0004). */
+export const ENVELOPE_VERSION = 0x02;
+/** Version 1 (spec 0001): still opened until the last ones expire. */
+export const ENVELOPE_VERSION_1 = 0x01;
+/** Versions an opener accepts. */
+export const OPENABLE_VERSIONS: readonly number[] = [ENVELOPE_VERSION_1, ENVELOPE_VERSION];
 export const SESSION_KEY_BYTES = 32;
 export const WRAPPED_KEY_BYTES = 48; // 32-byte session key + 16-byte GCM tag
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
+/** Offset of the body nonce (v2: the pair tag) in the binary envelope: after version ‖ wrapped key. */
+export const NONCE_OFFSET = 1 + WRAPPED_KEY_BYTES;
 /** Offset of the body ciphertext in the binary envelope: version ‖ wrapped key ‖ nonce. */
 export const HEADER_BYTES = 1 + WRAPPED_KEY_BYTES + NONCE_BYTES;
 /** Base64 characters that cover the header: 84 chars = 63 bytes ≥ HEADER_BYTES. */

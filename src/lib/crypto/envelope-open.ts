@@ -10,12 +10,14 @@ import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
 import { aesGcmDecrypt, aesGcmOpenSync } from './aes';
 import {
   ENVELOPE_KIND,
-  ENVELOPE_VERSION,
   envelopeAad,
   HEADER_B64_CHARS,
   HEADER_BYTES,
   INNER_KINDS,
   INNER_RULES,
+  NONCE_BYTES,
+  NONCE_OFFSET,
+  OPENABLE_VERSIONS,
   OPEN_FAILED_MESSAGE,
   OUTER_RULES,
   outerFieldsOk,
@@ -30,6 +32,8 @@ import { ENVELOPE_CLASS_BYTES, PAYLOAD_TYPE_COVER, unpad } from './padding';
 /** Result of a successful key unwrap (trialOpen): enough to finish opening. Holds a secret. */
 export interface UnwrappedEnvelope {
   readonly outer: TrustedEvent;
+  /** 1 or 2 (spec 0004): bound in the body AAD. */
+  readonly version: number;
   readonly mailbox: Uint8Array;
   readonly ephemeral: Uint8Array;
   readonly sessionKey: Uint8Array;
@@ -76,7 +80,8 @@ function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Unwr
   } catch {
     return null;
   }
-  if (head[0] !== ENVELOPE_VERSION) return null;
+  const version = head[0]!;
+  if (!OPENABLE_VERSIONS.includes(version)) return null;
   let ss: Uint8Array | undefined;
   let ks: KeySchedule | undefined;
   let sessionKey: Uint8Array | undefined;
@@ -94,10 +99,11 @@ function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Unwr
     }
     return {
       outer,
+      version,
       mailbox: hexToBytes(outer.tags[0]![1]!, 32),
       ephemeral,
       sessionKey,
-      nonce: bin.slice(1 + WRAPPED_KEY_BYTES, HEADER_BYTES),
+      nonce: bin.slice(NONCE_OFFSET, HEADER_BYTES),
       ciphertext: bin.subarray(HEADER_BYTES)
     };
   } catch {
@@ -105,6 +111,21 @@ function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Unwr
     return null;
   } finally {
     wipe(ss, ks?.prk, ks?.kek, ks?.wrapNonce);
+  }
+}
+
+/**
+ * The body nonce of a v2 envelope (spec 0004 §Pair tag), for the pair-tag check that runs before
+ * any curve operation: null when the content is not a v2 envelope of a class length. Never throws.
+ */
+export function envelopePairTag(outer: TrustedEvent): Uint8Array | null {
+  if (!outerShapeOk(outer)) return null;
+  try {
+    const head = base64Decode(outer.content.slice(0, HEADER_B64_CHARS));
+    if (head[0] !== OPENABLE_VERSIONS[OPENABLE_VERSIONS.length - 1]) return null;
+    return head.slice(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES);
+  } catch {
+    return null;
   }
 }
 
@@ -133,7 +154,7 @@ export async function trialOpen(outer: TrustedEvent, key: EnvelopeKey, opts?: Op
 export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string): Promise<OpenedEnvelope> {
   let padded: Uint8Array | undefined;
   try {
-    const aad = envelopeAad(ENVELOPE_VERSION, ENVELOPE_KIND, u.mailbox, u.ephemeral);
+    const aad = envelopeAad(u.version, ENVELOPE_KIND, u.mailbox, u.ephemeral);
     padded = await aesGcmDecrypt(u.sessionKey, u.nonce, u.ciphertext, aad);
     const { type, payload } = unpad(padded);
     const base = { outerId: u.outer.id, mailbox: u.outer.tags[0]![1]! };

@@ -17,6 +17,7 @@ import {
   CREATED_AT_SPREAD,
   ENVELOPE_KIND,
   ENVELOPE_VERSION,
+  ENVELOPE_VERSION_1,
   envelopeAad,
   EXPIRATION_AFTER_CREATED,
   HEX64,
@@ -25,6 +26,7 @@ import {
   NONCE_BYTES,
   SESSION_KEY_BYTES
 } from './envelope-format';
+import { pairTag } from './bucket';
 import { keySchedule } from './envelope-kdf';
 import { assertSecretKey, ecdh, generateSecretKey, getXOnlyPublicKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 import { MAX_PAYLOAD_BYTES, pad, PAYLOAD_TYPE_COVER, PAYLOAD_TYPE_EVENT } from './padding';
@@ -40,6 +42,14 @@ export interface SealInput {
   payload: SealPayload;
   /** Real send time in unix seconds; defaults to the clock. */
   nowSeconds?: number;
+  /**
+   * Pair envelopes (spec 0004 §Pair tag): bucket.ts `pairTagKey` of this direction and day. The body
+   * nonce is then the pair tag of the ephemeral key, so the recipient recognises the envelope with
+   * one HMAC. Intro and cover envelopes leave it out: their nonce is random, and looks the same.
+   */
+  pairTagKey?: Uint8Array;
+  /** 2 (default). 1 only for the v1 vectors and the tests of old envelopes. */
+  version?: 1 | 2;
 }
 
 /** Every random choice of a seal. Only the vector generator and tests fix these. */
@@ -113,12 +123,16 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
   const padded = pad(type, bytes);
   const ephemeralPublic = getXOnlyPublicKey(rnd.ephemeralSecret);
   const mailbox = hexToBytes(input.mailbox, 32);
+  const version = input.version ?? ENVELOPE_VERSION;
+  if (version !== ENVELOPE_VERSION && version !== ENVELOPE_VERSION_1) throw new VeilError('INVALID_INPUT', 'bad envelope version');
+  if (input.pairTagKey !== undefined && version === ENVELOPE_VERSION_1) throw new VeilError('INVALID_INPUT', 'v1 envelopes carry no pair tag');
+  const nonce = input.pairTagKey !== undefined ? pairTag(input.pairTagKey, ephemeralPublic) : rnd.nonce;
   const ss = ecdh(rnd.ephemeralSecret, input.recipientEk);
   const { prk, kek, wrapNonce } = keySchedule(ss, ephemeralPublic, input.recipientEk);
   const wrappedKey = await aesGcmEncrypt(kek, wrapNonce, rnd.sessionKey);
-  const aad = envelopeAad(ENVELOPE_VERSION, ENVELOPE_KIND, mailbox, ephemeralPublic);
-  const ciphertext = await aesGcmEncrypt(rnd.sessionKey, rnd.nonce, padded, aad);
-  const envelope = concatBytes(Uint8Array.of(ENVELOPE_VERSION), wrappedKey, rnd.nonce, ciphertext);
+  const aad = envelopeAad(version, ENVELOPE_KIND, mailbox, ephemeralPublic);
+  const ciphertext = await aesGcmEncrypt(rnd.sessionKey, nonce, padded, aad);
+  const envelope = concatBytes(Uint8Array.of(version), wrappedKey, nonce, ciphertext);
 
   const createdAt = now - rnd.createdAtOffset;
   const unsigned = {
@@ -143,7 +157,7 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
     wrapNonce,
     sessionKey: rnd.sessionKey,
     wrappedKey,
-    nonce: rnd.nonce,
+    nonce,
     aad,
     padded,
     ciphertext,

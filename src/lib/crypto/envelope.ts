@@ -18,6 +18,7 @@ export {
   CREATED_AT_SPREAD,
   ENVELOPE_KIND,
   ENVELOPE_VERSION,
+  ENVELOPE_VERSION_1,
   envelopeAad,
   envelopeKey,
   EXPIRATION_AFTER_CREATED,
@@ -27,6 +28,8 @@ export {
   MAX_EXPIRATION_AFTER_CREATED,
   MAX_INNER_TAGS,
   NONCE_BYTES,
+  NONCE_OFFSET,
+  OPENABLE_VERSIONS,
   OPEN_FAILED_MESSAGE,
   SESSION_KEY_BYTES,
   TAG_BYTES,
@@ -34,4 +37,4 @@ export {
   type EnvelopeKey
 } from './envelope-format';
 export { chatMessageTemplate, sealEnvelope, sealEnvelopeDeterministic, type SealInput, type SealPayload, type SealRandomness, type SealTrace } from './envelope-seal';
-export { finishOpen, openEnvelope, trialOpen, trialOpenSync, type OpenedEnvelope, type OpenOptions, type UnwrappedEnvelope } from './envelope-open';
+export { envelopePairTag, finishOpen, openEnvelope, trialOpen, trialOpenSync, type OpenedEnvelope, type OpenOptions, type UnwrappedEnvelope } from './envelope-open';
