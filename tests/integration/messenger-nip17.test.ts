@@ -27,6 +27,7 @@ import type { ChatMessage } from '../../src/lib/sync/types';
 import { RawClient } from '../helpers/raw-ws';
 import { startRelay, type TestRelay } from '../helpers/relay';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
+import { FAST_TIMING } from '../helpers/timing';
 
 interface Veil {
   m: Messenger;
@@ -66,7 +67,8 @@ async function veil(name: string, sk: Uint8Array): Promise<Veil> {
     fetch: fileFetch,
     relays: [relay.url],
     deviceLabel: name,
-    queryTimeoutMs: 3000
+    queryTimeoutMs: 3000,
+    timing: FAST_TIMING
   });
   await m.start();
   const v = { m, store, sk, pubkey: getPublicKey(sk) };

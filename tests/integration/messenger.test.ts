@@ -21,6 +21,7 @@ import type { ChatMessage, MessengerEvent } from '../../src/lib/sync/types';
 import { startRelay, tempRelayDb, type TestRelay } from '../helpers/relay';
 import { RawClient } from '../helpers/raw-ws';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
+import { FAST_TIMING } from '../helpers/timing';
 
 interface Client {
   name: string;
@@ -48,7 +49,8 @@ async function client(name: string, relayUrls: string[], sk: Uint8Array = genera
     ek,
     WebSocket,
     relays: relayUrls,
-    deviceLabel: name
+    deviceLabel: name,
+    timing: FAST_TIMING
   };
   const m = await Messenger.create(deps);
   await m.start();

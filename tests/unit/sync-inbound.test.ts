@@ -9,7 +9,8 @@ import { VeilError } from '../../src/lib/shared/errors';
 import { encodeContactCard } from '../../src/lib/crypto/card';
 import { chatMessageTemplate, envelopeKey, sealEnvelope, type EnvelopeKey } from '../../src/lib/crypto/envelope';
 import { buildInboxRecord, parseInboxRecord } from '../../src/lib/crypto/inbox';
-import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
+import { bucketPoint } from '../../src/lib/crypto/bucket';
+import { ecdh as ecdhJs, generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
 import { epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
 import { nip17ChatTemplate, nip17ReactionTemplate, wrapNip17Message } from '../../src/lib/crypto/nip17';
 import { LocalSigner, type Signer } from '../../src/lib/crypto/signer';
@@ -19,6 +20,8 @@ import type { SyncContext } from '../../src/lib/sync/context';
 import { InboundPipeline } from '../../src/lib/sync/inbound';
 import { Messenger } from '../../src/lib/sync/messenger';
 import { Peers, storePeerRepo } from '../../src/lib/sync/peers';
+import { PairKeys } from '../../src/lib/sync/pair-keys';
+import { DEFAULT_TIMING, realTimers } from '../../src/lib/sync/timing';
 import { envelopeReceiver, CARD_TAG, EK_TAG } from '../../src/lib/sync/receive-envelope';
 import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
 import { newNip17Stats } from '../../src/lib/sync/nip17';
@@ -72,7 +75,11 @@ beforeEach(async () => {
     me: me.pubkey,
     ek: myEk,
     ekHex: bytesToHex(myEk.publicKey),
-    counters: { openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    pairKeys: new PairKeys(myEk),
+    timers: realTimers,
+    timing: DEFAULT_TIMING,
+    privacy: { mode: 'live', publishRecord: true },
     now: () => NOW_MS,
     nowS: () => NOW_S,
     emit: (e) => events.push(e),
@@ -90,9 +97,8 @@ beforeEach(async () => {
         applied.push({ pubkey, rec });
         return true;
       },
-      refreshRecord: async (pubkey) => {
+      refreshLater: (pubkey) => {
         refreshed.push(pubkey);
-        return false;
       }
     }
   });
@@ -114,12 +120,61 @@ async function wrapFrom(from: Party, template: Parameters<typeof wrapNip17Messag
   return { wrap: w.copies[0]!.wrap as unknown as RelayVerifiedEvent, rumorId: w.rumor.id };
 }
 
-const receiveEnvelope = () => envelopeReceiver(ctx, { pipeline, pairSender: () => undefined });
+const INTRO_ENTRY = { kind: 'intro' as const, relay: RELAY, day: epochDay(NOW_S) };
+const receiveEnvelope = () => envelopeReceiver(ctx, { pipeline, classify: () => INTRO_ENTRY, senders: () => [] });
 const receiveWrap = (signer: Signer = me.signer) => nip17Receiver({ ...ctx, signer }, { pipeline, stats: newNip17Stats() });
 
 async function messagesWith(peer: string) {
   return (await store.pageMessages(await store.conversationIdFor([peer]), { limit: 50 })).messages;
 }
+
+describe('shared buckets: my envelopes found by their pair tag, before any curve operation', () => {
+  const day = epochDay(NOW_S);
+  const bucket = bucketPoint(RELAY, day, 0, 0);
+  const BUCKET_ENTRY = { kind: 'bucket' as const, relay: RELAY, day };
+
+  /** A pair envelope from `from` (device key `fromEk`) to `toEk`, tagged for that direction, in the shared bucket. */
+  async function pairEnvelope(from: Party, fromEk: EnvelopeKey, toEk: EnvelopeKey, text: string): Promise<RelayVerifiedEvent> {
+    const inner = await from.signer.signEvent(chatMessageTemplate({ text, recipients: [me.pubkey], createdAt: NOW_S - 5 }));
+    const keys = new PairKeys(fromEk);
+    const tagKey = keys.tagKey(bytesToHex(fromEk.publicKey), bytesToHex(toEk.publicKey), day)!;
+    const outer = await sealEnvelope({ recipientEk: toEk.publicKey, mailbox: bucket, payload: { type: 'event', event: inner }, nowSeconds: NOW_S, pairTagKey: tagKey });
+    return outer as unknown as RelayVerifiedEvent;
+  }
+
+  it('a known sender’s pair envelope opens with one ECDH; everyone else’s cost none', async () => {
+    const bob = party();
+    const bobEk = envelopeKey(generateSecretKey());
+    const carolEk = envelopeKey(generateSecretKey());
+    let ecdhCalls = 0;
+    const ecdh = (sk: Uint8Array, pub: Uint8Array) => (ecdhCalls++, ecdhJs(sk, pub));
+    const receive = envelopeReceiver(ctx, { pipeline, scan: { ecdh }, classify: () => BUCKET_ENTRY, senders: () => [bytesToHex(bobEk.publicKey)] });
+
+    // Someone else's mail in the same bucket: Bob → Carol, and an intro-like envelope with a random nonce.
+    await receive(await pairEnvelope(bob, bobEk, carolEk, 'not for me'), RELAY);
+    const random = await sealEnvelope({ recipientEk: carolEk.publicKey, mailbox: bucket, payload: { type: 'cover', bytes: new Uint8Array(10) }, nowSeconds: NOW_S });
+    await receive(random as unknown as RelayVerifiedEvent, RELAY);
+    expect(ctx.counters.notMine).toBe(2);
+    expect(ecdhCalls).toBe(0);
+
+    await receive(await pairEnvelope(bob, bobEk, myEk, 'for me'), RELAY);
+    expect(ecdhCalls).toBe(1);
+    const [m, ...rest] = await messagesWith(bob.pubkey);
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({ direction: 'in', content: { body: 'for me', sender: bob.pubkey } });
+    expect(ctx.counters.notMine).toBe(2);
+  });
+
+  it('a pair tag of another day does not match (tags are bound to the bucket’s day)', async () => {
+    const bob = party();
+    const bobEk = envelopeKey(generateSecretKey());
+    const outer = await pairEnvelope(bob, bobEk, myEk, 'yesterday’s key');
+    const receive = envelopeReceiver(ctx, { pipeline, classify: () => ({ ...BUCKET_ENTRY, day: day - 1 }), senders: () => [bytesToHex(bobEk.publicKey)] });
+    await receive(outer, RELAY);
+    expect(ctx.counters.notMine).toBe(1);
+    expect(await messagesWith(bob.pubkey)).toEqual([]);
+  });
+});
 
 describe('envelope receiver → the one inbound pipeline', () => {
   it('a stranger’s envelope is stored as a received message and makes a request', async () => {

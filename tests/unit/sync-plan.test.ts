@@ -7,7 +7,9 @@ import { bytesToHex } from '../../src/lib/shared/bytes';
 import { envelopeKey } from '../../src/lib/crypto/envelope';
 import { generateSecretKey } from '../../src/lib/crypto/keys';
 import { introMailbox } from '../../src/lib/crypto/mailbox';
-import { cleanRelayList, msUntilNextDay, planFilters, readPlans, sendTargets } from '../../src/lib/sync/plan';
+import { bucketPoint } from '../../src/lib/crypto/bucket';
+import { cleanRelayList, msUntilNextDay, planFilters, ReadPadding, readPlans, sendTargets } from '../../src/lib/sync/plan';
+import { PairKeys } from '../../src/lib/sync/pair-keys';
 import { classifyOutcome, deliveryView, entryId, entrySide, nextAttemptAt, MAX_ATTEMPTS } from '../../src/lib/sync/outbox';
 import type { OutboxItem } from '../../src/lib/store/schema';
 
@@ -15,57 +17,90 @@ const now = 1_750_000_000;
 const R1 = 'wss://relay.one';
 const R2 = 'ws://127.0.0.1:7777';
 
-describe('send targets and read plans', () => {
+describe('send targets and read plans (shared buckets, spec 0005)', () => {
   const alice = envelopeKey(generateSecretKey());
   const alice2 = envelopeKey(generateSecretKey());
   const bob = envelopeKey(generateSecretKey());
+  const carol = envelopeKey(generateSecretKey());
   const hex = (k: typeof alice) => bytesToHex(k.publicKey);
+  const day = Math.floor(now / 86400);
+  const plan = (ek: typeof alice, fromEks: string[], opts: { level?: number; nowSeconds?: number } = {}) =>
+    readPlans({ ek, pairKeys: new PairKeys(ek), fromEks, relays: [R1], nowSeconds: opts.nowSeconds ?? now, padding: new ReadPadding(), ...(opts.level !== undefined ? { level: opts.level } : {}) })[0]!;
 
-  it('intro until the device knows us, pair after; every target is a mailbox the reader asks for', () => {
+  it('intro until the device knows us, pair after; every target is a tag the reader asks for', () => {
     const intro = sendTargets({
       me: bob,
+      pairKeys: new PairKeys(bob),
       peerDevices: [{ ek: hex(alice), relays: [R1, R2 + '/'] }],
       pairReady: new Set(),
       ownDevices: [],
       fallbackRelays: [R1],
       nowSeconds: now
     });
-    expect(intro.map((t) => [t.relay, t.via, t.to])).toEqual([
-      [R1, 'intro', 'peer'],
-      [R2, 'intro', 'peer']
+    expect(intro.map((t) => [t.relay, t.via, t.to, t.tagKey])).toEqual([
+      [R1, 'intro', 'peer', undefined],
+      [R2, 'intro', 'peer', undefined]
     ]);
-    expect(intro[0]!.mailbox).toBe(introMailbox(alice.publicKey, R1, Math.floor(now / 86400)));
+    expect(intro[0]!.mailbox).toBe(introMailbox(alice.publicKey, R1, day));
 
     const pair = sendTargets({
       me: bob,
+      pairKeys: new PairKeys(bob),
       peerDevices: [{ ek: hex(alice), relays: [R1] }, { ek: hex(alice2), relays: [] }],
       pairReady: new Set([hex(alice)]),
       ownDevices: [{ ek: hex(bob), relays: [R1] }],
       fallbackRelays: [R2],
       nowSeconds: now
     });
-    // alice: pair on her relay; alice2: intro on the fallback; bob's own EK is never a target
+    // alice: pair on her relay (the one shared bucket of the day, with a tag key); alice2: intro on the fallback; never bob's own EK
     expect(pair.map((t) => [t.ek, t.relay, t.via])).toEqual([
       [hex(alice), R1, 'pair'],
       [hex(alice2), R2, 'intro']
     ]);
-    const plan = readPlans({ ek: alice, fromEks: [hex(bob), hex(alice)], relays: [R1], nowSeconds: now + 60 })[0]!;
-    expect(plan.mailboxes).toContain(pair[0]!.mailbox);
-    expect(plan.index.get(pair[0]!.mailbox)).toMatchObject({ kind: 'pair', from: hex(bob) });
-    expect(plan.mailboxes).toContain(intro[0]!.mailbox);
-    // three days × (one pair + intro + self), own EK skipped
-    expect(plan.mailboxes).toHaveLength(9);
-    const filters = planFilters(plan, 4);
-    expect(filters.map((f) => f['#p'].length)).toEqual([4, 4, 1]);
-    expect(filters.every((f) => f.since === plan.since && f.kinds[0] === 1067)).toBe(true);
+    expect(pair[0]!.mailbox).toBe(bucketPoint(R1, day, 0, 0));
+    expect(pair[0]!.tagKey).toHaveLength(32);
+    const p = plan(alice, [hex(bob), hex(alice)], { nowSeconds: now + 60 });
+    expect(p.index.get(pair[0]!.mailbox)).toEqual({ kind: 'bucket', relay: R1, day });
+    expect(p.index.get(intro[0]!.mailbox)).toEqual({ kind: 'intro', relay: R1, day });
+    // three days × (the shared bucket + the intro bucket)
+    expect(p.mailboxes).toHaveLength(6);
+    const filters = planFilters(p, 4);
+    expect(filters.map((f) => f['#p'].length)).toEqual([4, 2]);
+    expect(filters.every((f) => f.since === p.since && f.kinds[0] === 1067)).toBe(true);
+  });
+
+  it('at level 0 every reader asks for exactly the same tags, whatever its contacts (no degree leak)', () => {
+    const lonely = plan(carol, []);
+    const busy = plan(alice, [hex(bob), hex(carol), hex(alice2)]);
+    expect(busy.mailboxes).toEqual(lonely.mailboxes);
+    expect(busy.since).toBe(lonely.since);
+  });
+
+  it('at level 4 a reader asks for 16 buckets a day, its pairs’ among them, whatever its number of contacts', () => {
+    const few = plan(alice, [hex(bob)], { level: 4 });
+    const none = plan(carol, [], { level: 4 });
+    const buckets = (p: typeof few) => [...p.index].filter(([, e]) => e.kind === 'bucket' && e.day === day).map(([t]) => t);
+    expect(buckets(few)).toHaveLength(16);
+    expect(buckets(none)).toHaveLength(16);
+    const sent = sendTargets({ me: bob, pairKeys: new PairKeys(bob), peerDevices: [{ ek: hex(alice), relays: [R1] }], pairReady: new Set([hex(alice)]), ownDevices: [], fallbackRelays: [], nowSeconds: now, level: 4 });
+    expect(buckets(few)).toContain(sent[0]!.mailbox);
+  });
+
+  it('the padding of one relay and day is kept across re-plans, and a new day draws new buckets', () => {
+    const padding = new ReadPadding();
+    const a = padding.indices(R1, day, 8, 15, new Set([7]));
+    expect(padding.indices(R1, day, 8, 15, new Set([7]))).toEqual(a);
+    expect(a).not.toContain(7);
+    expect(new Set(a).size).toBe(15);
+    expect(padding.indices(R1, day + 1, 8, 15, new Set([7]))).not.toEqual(a);
   });
 
   it('own other devices get pair copies on their relays', () => {
-    const t = sendTargets({ me: alice, peerDevices: [], pairReady: new Set(), ownDevices: [{ ek: hex(alice2), relays: [R2] }], fallbackRelays: [R1], nowSeconds: now });
+    const t = sendTargets({ me: alice, pairKeys: new PairKeys(alice), peerDevices: [], pairReady: new Set(), ownDevices: [{ ek: hex(alice2), relays: [R2] }], fallbackRelays: [R1], nowSeconds: now });
     expect(t).toHaveLength(1);
-    expect(t[0]).toMatchObject({ relay: R2, via: 'pair', to: 'self' });
-    const plan = readPlans({ ek: alice2, fromEks: [hex(alice)], relays: [R2], nowSeconds: now })[0]!;
-    expect(plan.index.get(t[0]!.mailbox)?.kind).toBe('pair');
+    expect(t[0]).toMatchObject({ relay: R2, via: 'pair', to: 'self', mailbox: bucketPoint(R2, day, 0, 0) });
+    // alice2 recognises the copy by its tag key of direction alice → alice2
+    expect(new PairKeys(alice2).tagKey(hex(alice), hex(alice2), day)).toEqual(t[0]!.tagKey);
   });
 
   it('cleans relay lists and computes the next day boundary', () => {

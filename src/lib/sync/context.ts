@@ -6,6 +6,9 @@
 import type { EnvelopeKey } from '../crypto/envelope';
 import type { Signer } from '../crypto/signer';
 import type { VeilStore } from '../store';
+import type { PairKeys } from './pair-keys';
+import type { PrivacyChoices } from './privacy-settings';
+import type { Timers, TrafficTiming } from './timing';
 import type { MessengerEvent } from './types';
 
 export const HEX64 = /^[0-9a-f]{64}$/;
@@ -15,6 +18,8 @@ export const MAX_FUTURE_SKEW_S = 600;
 
 /** Counters of things that are never shown as messages. */
 export interface Counters {
+  /** Envelopes of shared buckets whose pair tag named none of my senders (other people's mail). */
+  notMine: number;
   openFailures: number;
   invalidEvents: number;
   duplicates: number;
@@ -29,10 +34,18 @@ export interface SyncContext {
   /** This device's EK, x-only hex. */
   readonly ekHex: string;
   readonly counters: Counters;
+  /** Pair keys and pair-tag keys of this device's EK (pair-keys.ts), shared by sending and reading. */
+  readonly pairKeys: PairKeys;
   /** Milliseconds. */
   now(): number;
   /** Seconds. */
   nowS(): number;
+  /** Timers in the same clock as now() (timing.ts). */
+  readonly timers: Timers;
+  /** The delays of the traffic rules (timing.ts). */
+  readonly timing: TrafficTiming;
+  /** Live or Private mode and the inbox-record choice (privacy-settings.ts); changed only by the facade. */
+  readonly privacy: PrivacyChoices;
   emit(e: MessengerEvent): void;
   /** Reports an unexpected failure as an `error` event (never throws). */
   fail(e: unknown): void;

@@ -50,7 +50,7 @@ export type Opened =
 
 export interface InboundDeps {
   peers: Peers;
-  lookup: Pick<PeerLookup, 'applyRecord' | 'refreshRecord'>;
+  lookup: Pick<PeerLookup, 'applyRecord' | 'refreshLater'>;
 }
 
 export class InboundPipeline {
@@ -110,7 +110,7 @@ export class InboundPipeline {
     // Nothing known about their devices: ask the public pool (a Veil user writing over NIP-17 from
     // another client upgrades the chat), without holding up the next event.
     if ((m.protocol === 'veil' || contact === 'created') && (await peers.get(m.peer)).devices.length === 0) {
-      void lookup.refreshRecord(m.peer).catch((e) => ctx.fail(e));
+      lookup.refreshLater(m.peer);
     }
     if (contact === 'created') ctx.resubscribe();
 

@@ -15,6 +15,7 @@ import { VeilError } from '../shared/errors';
 import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
 import type { Nip17Stats } from './nip17';
+import { loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
 import { listChats, pageMessages } from './read-models';
 import { deleteReactions } from './reactions';
 import { relayStatusView } from './relays';
@@ -50,6 +51,7 @@ export class Messenger {
     await m.#p.own.load();
     await m.#p.dm.load();
     await m.#p.subs.load();
+    Object.assign(m.#ctx.privacy, await loadPrivacyChoices(deps.store, m.#ctx.privacy));
     return m;
   }
 
@@ -69,8 +71,45 @@ export class Messenger {
     }
   }
 
+  /** Live or Private mode, and whether my inbox record is published (privacy-settings.ts). */
+  privacy(): PrivacyChoices {
+    return { ...this.#ctx.privacy };
+  }
+
+  /**
+   * Switches Live/Private mode (spec 0005): stored, and applied at once when running: Private mode
+   * polls at random moments and publishes only in send slots (with cover in the empty ones).
+   */
+  async setPrivacyMode(mode: PrivacyMode): Promise<void> {
+    if (mode !== 'live' && mode !== 'private') throw new VeilError('INVALID_INPUT', 'unknown privacy mode');
+    this.#ctx.privacy.mode = mode;
+    await savePrivacyChoices(this.#ctx.store, this.#ctx.privacy);
+    if (!this.#running) return;
+    this.#applyMode();
+    this.#p.subs.envelopes();
+    this.#p.outbox.kick(true);
+  }
+
+  /** Publish my inbox record or not (off: reachable only by my contact card). Applied at the next record sync. */
+  async setPublishRecord(on: boolean): Promise<void> {
+    this.#ctx.privacy.publishRecord = on;
+    await savePrivacyChoices(this.#ctx.store, this.#ctx.privacy);
+    if (on && this.#running) await this.#p.own.sync(null).catch(this.#ctx.fail);
+  }
+
+  #applyMode(): void {
+    const { slots, sockets } = this.#p;
+    if (this.#ctx.privacy.mode === 'private') {
+      sockets.slots = slots;
+      slots.start();
+    } else {
+      sockets.slots = null;
+      slots.stop();
+    }
+  }
+
   /** Counters of things that are never shown as messages. */
-  stats(): { openFailures: number; invalidEvents: number; duplicates: number } {
+  stats(): { notMine: number; openFailures: number; invalidEvents: number; duplicates: number } {
     const c = this.#ctx.counters;
     let invalid = c.invalidEvents;
     for (const s of this.#p.sockets.envelope()?.status() ?? []) invalid += s.invalidEvents;
@@ -82,6 +121,7 @@ export class Messenger {
     if (this.#running) return;
     this.#running = true;
     const ctx = this.#ctx;
+    this.#applyMode();
     this.#offStatus = this.#p.sockets.openEnvelope(this.#p.relays.list()).onStatus((s) => {
       this.#emit({ type: 'relays' });
       if (s.state === 'open') this.#p.outbox.kick(true);
@@ -89,8 +129,9 @@ export class Messenger {
     await ctx.store.pruneSeen(ctx.now()).catch(ctx.fail);
     for (const c of await ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);
     this.#p.subs.start();
+    this.#p.lookup.subscribeOwn();
     this.#p.outbox.start();
-    await (async () => this.#p.own.sync(await this.#p.lookup.queryRecord(ctx.me)))().catch(ctx.fail);
+    await (async () => this.#p.own.sync(await this.#p.lookup.queryOwnRecord()))().catch(ctx.fail);
     await this.#p.dm.ensurePublished().catch(ctx.fail);
   }
 
@@ -100,6 +141,8 @@ export class Messenger {
     this.#offStatus?.();
     this.#offStatus = null;
     this.#p.subs.close();
+    this.#p.slots.stop();
+    this.#p.sockets.slots = null;
     this.#p.lookup.close();
     await this.#p.outbox.stop();
     await this.#p.inbound.idle();
@@ -246,7 +289,8 @@ export class Messenger {
     if (!this.#running) return;
     this.#p.subs.envelopes();
     this.#p.lookup.close();
-    this.#p.lookup.subscribe();
+    this.#p.lookup.subscribeOwn();
+    this.#ctx.resubscribe();
     await this.#p.own.sync(null).catch(this.#ctx.fail);
   }
 

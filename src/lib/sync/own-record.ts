@@ -61,7 +61,12 @@ export interface OwnRecordDeps {
   origin?: string;
   /** My envelope relays (this device's entry lists them). */
   relays(): readonly string[];
-  publicPool(): RelayPool;
+  /** Where my record is published: the lookup relays (spec 0005 §Roles). */
+  lookupRelays(): readonly string[];
+  /** The ownRecord pool (sockets.ts). */
+  ownPool(): RelayPool;
+  /** False: the record is signed (my card carries it) but published nowhere. */
+  publish(): boolean;
 }
 
 export class OwnRecord {
@@ -123,7 +128,8 @@ export class OwnRecord {
     const signed = await ctx.signer.signEvent(buildInboxRecord(data, Math.max(ctx.nowS(), newestAt + 1)));
     const rec = parseInboxRecord(signed);
     await this.#adopt(rec);
-    const results = await this.#d.publicPool().publish(rec.event, { relays: [...this.#d.relays()] });
+    if (!this.#d.publish()) return;
+    const results = await this.#d.ownPool().publish(rec.event, { relays: [...this.#d.lookupRelays()] });
     if (!results.some((r) => r.status === 'ok')) ctx.emit({ type: 'error', code: 'RELAY_UNREACHABLE', message: 'inbox record not published yet' });
   }
 

@@ -17,6 +17,7 @@ import type { Peers } from './peers';
 import { cleanRelayList } from './plan';
 import { parseProfileContent } from './profile';
 import { upgradeLine } from './stored-content';
+import { jitterMs, Timer } from './timing';
 
 /** A peer's 10050 list is looked up again after this long (ms). */
 const DM_RELAYS_TTL_MS = 6 * 3_600_000;
@@ -30,37 +31,78 @@ const MAX_LOOKUP_RELAYS = 16;
 export interface LookupDeps {
   peers: Peers;
   own: OwnRecord;
+  /** The lookup relays (spec 0005 §Roles; by default not the envelope relays). */
   relays(): readonly string[];
+  /** Contacts' lookups. */
   publicPool(): RelayPool;
+  /** My own record, on sockets of its own. */
+  ownPool(): RelayPool;
 }
+
 
 export class PeerLookup {
   readonly #ctx: SyncContext;
   readonly #d: LookupDeps;
   readonly #checkedAt = new Map<string, number>();
+  readonly #later = new Set<string>();
+  readonly #laterTimer: Timer;
   #sub: { signature: string; sub: PoolSubscription } | null = null;
+  #ownSub: PoolSubscription | null = null;
 
   constructor(ctx: SyncContext, deps: LookupDeps) {
     this.#ctx = ctx;
     this.#d = deps;
+    this.#laterTimer = new Timer(ctx.timers);
   }
 
   #lookupRelays(hints: readonly string[]): string[] {
     return cleanRelayList([...this.#d.relays(), ...hints], MAX_LOOKUP_RELAYS);
   }
 
-  /** A one-off read of someone's newest inbox record (and profile). */
+  /** A one-off read of a contact's newest inbox record (and profile). */
   async queryRecord(pubkey: string, hints: readonly string[] = []): Promise<SignedRecord | null> {
-    let best: SignedRecord | null = null;
+    return (await this.#query([pubkey], hints, this.#d.publicPool())).get(pubkey) ?? null;
+  }
+
+  /** My own newest record, on the ownRecord pool (never in a filter with anyone else). */
+  async queryOwnRecord(): Promise<SignedRecord | null> {
+    return (await this.#query([this.#ctx.me], [], this.#d.ownPool(), false)).get(this.#ctx.me) ?? null;
+  }
+
+  /**
+   * A contact's record is wanted because of something that arrived (an envelope from someone new):
+   * looked up after a random 2–10 min, together with every other such request (spec 0005 §Timing),
+   * so no lookup follows an envelope's arrival.
+   */
+  refreshLater(pubkey: string): void {
+    if (pubkey === this.#ctx.me) return;
+    this.#later.add(pubkey);
+    this.#laterTimer.setIfIdle(() => void this.#runLater().catch((e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
+  }
+
+  async #runLater(): Promise<void> {
+    const batch = [...this.#later].slice(0, MAX_AUTHORS);
+    for (const k of batch) this.#later.delete(k);
+    if (this.#later.size > 0) this.#laterTimer.setIfIdle(() => void this.#runLater().catch((e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
+    if (!this.#ctx.running() || batch.length === 0) return;
+    const found = await this.#query(batch, [], this.#d.publicPool());
+    let changed = false;
+    for (const [pubkey, rec] of found) changed = (await this.applyRecord(pubkey, rec)) || changed;
+    if (changed) this.#ctx.emit({ type: 'chats' });
+  }
+
+  async #query(authors: readonly string[], hints: readonly string[], pool: RelayPool, profiles = true): Promise<Map<string, SignedRecord>> {
+    const best = new Map<string, SignedRecord>();
     await new Promise<void>((resolve) => {
-      const sub = this.#d.publicPool().subscribe(
-        [{ kinds: [11067, 0], authors: [pubkey] }],
+      const sub = pool.subscribe(
+        [{ kinds: profiles ? [11067, 0] : [11067], authors: [...authors] }],
         {
           onevent: (ev) => {
             if (ev.kind === 0) return void this.#onProfile(ev).catch((e) => this.#ctx.fail(e));
             try {
               const rec = parseInboxRecord(ev);
-              if (rec.pubkey === pubkey && (!best || rec.createdAt > best.createdAt)) best = rec;
+              const old = best.get(rec.pubkey);
+              if (authors.includes(rec.pubkey) && (!old || rec.createdAt > old.createdAt)) best.set(rec.pubkey, rec);
             } catch {
               this.#ctx.counters.invalidEvents++;
             }
@@ -114,24 +156,38 @@ export class PeerLookup {
     this.#ctx.emit({ type: 'chats' });
   }
 
-  /** Live: my own record (other devices' merges) and followed contacts' records and profiles. */
+  /**
+   * Live: followed contacts' records and profiles on the public pool, and my own record (other
+   * devices' merges) on the ownRecord pool: my key is never in a filter beside my contacts'.
+   */
   subscribe(): void {
     if (!this.#ctx.running()) return;
-    const contacts = this.#d.peers.followed().filter((k) => k !== this.#ctx.me).sort();
-    const recordAuthors = [this.#ctx.me, ...contacts].slice(0, MAX_AUTHORS);
-    const signature = recordAuthors.join(',');
+    this.subscribeOwn();
+    const onevent = (ev: TrustedEvent): void => void this.#onPublicEvent(ev).catch((e) => this.#ctx.fail(e));
+    const contacts = this.#d.peers.followed().filter((k) => k !== this.#ctx.me).sort().slice(0, MAX_AUTHORS);
+    const signature = contacts.join(',');
     if (this.#sub?.signature === signature) return;
-    const filters = [{ kinds: [11067], authors: recordAuthors }];
-    if (contacts.length > 0) filters.push({ kinds: [0], authors: contacts.slice(0, MAX_AUTHORS) });
-    const sub = this.#d.publicPool().subscribe(filters, { onevent: (ev) => void this.#onPublicEvent(ev).catch((e) => this.#ctx.fail(e)) }, { relays: [...this.#d.relays()] });
     this.#sub?.sub.close();
+    this.#sub = null;
+    if (contacts.length === 0) return;
+    const sub = this.#d.publicPool().subscribe([{ kinds: [11067, 0], authors: contacts }], { onevent }, { relays: [...this.#d.relays()] });
     this.#sub = { signature, sub };
   }
 
-  /** Closes the live subscription (relays changed, or stop); subscribe() opens it again. */
+  /** Live: my own record on the ownRecord pool (other devices' merges). */
+  subscribeOwn(): void {
+    if (!this.#ctx.running()) return;
+    const onevent = (ev: TrustedEvent): void => void this.#onPublicEvent(ev).catch((e) => this.#ctx.fail(e));
+    this.#ownSub ??= this.#d.ownPool().subscribe([{ kinds: [11067], authors: [this.#ctx.me] }], { onevent }, { relays: [...this.#d.relays()] });
+  }
+
+  /** Closes the live subscriptions and pending lookups (relays changed, or stop); subscribe() opens them again. */
   close(): void {
     this.#sub?.sub.close();
     this.#sub = null;
+    this.#ownSub?.close();
+    this.#ownSub = null;
+    this.#laterTimer.cancel();
   }
 
   async #onPublicEvent(ev: TrustedEvent): Promise<void> {

@@ -1,13 +1,16 @@
 /**
- * The envelope receiver (docs/design.md §4 "Reading"): a kind 1067 event from one of my mailboxes,
- * verified by the envelope pool, trial-opened with this device's EK, finished (inner event
- * verified, addressed to me) and turned into an IncomingMessage for the inbound pipeline.
+ * The envelope receiver (docs/design.md §4 "Reading"; spec 0005 §Receiving): a kind 1067 event from a
+ * bucket I read, verified by the envelope pool; from a shared bucket only when its pair tag names a
+ * sender I know, from my intro bucket by trial open; then unwrapped with this device's EK, finished
+ * (inner event verified, addressed to me) and turned into an IncomingMessage for the inbound pipeline.
  */
 import type { TrustedEvent } from '../shared/trusted-event';
 import { decodeContactCard, type ContactCard } from '../crypto/card';
-import { finishOpen, trialOpen } from '../crypto/envelope';
+import { hexToBytes } from '../shared/bytes';
+import { envelopePairTag, finishOpen, trialOpen } from '../crypto/envelope';
 import { HEX64, tagValue, type SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
+import type { PlanEntry } from './plan';
 import type { ScanCrypto } from './scan';
 
 /** Inner-event tag carrying the sender's contact card (docs/design.md §4: "the first envelope … carries the sender's contact card"). */
@@ -22,8 +25,10 @@ const MAX_SEEN_MS = 100 * 86_400_000;
 export interface EnvelopeReceiverDeps {
   pipeline: InboundPipeline;
   scan?: Pick<ScanCrypto, 'ecdh'>;
-  /** The device EK that writes to `mailbox` on `relay` when it is a pair mailbox; else undefined. */
-  pairSender(relay: string, mailbox: string): string | undefined;
+  /** What the `p` tag is on `relay` (a bucket or my intro bucket of the read plan); undefined if neither. */
+  classify(relay: string, tag: string): PlanEntry | undefined;
+  /** EKs (hex) that may write to me: contacts' devices and my other devices. */
+  senders(): readonly string[];
 }
 
 /** The inner event as an IncomingMessage; undefined for a note to self (not a conversation yet). */
@@ -54,9 +59,21 @@ function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | und
 export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: TrustedEvent, relay: string) => Promise<void> {
   return async (outer, relay) => {
     const mailbox = tagValue(outer.tags, 'p');
-    if (outer.kind !== 1067 || !mailbox) {
+    const entry = mailbox ? deps.classify(relay, mailbox) : undefined;
+    if (outer.kind !== 1067 || !entry) {
       ctx.counters.invalidEvents++;
       return;
+    }
+    // A shared bucket holds everyone's envelopes: mine are the ones whose nonce is the pair tag of a
+    // sender I know (spec 0004 §Recognising), found with one HMAC per sender and no curve operation.
+    let pairFrom: string | undefined;
+    if (entry.kind === 'bucket') {
+      const nonce = envelopePairTag(outer);
+      pairFrom = nonce ? ctx.pairKeys.matchSender(deps.senders(), entry.day, hexToBytes(outer.pubkey, 32), nonce) : undefined;
+      if (!pairFrom) {
+        ctx.counters.notMine++;
+        return;
+      }
     }
     const exp = Number(tagValue(outer.tags, 'expiration'));
     const nowMs = ctx.now();
@@ -67,7 +84,7 @@ export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): 
       try {
         const opened = await finishOpen(u, ctx.me);
         if (opened.type === 'cover') return { ok: true };
-        const m = envelopeMessage(opened.event, ctx.me, deps.pairSender(relay, mailbox));
+        const m = envelopeMessage(opened.event, ctx.me, pairFrom);
         return m ? { ok: true, message: m } : { ok: true };
       } catch {
         return { ok: false, retry: false };

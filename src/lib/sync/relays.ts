@@ -88,8 +88,10 @@ export function relayStatusView(relays: readonly string[], live: readonly PoolRe
 }
 
 export interface DmRelayDeps {
-  envelopeRelays(): readonly string[];
-  publicPool(): RelayPool;
+  /** The lookup relays (spec 0005 §Roles): where my 10050 list is published and read, and my default DM relays. */
+  lookupRelays(): readonly string[];
+  /** The ownRecord pool: identity-linked, never an envelope socket. */
+  ownPool(): RelayPool;
   /** The DM-read pool when open, to follow the new list. */
   dmReadPool(): RelayPool | null;
   /** The list changed: read gift wraps from the new set. */
@@ -113,8 +115,9 @@ export class DmRelayList {
     const o = dm && typeof dm === 'object' && !Array.isArray(dm) ? (dm as { relays?: unknown; publishedAt?: unknown }) : {};
     this.#relays = Array.isArray(o.relays) ? cleanRelayList(o.relays.filter((x): x is string => typeof x === 'string'), MAX_DM_RELAYS) : [];
     this.#publishedAt = typeof o.publishedAt === 'number' && Number.isSafeInteger(o.publishedAt) ? o.publishedAt : 0;
-    // Default DM relays = my envelope relays (issue 5): kept unsaved until start() publishes them.
-    if (this.#relays.length === 0) this.#relays = this.#d.envelopeRelays().slice(0, MAX_DM_RELAYS);
+    // Default DM relays = my lookup relays, not the envelope relays: the DM-read pool names me and
+    // answers AUTH as me (spec 0005 §Roles). Kept unsaved until start() publishes them.
+    if (this.#relays.length === 0) this.#relays = this.#d.lookupRelays().slice(0, MAX_DM_RELAYS);
   }
 
   list(): string[] {
@@ -123,8 +126,8 @@ export class DmRelayList {
 
   /** Publishes my list when none is published yet; a list another client published wins over the default. */
   async ensurePublished(): Promise<void> {
-    const relays = cleanRelayList([...this.#d.envelopeRelays(), ...this.#relays], MAX_LOOKUP_RELAYS);
-    const found = (await fetchDmRelays(this.#d.publicPool(), [this.#ctx.me], { relays })).get(this.#ctx.me);
+    const relays = cleanRelayList([...this.#d.lookupRelays(), ...this.#relays], MAX_LOOKUP_RELAYS);
+    const found = (await fetchDmRelays(this.#d.ownPool(), [this.#ctx.me], { relays })).get(this.#ctx.me);
     if (found && found.createdAt >= this.#publishedAt) {
       const theirs = cleanRelayList(found.relays, MAX_DM_RELAYS);
       if (theirs.length > 0 && JSON.stringify(theirs) !== JSON.stringify(this.#relays)) await this.#adopt(theirs, found.createdAt);
@@ -144,7 +147,7 @@ export class DmRelayList {
     if (clean.length > MAX_DM_RELAYS) throw userError('TOO_LARGE', `At most ${MAX_DM_RELAYS} DM relays.`);
     // Replaceable event: strictly newer than the list it replaces, even within one second.
     const nowSeconds = Math.max(this.#ctx.nowS(), this.#publishedAt + 1);
-    const { event } = await publishDmRelayList(this.#d.publicPool(), this.#ctx.signer, clean, { nowSeconds, publishTo: [...this.#d.envelopeRelays()] });
+    const { event } = await publishDmRelayList(this.#d.ownPool(), this.#ctx.signer, clean, { nowSeconds, publishTo: [...this.#d.lookupRelays()] });
     await this.#adopt(clean, event.created_at);
   }
 

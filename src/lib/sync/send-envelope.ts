@@ -34,6 +34,7 @@ export async function prepareEnvelopeSend(
   const own = deps.own.current();
   const targets = sendTargets({
     me: ctx.ek,
+    pairKeys: ctx.pairKeys,
     peerDevices: s.peer.devices,
     pairReady: new Set(s.peer.pairReady),
     ownDevices: deps.own.otherDevices(),
@@ -48,7 +49,13 @@ export async function prepareEnvelopeSend(
 
   const byEk = new Map<string, { to: 'peer' | 'self'; items: OutboxInput['items'] }>();
   const sealed = await Promise.all(
-    targets.map(async (t) => ({ t, event: await sealEnvelope({ recipientEk: hexToBytes(t.ek, 32), mailbox: t.mailbox, payload: { type: 'event', event: inner }, nowSeconds: nowS }) }))
+    targets.map(async (t) => ({ t, event: await sealEnvelope({
+        recipientEk: hexToBytes(t.ek, 32),
+        mailbox: t.mailbox,
+        payload: { type: 'event', event: inner },
+        nowSeconds: nowS,
+        ...(t.tagKey ? { pairTagKey: t.tagKey } : {})
+      }) }))
   );
   for (const { t, event } of sealed) {
     const e = byEk.get(t.ek) ?? { to: t.to, items: [] };

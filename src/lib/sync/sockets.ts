@@ -1,10 +1,14 @@
 /**
- * Socket roles as named policies (docs/design.md §4). Four pools, never sharing a socket, so nothing
- * links what one role reveals to another:
- * - `envelope`: kind 1067 reads and writes only; NEVER authenticates (no NIP-42 `auth`); its filters
- *   hold only mailbox points (`#p`), never an identity pubkey. Fetches NIP-11 for the relay screen.
- * - `public`: lookups by author (inbox records 11067, profiles 0, DM relay lists 10050) and my own
- *   record and 10050 list published. Never authenticates.
+ * Socket roles as named policies (docs/design.md §4; spec 0005 §Roles). Six pools, never sharing a
+ * socket, so nothing links what one role reveals to another:
+ * - `envelope`: kind 1067 reads only; NEVER authenticates (no NIP-42 `auth`); its filters hold only
+ *   shared bucket points (`#p`), never an identity pubkey. Fetches NIP-11 for the relay screen.
+ * - `envelopePublish`: publishes envelopes and reads nothing, so a publish is never on the socket
+ *   that reads (the relay cannot tie a writer's socket to a reader's).
+ * - `public`: lookups of contacts by author (inbox records 11067, profiles 0, DM relay lists 10050)
+ *   on the lookup relays. Never authenticates. Never names my own key.
+ * - `ownRecord`: my own inbox record and 10050 list, read and published on the lookup relays, on
+ *   a socket of their own, so my key never appears in a filter beside my contacts'.
  * - `dmRead`: my kind 10050 relays; reads gift wraps (and legacy kind 4) whose filter names me, and
  *   MAY answer NIP-42 AUTH as me (many DM relays serve 1059 only to the authenticated `p`).
  * - `nip17Publish`: publishes wraps to other people's DM relays and my self copy to mine; NEVER
@@ -17,12 +21,14 @@ import type { ScanCrypto } from './scan';
 import { createDmRelayPool, createNip17PublishPool, GIFT_WRAP_KIND } from './nip17';
 import type { PublishOutcome } from './outbox';
 
-export type SocketRole = 'envelope' | 'public' | 'dmRead' | 'nip17Publish';
+export type SocketRole = 'envelope' | 'envelopePublish' | 'public' | 'ownRecord' | 'dmRead' | 'nip17Publish';
 
 /** What each role may do; the pools below are built from exactly these. */
-const SOCKET_POLICIES: Readonly<Record<SocketRole, { authenticates: boolean; nip11: boolean }>> = {
+export const SOCKET_POLICIES: Readonly<Record<SocketRole, { authenticates: boolean; nip11: boolean }>> = {
   envelope: { authenticates: false, nip11: true },
+  envelopePublish: { authenticates: false, nip11: false },
   public: { authenticates: false, nip11: false },
+  ownRecord: { authenticates: false, nip11: false },
   dmRead: { authenticates: true, nip11: false },
   nip17Publish: { authenticates: false, nip11: false }
 };
@@ -37,12 +43,21 @@ export interface SocketPlatform {
   scan?: Pick<ScanCrypto, 'verifyEvent'>;
 }
 
-/** The four pools of one messenger, opened lazily (the envelope pool by open()). */
+/** Private mode's send slots (slots.ts): envelopes wait there instead of going out at once. */
+export interface EnvelopeSlots {
+  publish(event: NostrEvent, relay: string): Promise<PublishOutcome>;
+}
+
+/** The pools of one messenger, opened lazily (the envelope pools by openEnvelope()). */
 export class Sockets {
   readonly #p: SocketPlatform;
   readonly #signer: Signer;
   #env: RelayPool | null = null;
+  #envPublish: RelayPool | null = null;
   #pub: RelayPool | null = null;
+  #ownRecord: RelayPool | null = null;
+  /** Set in Private mode: envelopes are published in its slots. */
+  slots: EnvelopeSlots | null = null;
   #dmRead: RelayPool | null = null;
   #dmPublish: RelayPool | null = null;
 
@@ -61,10 +76,18 @@ export class Sockets {
     return SOCKET_POLICIES[role].nip11 && this.#p.fetch ? { ...base, fetch: this.#p.fetch as unknown as FetchLike } : base;
   }
 
-  /** Opens the envelope pool on `relays` (no `auth` option: AUTH is never answered there). */
+  /** Opens the envelope read pool on `relays` (no `auth` option: AUTH is never answered there). */
   openEnvelope(relays: readonly string[]): RelayPool {
     this.#env ??= new RelayPool([...relays], { ...this.#options('envelope'), ...(this.#p.scan ? { verify: this.#p.scan.verifyEvent } : {}) });
+    this.#envPublish ??= new RelayPool([...relays], this.#options('envelopePublish'));
     return this.#env;
+  }
+
+  /** Publishes one envelope on the publish-only pool, now (Live mode, and Private mode's slots). */
+  async publishEnvelopeNow(event: NostrEvent, relay: string): Promise<PublishOutcome> {
+    if (!this.#envPublish) return { status: 'unreachable', message: 'not started' };
+    const [r] = await this.#envPublish.publish(event, { relays: [relay] });
+    return r ?? { status: 'timeout' };
   }
 
   /** The envelope pool, null before open() and after close(). */
@@ -72,9 +95,16 @@ export class Sockets {
     return this.#env;
   }
 
+  /** Contacts' lookups on the lookup relays. */
   public(relays: readonly string[]): RelayPool {
     this.#pub ??= new RelayPool([...relays], this.#options('public'));
     return this.#pub;
+  }
+
+  /** My own record and 10050 list on the lookup relays, on sockets of their own. */
+  ownRecord(relays: readonly string[]): RelayPool {
+    this.#ownRecord ??= new RelayPool([...relays], this.#options('ownRecord'));
+    return this.#ownRecord;
   }
 
   /** The DM-read pool on my 10050 relays, authenticating as me (the one role that may). */
@@ -93,31 +123,31 @@ export class Sockets {
     return this.#dmPublish;
   }
 
-  /** An envelope relay was added or removed: the envelope and public pools follow. */
+  /** An envelope relay was added or removed: both envelope pools follow (lookups keep their relays). */
   addRelay(url: string): void {
     this.#env?.addRelay(url);
-    this.#pub?.addRelay(url);
+    this.#envPublish?.addRelay(url);
   }
 
   removeRelay(url: string): void {
     this.#env?.removeRelay(url);
-    this.#pub?.removeRelay(url);
+    this.#envPublish?.removeRelay(url);
   }
 
   /**
    * The outbox's publish router: gift wraps name their recipient, so they go only through the
    * NIP-17 publish pool — never envelope sockets, never my authenticating DM sockets (the peer's
-   * relay would learn the sender). Everything else in the outbox is an envelope.
+   * relay would learn the sender). Everything else in the outbox is an envelope: on the
+   * publish-only pool at once (Live mode) or in the next send slot of that relay (Private mode).
    */
   async publish(event: NostrEvent, relay: string): Promise<PublishOutcome> {
-    const pool = event.kind === GIFT_WRAP_KIND ? this.nip17Publish() : this.#env;
-    if (!pool) return { status: 'unreachable', message: 'not started' };
-    const [r] = await pool.publish(event, { relays: [relay] });
+    if (event.kind !== GIFT_WRAP_KIND) return this.slots ? this.slots.publish(event, relay) : this.publishEnvelopeNow(event, relay);
+    const [r] = await this.nip17Publish().publish(event, { relays: [relay] });
     return r ?? { status: 'timeout' };
   }
 
   close(): void {
-    for (const p of [this.#env, this.#pub, this.#dmRead, this.#dmPublish]) p?.close();
-    this.#env = this.#pub = this.#dmRead = this.#dmPublish = null;
+    for (const p of [this.#env, this.#envPublish, this.#pub, this.#ownRecord, this.#dmRead, this.#dmPublish]) p?.close();
+    this.#env = this.#envPublish = this.#pub = this.#ownRecord = this.#dmRead = this.#dmPublish = null;
   }
 }

@@ -1,16 +1,16 @@
 /**
- * What the messenger reads, live: each envelope relay subscribed to the mailboxes of its read plan
- * (plan.ts; re-planned when devices change and at each day boundary), and my gift wraps on the
- * DM-read pool. Remembers how far each was read (sealed settings), so a restart asks only for
- * what is new.
+ * What the messenger reads (spec 0005 §Reading): each envelope relay's shared buckets and my intro
+ * bucket (plan.ts; re-planned when devices change and at each day boundary), kept open in Live mode
+ * or polled at random moments in Private mode; and my gift wraps on the DM-read pool. Remembers how
+ * far each was read (sealed settings), so a restart asks only for the days that are new.
  */
+import { randomInt } from '../shared/bytes';
 import type { TrustedEvent } from '../shared/trusted-event';
 import type { PoolSubscription } from '../relay/pool';
 import type { SyncContext } from './context';
 import { giftWrapSince, subscribeGiftWraps } from './nip17';
-import type { OwnRecord } from './own-record';
-import type { Peers } from './peers';
-import { msUntilNextDay, planFilters, planSignature, readPlans, type RelayReadPlan } from './plan';
+import { msUntilNextDay, planFilters, planSignature, ReadPadding, readPlans, type PlanEntry, type RelayReadPlan } from './plan';
+import { exponentialMs, jitterMs, Timer } from './timing';
 import type { Sockets } from './sockets';
 
 const SETTING_LAST_READ = 'sync.last-read';
@@ -21,8 +21,8 @@ const RESUBSCRIBE_DEBOUNCE_MS = 20;
 
 export interface SubscriptionDeps {
   sockets: Sockets;
-  peers: Peers;
-  own: OwnRecord;
+  /** EKs (hex) that write to me: my other devices and contacts' devices. */
+  senders(): readonly string[];
   relays(): readonly string[];
   dmRelays(): readonly string[];
   /** Queues one envelope from `relay` for the inbound pipeline. */
@@ -37,16 +37,22 @@ export interface SubscriptionDeps {
 export class Subscriptions {
   readonly #ctx: SyncContext;
   readonly #d: SubscriptionDeps;
-  readonly #subs = new Map<string, { signature: string; plan: RelayReadPlan; sub: PoolSubscription }>();
+  readonly #subs = new Map<string, { signature: string; plan: RelayReadPlan; sub: PoolSubscription | null }>();
+  readonly #polls = new Map<string, Timer>();
   readonly #lastRead = new Map<string, number>();
+  readonly #padding = new ReadPadding();
   #dmSub: PoolSubscription | null = null;
   #dmLast = 0;
-  #debounce: ReturnType<typeof setTimeout> | undefined;
-  #dayRoll: ReturnType<typeof setTimeout> | undefined;
+  readonly #debounce: Timer;
+  readonly #dayRoll: Timer;
+  readonly #authors: Timer;
 
   constructor(ctx: SyncContext, deps: SubscriptionDeps) {
     this.#ctx = ctx;
     this.#d = deps;
+    this.#debounce = new Timer(ctx.timers);
+    this.#dayRoll = new Timer(ctx.timers);
+    this.#authors = new Timer(ctx.timers);
   }
 
   async load(): Promise<void> {
@@ -57,70 +63,120 @@ export class Subscriptions {
     if (last && typeof last === 'object') for (const [k, v] of Object.entries(last)) if (Number.isSafeInteger(v)) this.#lastRead.set(k, v);
   }
 
-  /** Everything subscribed now, and re-planned at each day boundary until close(). */
+  /** Envelopes and gift wraps now; the author subscription after its jitter; re-planned each day until close(). */
   start(): void {
     this.envelopes();
-    this.#d.publicSubscribe();
+    this.#authors.setIfIdle(() => this.#d.publicSubscribe(), jitterMs(...this.#ctx.timing.authorResubscribeMs));
     this.giftWraps();
     this.#scheduleDayRoll();
   }
 
   #scheduleDayRoll(): void {
-    this.#dayRoll = setTimeout(() => {
+    this.#dayRoll.set(() => {
       if (!this.#ctx.running()) return;
       this.envelopes();
       this.#scheduleDayRoll();
     }, msUntilNextDay(this.#ctx.now()));
   }
 
-  /** Debounced: envelope mailboxes and public authors re-planned. */
+  /**
+   * Devices or contacts changed: buckets re-planned soon (at level 0 nothing changes on the wire);
+   * the author subscription only after a random 1–5 min, so no lookup follows an envelope's arrival.
+   */
   schedule(): void {
     if (!this.#ctx.running()) return;
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => {
-      this.envelopes();
-      this.#d.publicSubscribe();
-    }, RESUBSCRIBE_DEBOUNCE_MS);
+    this.#debounce.set(() => this.envelopes(), RESUBSCRIBE_DEBOUNCE_MS);
+    this.#authors.setIfIdle(() => this.#d.publicSubscribe(), jitterMs(...this.#ctx.timing.authorResubscribeMs));
   }
 
-  /** The device EK that writes to `mailbox` on `relay` when it is a pair mailbox of the plan. */
-  pairSender(relay: string, mailbox: string): string | undefined {
-    const from = this.#subs.get(relay)?.plan.index.get(mailbox);
-    return from?.kind === 'pair' ? from.from : undefined;
+  /** What an envelope's `p` tag is on `relay` under the current plan: a bucket or my intro bucket. */
+  classify(relay: string, tag: string): PlanEntry | undefined {
+    return this.#subs.get(relay)?.plan.index.get(tag);
   }
 
-  /** (Re)subscribes each envelope relay to its mailboxes when its plan changed. */
+  /** A random bucket of my read set on `relay` for `day` (where Private mode's cover goes). */
+  coverBucket(relay: string, day: number): string | undefined {
+    const plan = this.#subs.get(relay)?.plan;
+    if (!plan) return undefined;
+    const mine = [...plan.index].filter(([, e]) => e.kind === 'bucket' && e.day === day).map(([tag]) => tag);
+    return mine.length > 0 ? mine[randomInt(mine.length)] : undefined;
+  }
+
+  /** Live mode: (re)subscribes each envelope relay whose plan changed. Private mode: plans and arms the polls. */
   envelopes(): void {
     const env = this.#d.sockets.envelope();
     if (!this.#ctx.running() || !env) return;
-    const fromEks = [...this.#d.own.otherDevices().map((d) => d.ek), ...this.#d.peers.deviceEks()];
     const nowS = this.#ctx.nowS();
-    const plans = readPlans({ ek: this.#ctx.ek, fromEks, relays: [...this.#d.relays()], nowSeconds: nowS, lastReadAt: this.#lastRead });
+    const plans = readPlans({
+      ek: this.#ctx.ek,
+      pairKeys: this.#ctx.pairKeys,
+      fromEks: this.#d.senders(),
+      relays: [...this.#d.relays()],
+      nowSeconds: nowS,
+      lastReadAt: this.#lastRead,
+      padding: this.#padding
+    });
     const live = new Set(plans.map((p) => p.relay));
     for (const relay of [...this.#subs.keys()]) if (!live.has(relay)) this.drop(relay);
+    const oldest = Math.min(...plans.map((p) => p.index.values().next().value?.day ?? Infinity));
+    if (Number.isFinite(oldest)) {
+      this.#ctx.pairKeys.prune(oldest);
+      this.#padding.prune(oldest);
+    }
+    const privateMode = this.#ctx.privacy.mode === 'private';
     for (const plan of plans) {
       const signature = planSignature(plan);
       const old = this.#subs.get(plan.relay);
-      if (old && old.signature === signature) continue;
-      const sub = env.subscribe(
-        planFilters(plan),
-        {
-          onevent: (ev, relays) => this.#d.onEnvelope(ev, [...relays][0] ?? plan.relay),
-          onrelayeose: (relay) => void this.#markRead(relay, nowS),
-          onclosed: () => this.#ctx.emit({ type: 'relays' })
-        },
-        { relays: [plan.relay] }
-      );
+      if (privateMode) {
+        old?.sub?.close();
+        this.#subs.set(plan.relay, { signature, plan, sub: null });
+        if (!this.#polls.get(plan.relay)?.armed) this.#poll(plan.relay);
+        continue;
+      }
+      this.#polls.get(plan.relay)?.cancel();
+      if (old?.sub && old.signature === signature) continue;
+      const sub = this.#read(plan, false);
       // Subscribe the new one first, then close the old: no gap in between.
-      old?.sub.close();
+      old?.sub?.close();
       this.#subs.set(plan.relay, { signature, plan, sub });
     }
   }
 
-  /** Closes the subscription of one envelope relay (removed). */
+  /** One REQ for a plan; `once` closes it at EOSE (a Private-mode poll). */
+  #read(plan: RelayReadPlan, once: boolean): PoolSubscription {
+    const env = this.#d.sockets.envelope()!;
+    const at = this.#ctx.nowS();
+    const sub: PoolSubscription = env.subscribe(
+      planFilters(plan),
+      {
+        onevent: (ev, relays) => this.#d.onEnvelope(ev, [...relays][0] ?? plan.relay),
+        onrelayeose: (relay) => {
+          void this.#markRead(relay, at);
+          if (once) sub.close();
+        },
+        onclosed: () => this.#ctx.emit({ type: 'relays' })
+      },
+      { relays: [plan.relay] }
+    );
+    return sub;
+  }
+
+  /** Private mode: reads `relay` now, then again after an exponential random gap (mean 10 min). */
+  #poll(relay: string): void {
+    const timer = this.#polls.get(relay) ?? new Timer(this.#ctx.timers);
+    this.#polls.set(relay, timer);
+    const entry = this.#subs.get(relay);
+    if (!this.#ctx.running() || !entry || this.#ctx.privacy.mode !== 'private') return;
+    this.#read(entry.plan, true);
+    timer.set(() => this.#poll(relay), exponentialMs(this.#ctx.timing.pollMeanMs, this.#ctx.timing.pollMinMs));
+  }
+
+  /** Closes the subscription and polls of one envelope relay (removed). */
   drop(relay: string): void {
-    this.#subs.get(relay)?.sub.close();
+    this.#subs.get(relay)?.sub?.close();
     this.#subs.delete(relay);
+    this.#polls.get(relay)?.cancel();
+    this.#polls.delete(relay);
   }
 
   async #markRead(relay: string, at: number): Promise<void> {
@@ -158,10 +214,10 @@ export class Subscriptions {
   }
 
   close(): void {
-    clearTimeout(this.#debounce);
-    clearTimeout(this.#dayRoll);
-    for (const s of this.#subs.values()) s.sub.close();
-    this.#subs.clear();
+    this.#debounce.cancel();
+    this.#dayRoll.cancel();
+    this.#authors.cancel();
+    for (const relay of [...this.#subs.keys()]) this.drop(relay);
     this.#dmSub?.close();
     this.#dmSub = null;
   }

@@ -20,8 +20,13 @@ import { nip17Receiver } from './receive-nip17';
 import { DmRelayList, EnvelopeRelays } from './relays';
 import type { ScanCrypto } from './scan';
 import type { SendDeps } from './send';
+import { cleanRelayList } from './plan';
+import { PublishSlots } from './slots';
 import { Sockets } from './sockets';
 import { Subscriptions } from './subscriptions';
+import { PairKeys } from './pair-keys';
+import { DEFAULT_PRIVACY, type PrivacyMode } from './privacy-settings';
+import { DEFAULT_TIMING, realTimers, type Timers, type TrafficTiming } from './timing';
 import type { MessengerEvent } from './types';
 
 /** Platform objects and the unlocked session (see the module comment). */
@@ -51,6 +56,18 @@ export interface MessengerDeps {
   queryTimeoutMs?: number;
   /** Scan crypto (sync/scan.ts `loadScanCrypto`): envelope verification and trial-open ECDH. Default: JavaScript. */
   scan?: Pick<ScanCrypto, 'ecdh' | 'verifyEvent'>;
+  /**
+   * Relays for identity-linked lookups (inbox records, profiles, DM relay lists) and my own record
+   * (spec 0005 §Roles): by default NOT the envelope relays. Empty or absent: the envelope relays.
+   */
+  lookupRelays?: string[];
+  /** Timers in the clock of `nowMs` (the adversary suite runs simulated days). Default: real timers. */
+  timers?: Timers;
+  /** The delays of the traffic rules (timing.ts DEFAULT_TIMING); tests shorten them. */
+  timing?: Partial<TrafficTiming>;
+  /** Mode and record choice until the user saves their own (privacy-settings.ts). */
+  mode?: PrivacyMode;
+  publishRecord?: boolean;
 }
 
 export interface Parts {
@@ -66,6 +83,7 @@ export interface Parts {
   dm: DmRelayList;
   sendDeps: SendDeps;
   nip17Stats: Nip17Stats;
+  slots: PublishSlots;
 }
 
 /** `{ [key]: value }` when value is defined, else `{}` (exactOptionalPropertyTypes). */
@@ -85,7 +103,11 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     me: deps.identity,
     ek: deps.ek,
     ekHex: bytesToHex(deps.ek.publicKey),
-    counters: { openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    pairKeys: new PairKeys(deps.ek),
+    timers: deps.timers ?? realTimers,
+    timing: { ...DEFAULT_TIMING, ...deps.timing },
+    privacy: { ...DEFAULT_PRIVACY, ...opt('mode', deps.mode), ...opt('publishRecord', deps.publishRecord) },
     now,
     nowS: () => Math.floor(now() / 1000),
     emit: hooks.emit,
@@ -96,19 +118,31 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const relayList = new EnvelopeRelays(deps.store);
   const relays = (): string[] => relayList.list();
   const sockets = new Sockets(deps, deps.signer);
-  const publicPool = () => sockets.public(relayList.list());
+  // Identity-linked traffic goes to the lookup relays, by default not the envelope relays (spec 0005 §Roles).
+  const configuredLookup = cleanRelayList(deps.lookupRelays ?? []);
+  const lookupRelays = (): string[] => (configuredLookup.length > 0 ? configuredLookup : relayList.list());
+  const publicPool = () => sockets.public(lookupRelays());
+  const ownPool = () => sockets.ownRecord(lookupRelays());
   const peers = new Peers(storePeerRepo(deps.store));
-  const own = new OwnRecord(ctx, { deviceId: deps.deviceId, ...opt('deviceLabel', deps.deviceLabel), ...opt('origin', deps.origin), relays, publicPool });
-  const lookup = new PeerLookup(ctx, { peers, own, relays, publicPool });
+  const own = new OwnRecord(ctx, {
+    deviceId: deps.deviceId,
+    ...opt('deviceLabel', deps.deviceLabel),
+    ...opt('origin', deps.origin),
+    relays,
+    lookupRelays,
+    ownPool,
+    publish: () => ctx.privacy.publishRecord
+  });
+  const lookup = new PeerLookup(ctx, { peers, own, relays: lookupRelays, publicPool, ownPool });
   const inbound = new InboundPipeline(ctx, { peers, lookup });
-  const dm: DmRelayList = new DmRelayList(ctx, { envelopeRelays: relays, publicPool, dmReadPool: () => sockets.dmReadIfOpen(), changed: () => late.subs?.giftWraps() });
+  const dm: DmRelayList = new DmRelayList(ctx, { lookupRelays, ownPool, dmReadPool: () => sockets.dmReadIfOpen(), changed: () => late.subs?.giftWraps() });
   const nip17Stats = newNip17Stats();
-  const onEnvelope = envelopeReceiver(ctx, { pipeline: inbound, ...opt('scan', deps.scan), pairSender: (r, mb) => late.subs?.pairSender(r, mb) });
+  const senders = (): string[] => [...own.otherDevices().map((d) => d.ek), ...peers.deviceEks()];
+  const onEnvelope = envelopeReceiver(ctx, { pipeline: inbound, ...opt('scan', deps.scan), classify: (r, tag) => late.subs?.classify(r, tag), senders });
   const onGiftWrap = nip17Receiver(ctx, { pipeline: inbound, stats: nip17Stats });
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
-    peers,
-    own,
+    senders,
     relays,
     dmRelays: () => dm.list(),
     onEnvelope: (ev, relay) => inbound.enqueue(() => onEnvelope(ev, relay)),
@@ -123,6 +157,11 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onDelivery: (conversationId) => hooks.emit({ type: 'messages', conversationId }),
     onError: ctx.fail
   });
+  const slots = new PublishSlots(ctx, {
+    publishNow: (event, relay) => sockets.publishEnvelopeNow(event, relay),
+    relays,
+    coverBucket: (relay, day) => subs.coverBucket(relay, day)
+  });
   const sendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list() };
-  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, sendDeps, nip17Stats };
+  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, sendDeps, nip17Stats, slots };
 }

@@ -1,0 +1,89 @@
+/**
+ * Clocks and random delays of the traffic rules (docs/proposals/0005-traffic.md §Timing). Every delay
+ * an observer could see comes from the CSPRNG (never Math.random). Timers are injectable so the
+ * adversary suite can run many simulated days in seconds (tests/privacy/).
+ */
+import { randomBytes } from '../shared/bytes';
+
+/** setTimeout/clearTimeout in the messenger's own clock (ms). */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    (t as { unref?: () => void }).unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>)
+};
+
+/**
+ * The delays of the traffic rules (spec 0005 §Timing), in the messenger's clock. The defaults are
+ * the specified values; tests shorten them (never to zero where a rule needs a gap).
+ */
+export interface TrafficTiming {
+  /** Contact changes reach the live author subscription after a uniform delay in this range. */
+  authorResubscribeMs: readonly [number, number];
+  /** Lookups that an arriving envelope asks for wait a uniform delay in this range, batched. */
+  lookupDelayMs: readonly [number, number];
+  /** Private mode: mean and least gap between two polls of one relay. */
+  pollMeanMs: number;
+  pollMinMs: number;
+  /** Private mode: mean gap between two send slots of one relay. */
+  slotMeanMs: number;
+}
+
+export const DEFAULT_TIMING: TrafficTiming = Object.freeze({
+  authorResubscribeMs: [60_000, 300_000] as const,
+  lookupDelayMs: [120_000, 600_000] as const,
+  pollMeanMs: 10 * 60_000,
+  pollMinMs: 30_000,
+  slotMeanMs: 5 * 60_000
+});
+
+/** A uniform real in (0, 1] from the CSPRNG (53 bits). */
+export function uniform(): number {
+  const w = new Uint32Array(randomBytes(8).buffer);
+  return ((w[0]! >>> 5) * 2 ** 26 + (w[1]! >>> 6) + 1) / 2 ** 53;
+}
+
+/** Uniform in [minMs, maxMs]. */
+export function jitterMs(minMs: number, maxMs: number): number {
+  return minMs + (maxMs - minMs) * uniform();
+}
+
+/** Exponential with the given mean (a Poisson process's gaps), never below `minMs`. */
+export function exponentialMs(meanMs: number, minMs = 0): number {
+  return Math.max(minMs, -Math.log(uniform()) * meanMs);
+}
+
+/** A timer that can be re-armed and cancelled, on injectable timers. */
+export class Timer {
+  readonly #timers: Timers;
+  #h: unknown;
+  constructor(timers: Timers) {
+    this.#timers = timers;
+  }
+  get armed(): boolean {
+    return this.#h !== undefined;
+  }
+  /** Arms (replacing any pending run). */
+  set(fn: () => void, ms: number): void {
+    this.cancel();
+    this.#h = this.#timers.setTimeout(() => {
+      this.#h = undefined;
+      fn();
+    }, ms);
+  }
+  /** Arms only when not armed already (keeps the earlier deadline). */
+  setIfIdle(fn: () => void, ms: number): void {
+    if (this.#h === undefined) this.set(fn, ms);
+  }
+  cancel(): void {
+    if (this.#h !== undefined) this.#timers.clearTimeout(this.#h);
+    this.#h = undefined;
+  }
+}
