@@ -198,40 +198,46 @@ async function main() {
     edit(b);
     return base64Encode(b);
   };
-  const invalid: { name: string; reason: string; recipient: Name; pair_tag_matches: boolean; outer: unknown }[] = [];
-  const add = (name: string, reason: string, outer: NostrEvent, pairTagMatches: boolean, recipient: Name = 'bob') =>
-    invalid.push({ name, reason, recipient, pair_tag_matches: pairTagMatches, outer: eventJson(outer) });
+  /**
+   * What the reader's pair-tag check (spec 0004 §Recognising) answers for this event with the tag key
+   * of `check` (the direction the reader expects): a v2 envelope whose nonce equals pairTag(tagKey, E).
+   */
+  const tagMatches = (ev: NostrEvent, check: { from: Name; to: Name }) => {
+    const b = base64Decode(ev.content);
+    const tk = pairTagKey(pairKeyOf(check.from, check.to), people[check.from].ek, people[check.to].ek, DAY);
+    return b[0] === ENVELOPE_VERSION && hx(b.subarray(49, 61)) === hx(pairTag(tk, hexToBytes(ev.pubkey)));
+  };
+  const invalid: { name: string; reason: string; recipient: Name; pair_tag_check: { from: Name; to: Name; day: number; matches: boolean }; outer: unknown }[] = [];
+  const add = (name: string, reason: string, outer: NostrEvent, recipient: Name = 'bob', check: { from: Name; to: Name } = { from: 'alice', to: recipient }) =>
+    invalid.push({ name, reason, recipient, pair_tag_check: { ...check, day: DAY, matches: tagMatches(outer, check) }, outer: eventJson(outer) });
 
-  add('version 3', 'version byte 0x03 (unknown), re-signed by E', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 3)) }), true);
-  add('version 0', 'version byte 0x00, re-signed by E', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 0)) }), true);
+  add('version 3', 'version byte 0x03 (unknown), re-signed by E', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 3)) }));
+  add('version 0', 'version byte 0x00, re-signed by E', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 0)) }));
   add(
     'v2 relabelled 1',
     'version byte 0x02 → 0x01, re-signed by E: the key unwrap succeeds (it does not depend on the version) and only the body AAD, which binds the version, rejects it',
-    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 1)) }),
-    false
+    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 1)) })
   );
   add(
     'pair nonce changed',
     'one bit of the nonce (the pair tag) flipped, re-signed by E: the pair-tag check no longer matches and the body does not decrypt',
-    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[49 + 11]! ^= 0x01)) }),
-    false
+    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[49 + 11]! ^= 0x01)) })
   );
   const wrongBucket = bucketPoint(RELAY, DAY, 4, 3);
   add(
     'wrong bucket in p tag',
     'p tag moved to another bucket (level 4, index 3) and re-signed by E: the pair tag still matches (it depends on E only), the AAD (which binds M) rejects it',
-    resign({ ...body(base.event), tags: [['p', wrongBucket], base.event.tags[1]!] }),
-    true
+    resign({ ...body(base.event), tags: [['p', wrongBucket], base.event.tags[1]!] })
   );
   const reply = sealed.get('pair reply level 4')!;
   add(
     'reply relabelled 1',
-    'the level-4 reply with version 0x01, re-signed by its E: rejected by the AAD',
+    'the level-4 reply bob → alice with version 0x01, re-signed by its E: rejected by the AAD',
     signWith(reply.trace.ephemeralSecret, { ...body(reply.event), content: withBytes(reply.event, (b) => (b[0] = 1)) }, 'invalid/resign-reply'),
-    false,
-    'alice'
+    'alice',
+    { from: 'bob', to: 'alice' }
   );
-  add('wrong recipient', "the pair envelope opened with carol's EK: the key unwrap fails", base.event, true, 'carol');
+  add('wrong recipient', "the alice → bob pair envelope opened by carol: her tag key for alice does not match, and the key unwrap fails", base.event, 'carol');
 
   // ---- bucket points, pair bucket indices, pair tags, intro buckets ----
   const points: { relay: string; day: number; level: number; index: number }[] = [];
