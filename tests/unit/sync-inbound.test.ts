@@ -165,6 +165,20 @@ describe('shared buckets: my envelopes found by their pair tag, before any curve
     expect(ctx.counters.notMine).toBe(2);
   });
 
+  it('the inner author must own the EK whose pair tag matched: a contact’s device cannot speak for another', async () => {
+    const bob = party();
+    const carol = party();
+    const bobEk = envelopeKey(generateSecretKey());
+    const bobHex = bytesToHex(bobEk.publicKey);
+    const receive = envelopeReceiver(ctx, { pipeline, classify: () => BUCKET_ENTRY, senders: () => [bobHex], ownerOf: (ek) => (ek === bobHex ? bob.pubkey : undefined) });
+    // Bob's device seals a message that Carol signed.
+    await receive(await pairEnvelope(carol, bobEk, myEk, 'I am Carol, honest'), RELAY);
+    expect(await messagesWith(carol.pubkey)).toEqual([]);
+    expect(await messagesWith(bob.pubkey)).toEqual([]);
+    await receive(await pairEnvelope(bob, bobEk, myEk, 'Bob himself'), RELAY);
+    expect((await messagesWith(bob.pubkey)).map((m) => m.content.body)).toEqual(['Bob himself']);
+  });
+
   it('a pair tag of another day does not match (tags are bound to the bucket’s day)', async () => {
     const bob = party();
     const bobEk = envelopeKey(generateSecretKey());

@@ -88,6 +88,12 @@ export class Peers {
     return [...this.#cache.keys()];
   }
 
+  /** The followed contact whose record lists device EK `ek` (hex), if any. */
+  ownerOf(ek: string): string | undefined {
+    for (const [pubkey, p] of this.#cache) if (p.devices.some((d) => d.ek === ek)) return pubkey;
+    return undefined;
+  }
+
   /** Every device EK of every followed contact (they may write to pair mailboxes of mine). */
   deviceEks(): string[] {
     return [...this.#cache.values()].flatMap((p) => p.devices.map((d) => d.ek));

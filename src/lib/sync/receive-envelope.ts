@@ -29,6 +29,8 @@ export interface EnvelopeReceiverDeps {
   classify(relay: string, tag: string): PlanEntry | undefined;
   /** EKs (hex) that may write to me: contacts' devices and my other devices. */
   senders(): readonly string[];
+  /** The identity a sender EK belongs to (a contact, or me for my other devices); undefined if unknown. */
+  ownerOf?(ek: string): string | undefined;
 }
 
 /** The inner event as an IncomingMessage; undefined for a note to self (not a conversation yet). */
@@ -84,6 +86,10 @@ export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): 
       try {
         const opened = await finishOpen(u, ctx.me);
         if (opened.type === 'cover') return { ok: true };
+        // A pair tag proves which EK sealed it: the inner author must own that EK (spec 0004 §Recognising),
+        // so a contact's device cannot speak for someone else.
+        const owner = pairFrom ? deps.ownerOf?.(pairFrom) : undefined;
+        if (owner !== undefined && opened.event.pubkey !== owner) return { ok: false, retry: false };
         const m = envelopeMessage(opened.event, ctx.me, pairFrom);
         return m ? { ok: true, message: m } : { ok: true };
       } catch {

@@ -138,7 +138,10 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const dm: DmRelayList = new DmRelayList(ctx, { lookupRelays, ownPool, dmReadPool: () => sockets.dmReadIfOpen(), changed: () => late.subs?.giftWraps() });
   const nip17Stats = newNip17Stats();
   const senders = (): string[] => [...own.otherDevices().map((d) => d.ek), ...peers.deviceEks()];
-  const onEnvelope = envelopeReceiver(ctx, { pipeline: inbound, ...opt('scan', deps.scan), classify: (r, tag) => late.subs?.classify(r, tag), senders });
+  const onEnvelope = envelopeReceiver(ctx, { pipeline: inbound, ...opt('scan', deps.scan), classify: (r, tag) => late.subs?.classify(r, tag),
+    senders,
+    ownerOf: (ek) => (own.otherDevices().some((d) => d.ek === ek) ? ctx.me : peers.ownerOf(ek))
+  });
   const onGiftWrap = nip17Receiver(ctx, { pipeline: inbound, stats: nip17Stats });
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
