@@ -75,7 +75,7 @@ type BucketDerivation =
 
 function bucketOf(d: BucketDerivation): { bucket: string; index?: number } {
   if (d.kind === 'intro') return { bucket: introMailbox(people[d.to].ek, d.relay, d.day, d.k) };
-  const index = d.kind === 'pair' ? pairBucketIndex(pairKeyOf(d.from, d.to), d.day, d.level) : d.index;
+  const index = d.kind === 'pair' ? pairBucketIndex(pairKeyOf(d.from, d.to), d.relay, d.day, d.level) : d.index;
   return { bucket: bucketPoint(d.relay, d.day, d.level, index), index };
 }
 
@@ -252,9 +252,23 @@ async function main() {
     ['alice', 'carol'],
     ['alice', 'alice2']
   ];
-  const pairBuckets = pairs.flatMap(([a, b]) =>
-    [DAY, DAY + 1].flatMap((day) =>
-      [0, 1, 4, 16].map((level) => ({ a, b, a_ek: hx(people[a].ek), b_ek: hx(people[b].ek), pair_key: hx(pairKeyOf(a, b)), day, level, index: pairBucketIndex(pairKeyOf(a, b), day, level) }))
+  // the index is bound to the relay (spec 0004 §Pair bucket): each pair on two relays, and RELAY
+  // spelled another way for one pair (same index as RELAY, the URL is normalised first)
+  const pairBuckets = pairs.flatMap(([a, b], i) =>
+    (i === 0 ? [RELAY, RELAY2, RELAY_SPELLED] : [RELAY, RELAY2]).flatMap((relay) =>
+      [DAY, DAY + 1].flatMap((day) =>
+        [0, 1, 4, 16].map((level) => ({
+          a,
+          b,
+          a_ek: hx(people[a].ek),
+          b_ek: hx(people[b].ek),
+          pair_key: hx(pairKeyOf(a, b)),
+          relay,
+          day,
+          level,
+          index: pairBucketIndex(pairKeyOf(a, b), relay, day, level)
+        }))
+      )
     )
   );
   const tagCases: { from: Name; to: Name; day: number; e: string }[] = [

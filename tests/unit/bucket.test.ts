@@ -88,16 +88,18 @@ describe('pair bucket index', () => {
 
   it('is symmetric in the two EKs (both ends derive the same pair key)', () => {
     expect(bytesToHex(derivePairKey(b.secret, a.ek))).toBe(bytesToHex(pk));
-    for (const level of [0, 1, 4, 16]) for (const day of [DAY, DAY + 1]) expect(pairBucketIndex(derivePairKey(b.secret, a.ek), day, level)).toBe(pairBucketIndex(pk, day, level));
+    for (const relay of RELAYS)
+      for (const level of [0, 1, 4, 16])
+        for (const day of [DAY, DAY + 1]) expect(pairBucketIndex(derivePairKey(b.secret, a.ek), relay, day, level)).toBe(pairBucketIndex(pk, relay, day, level));
   });
 
   it('is in range, 0 at level 0, and the level-L index is the top L bits of the level-16 one', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 0, max: 0xffffffff }), (key, day) => {
-        const top = pairBucketIndex(key, day, 16);
-        if (pairBucketIndex(key, day, 0) !== 0) return false;
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom(...RELAYS), fc.integer({ min: 0, max: 0xffffffff }), (key, relay, day) => {
+        const top = pairBucketIndex(key, relay, day, 16);
+        if (pairBucketIndex(key, relay, day, 0) !== 0) return false;
         for (let level = 1; level <= MAX_BUCKET_LEVEL; level++) {
-          const i = pairBucketIndex(key, day, level);
+          const i = pairBucketIndex(key, relay, day, level);
           if (!Number.isInteger(i) || i < 0 || i >= 2 ** level || i !== top >>> (16 - level)) return false;
         }
         return true;
@@ -108,12 +110,25 @@ describe('pair bucket index', () => {
 
   it('changes per day, and spreads over the buckets', () => {
     const days = Array.from({ length: 64 }, (_, i) => DAY + i);
-    expect(new Set(days.map((d) => pairBucketIndex(pk, d, 16))).size).toBeGreaterThan(60);
-    const level4 = new Set(days.map((d) => pairBucketIndex(pk, d, 4)));
+    expect(new Set(days.map((d) => pairBucketIndex(pk, RELAYS[0]!, d, 16))).size).toBeGreaterThan(60);
+    const level4 = new Set(days.map((d) => pairBucketIndex(pk, RELAYS[0]!, d, 4)));
     expect(level4.size).toBeGreaterThan(8); // 64 draws from 16: fewer than 9 distinct has probability < 1e-9
     // many pairs on one day cover both halves at level 1
-    const halves = new Set(Array.from({ length: 64 }, () => pairBucketIndex(randomBytes(32), DAY, 1)));
+    const halves = new Set(Array.from({ length: 64 }, () => pairBucketIndex(randomBytes(32), RELAYS[0]!, DAY, 1)));
     expect(halves).toEqual(new Set([0, 1]));
+  });
+
+  it('is bound to the relay: relays comparing notes cannot match a pair by its index', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 0, max: 0xffffffff }), (key, day) => {
+        const relays = Array.from({ length: 64 }, (_, i) => `wss://relay${i}.example.com`);
+        // 64 draws from 2^16: fewer than 60 distinct has probability < 1e-9
+        return new Set(relays.map((r) => pairBucketIndex(key, r, day, 16))).size >= 60;
+      }),
+      { numRuns: 20 }
+    );
+    // one relay spelled two ways is one relay (the URL is normalised first)
+    expect(pairBucketIndex(pk, 'WSS://Relay.Example.com:443/', DAY, 16)).toBe(pairBucketIndex(pk, RELAYS[0]!, DAY, 16));
   });
 });
 
@@ -231,9 +246,11 @@ describe('bad inputs throw INVALID_INPUT', () => {
     expectInvalid(() => bucketPoint('https://relay.example.com', DAY, 0, 0), 'RELAY_URL_INVALID');
   });
   it('pairBucketIndex, pairTagKey, pairTag', () => {
-    expectInvalid(() => pairBucketIndex(key.subarray(0, 31), DAY, 1));
-    expectInvalid(() => pairBucketIndex(key, DAY, 17));
-    expectInvalid(() => pairBucketIndex(key, -1, 1));
+    expectInvalid(() => pairBucketIndex(key.subarray(0, 31), RELAYS[0]!, DAY, 1));
+    expectInvalid(() => pairBucketIndex(key, RELAYS[0]!, DAY, 17));
+    expectInvalid(() => pairBucketIndex(key, RELAYS[0]!, -1, 1));
+    expectInvalid(() => pairBucketIndex(key, RELAYS[0]!, -1, 0));
+    expectInvalid(() => pairBucketIndex(key, 'https://relay.example.com', DAY, 0), 'RELAY_URL_INVALID');
     expectInvalid(() => pairTagKey(key.subarray(1), ek, ek, DAY));
     expectInvalid(() => pairTagKey(key, ek.subarray(1), ek, DAY));
     expectInvalid(() => pairTagKey(key, ek, new Uint8Array(33), DAY));

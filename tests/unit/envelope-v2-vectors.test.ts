@@ -52,7 +52,7 @@ interface VectorFile {
   version: number;
   keys: Record<string, KeyRec>;
   buckets: { relay: string; day: number; level: number; index: number; bucket: string }[];
-  pair_buckets: { a: string; b: string; a_ek: string; b_ek: string; pair_key: string; day: number; level: number; index: number }[];
+  pair_buckets: { a: string; b: string; a_ek: string; b_ek: string; pair_key: string; relay: string; day: number; level: number; index: number }[];
   pair_tags: (PairTagRec & { from_ek: string; to_ek: string; ephemeral_public: string })[];
   intro_buckets: { to_ek: string; relay: string; day: number; k: number; bucket: string }[];
   valid: ValidVec[];
@@ -157,8 +157,20 @@ describe('envelope-v2 derivations', () => {
       const pk = pairKeyOf(p.a, p.b);
       expect(bytesToHex(pk)).toBe(p.pair_key);
       expect(bytesToHex(pairKeyOf(p.b, p.a))).toBe(p.pair_key);
-      expect(pairBucketIndex(pk, p.day, p.level)).toBe(p.index);
+      expect(pairBucketIndex(pk, p.relay, p.day, p.level)).toBe(p.index);
     }
+    // the index is bound to the normalised relay: equal across spellings, and the file holds a
+    // pair whose level-16 index differs between two relays on the same day
+    const byPlace = new Map<string, number>();
+    for (const p of V.pair_buckets) {
+      const k = `${p.pair_key}|${normalizeRelayUrl(p.relay)}|${p.day}|${p.level}`;
+      const seen = byPlace.get(k);
+      if (seen !== undefined) expect(p.index).toBe(seen);
+      byPlace.set(k, p.index);
+    }
+    expect(byPlace.size).toBeLessThan(V.pair_buckets.length);
+    const high = V.pair_buckets.filter((p) => p.level === 16);
+    expect(high.some((p) => high.some((q) => q.pair_key === p.pair_key && q.day === p.day && normalizeRelayUrl(q.relay) !== normalizeRelayUrl(p.relay) && q.index !== p.index))).toBe(true);
   });
 
   it('pair-tag keys and tags', () => {
@@ -183,8 +195,8 @@ describe('envelope-v2 valid vectors', () => {
     const bucket =
       d.kind === 'intro'
         ? introMailbox(ek(d.to), d.relay, d.day, d.k)
-        : bucketPoint(d.relay, d.day, d.level, d.kind === 'pair' ? pairBucketIndex(pairKeyOf(d.from, d.to), d.day, d.level) : d.index);
-    if (d.kind === 'pair') expect(pairBucketIndex(pairKeyOf(d.to, d.from), d.day, d.level)).toBe(d.index);
+        : bucketPoint(d.relay, d.day, d.level, d.kind === 'pair' ? pairBucketIndex(pairKeyOf(d.from, d.to), d.relay, d.day, d.level) : d.index);
+    if (d.kind === 'pair') expect(pairBucketIndex(pairKeyOf(d.to, d.from), d.relay, d.day, d.level)).toBe(d.index);
     expect(bucket).toBe(v.bucket);
     expect(epochDay(v.now)).toBe(d.day);
 

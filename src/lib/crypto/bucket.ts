@@ -8,7 +8,8 @@
  * reader recognises its mail with one HMAC per candidate contact and no curve operation.
  *
  * - bucket(relay, day, level, index): 2^level buckets per relay and day (level 0 = one bucket).
- * - pairBucketIndex(pairKey, day, level): which of them a pair uses that day (both directions).
+ * - pairBucketIndex(pairKey, relay, day, level): which of them a pair uses on that relay and day
+ *   (both directions).
  * - pairTagKey(pairKey, from, to, day) and pairTag(tagKey, E): the nonce of a pair envelope.
  * - The intro bucket is mailbox.ts `introMailbox` (public already, shared by every reader at k = 0).
  */
@@ -16,8 +17,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { abytes, bytesToHex, concatBytes, utf8Encode, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
-import { normalizeRelayUrl } from '../shared/relay-url';
-import { hashToXOnly } from './mailbox';
+import { assertDay, hashToXOnly, placeBytes } from './mailbox';
 
 /** Largest bucket level: 2^16 buckets per relay and day. */
 export const MAX_BUCKET_LEVEL = 16;
@@ -30,10 +30,6 @@ const LABEL_TAG_KEY = 'veil/env2/tag';
 const LABEL_TAG = utf8Encode('veil/env2/nonce');
 const BUCKET_KEY = utf8Encode(LABEL_BUCKET);
 
-function assertDay(day: number): void {
-  if (!Number.isSafeInteger(day) || day < 0 || day > 0xffffffff) throw new VeilError('INVALID_INPUT', 'bad epoch day');
-}
-
 function assertLevel(level: number): void {
   if (!Number.isSafeInteger(level) || level < 0 || level > MAX_BUCKET_LEVEL) throw new VeilError('INVALID_INPUT', 'bad bucket level');
 }
@@ -44,15 +40,6 @@ function be32(n: number): Uint8Array {
   return out;
 }
 
-/** be32(day) ‖ be16(len(url)) ‖ url, as in spec 0003 §Place. */
-function place(relay: string, day: number): Uint8Array {
-  assertDay(day);
-  const url = utf8Encode(normalizeRelayUrl(relay));
-  const len = new Uint8Array(2);
-  new DataView(len.buffer).setUint16(0, url.length);
-  return concatBytes(be32(day), len, url);
-}
-
 /**
  * The bucket point (spec 0004 §Buckets): seed = HMAC(key "veil/bkt2/bucket", "veil/bkt2/bucket" ‖
  * 0x00 ‖ level ‖ be32(index) ‖ place(relay, day)), then hash-to-x (spec 0003). Public: anyone can
@@ -61,7 +48,7 @@ function place(relay: string, day: number): Uint8Array {
 export function bucketPoint(relay: string, day: number, level: number, index: number): string {
   assertLevel(level);
   if (!Number.isSafeInteger(index) || index < 0 || index >= 2 ** level) throw new VeilError('INVALID_INPUT', 'bad bucket index');
-  const msg = concatBytes(BUCKET_KEY, Uint8Array.of(0, level), be32(index), place(relay, day));
+  const msg = concatBytes(BUCKET_KEY, Uint8Array.of(0, level), be32(index), placeBytes(relay, day));
   const seed = hmac(sha256, BUCKET_KEY, msg);
   const m = hashToXOnly(seed);
   wipe(seed);
@@ -69,16 +56,17 @@ export function bucketPoint(relay: string, day: number, level: number, index: nu
 }
 
 /**
- * Which bucket of a level a pair uses on `day` (spec 0004 §Pair bucket): the first 32 bits of
- * HMAC(pairKey, "veil/bkt2/index" ‖ 0x00 ‖ be32(day)), top `level` bits. The pair key is symmetric
- * (mailbox.ts derivePairKey), so both directions of a pair share the bucket.
+ * Which bucket of a level a pair uses on `relay` and `day` (spec 0004 §Pair bucket): the first 32
+ * bits of HMAC(pairKey, "veil/bkt2/index" ‖ 0x00 ‖ place(relay, day)), top `level` bits. The relay
+ * is bound so that relays comparing notes cannot match a pair by its index. The pair key is
+ * symmetric (mailbox.ts derivePairKey), so both directions of a pair share the bucket.
  */
-export function pairBucketIndex(pairKey: Uint8Array, day: number, level: number): number {
+export function pairBucketIndex(pairKey: Uint8Array, relay: string, day: number, level: number): number {
   abytes(pairKey, 32, 'pair key');
-  assertDay(day);
   assertLevel(level);
+  const where = placeBytes(relay, day); // validates day and relay even at level 0
   if (level === 0) return 0;
-  const h = hmac(sha256, pairKey, concatBytes(utf8Encode(LABEL_INDEX), Uint8Array.of(0), be32(day)));
+  const h = hmac(sha256, pairKey, concatBytes(utf8Encode(LABEL_INDEX), Uint8Array.of(0), where));
   const top = new DataView(h.buffer, h.byteOffset, 4).getUint32(0);
   wipe(h);
   return top >>> (32 - level);

@@ -10,6 +10,7 @@ import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
 import { aesGcmDecrypt, aesGcmOpenSync } from './aes';
 import {
   ENVELOPE_KIND,
+  ENVELOPE_VERSION,
   envelopeAad,
   HEADER_B64_CHARS,
   HEADER_BYTES,
@@ -122,7 +123,7 @@ export function envelopePairTag(outer: TrustedEvent): Uint8Array | null {
   if (!outerShapeOk(outer)) return null;
   try {
     const head = base64Decode(outer.content.slice(0, HEADER_B64_CHARS));
-    if (head[0] !== OPENABLE_VERSIONS[OPENABLE_VERSIONS.length - 1]) return null;
+    if (head[0] !== ENVELOPE_VERSION) return null;
     return head.slice(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES);
   } catch {
     return null;

@@ -46,12 +46,16 @@ export function epochDay(unixSeconds: number): number {
   return Math.floor(unixSeconds / SECONDS_PER_DAY);
 }
 
-function assertDay(day: number): void {
+/** Throws INVALID_INPUT unless `day` is a UTC-day epoch that fits be32. */
+export function assertDay(day: number): void {
   if (!Number.isSafeInteger(day) || day < 0 || day > 0xffffffff) throw new VeilError('INVALID_INPUT', 'bad epoch day');
 }
 
-/** be32(day) ‖ be16(len(url)) ‖ url: the "where and when" part of every mailbox message. */
-function placeBytes(relay: string, day: number): Uint8Array {
+/**
+ * place(relay, day) = be32(day) ‖ be16(len(url)) ‖ url of the normalized relay URL (spec 0003 §Place):
+ * the "where and when" part of every mailbox and bucket message.
+ */
+export function placeBytes(relay: string, day: number): Uint8Array {
   assertDay(day);
   const url = utf8Encode(normalizeRelayUrl(relay));
   const out = new Uint8Array(6 + url.length);

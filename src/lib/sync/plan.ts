@@ -102,7 +102,7 @@ export function sendTargets(opts: {
     const tagKey = pk ? opts.pairKeys.tagKey(myHex, dev.ek, day) : null;
     for (const relay of relays) {
       if (pk && tagKey) {
-        const mailbox = bucketPoint(relay, day, level, pairBucketIndex(pk, day, level));
+        const mailbox = bucketPoint(relay, day, level, pairBucketIndex(pk, relay, day, level));
         out.push({ relay, ek: dev.ek, mailbox, via: 'pair', to, tagKey });
       } else out.push({ relay, ek: dev.ek, mailbox: introMailbox(ek, relay, day, opts.introBits ?? 0), via: 'intro', to });
     }
@@ -197,7 +197,7 @@ export function readPlans(opts: {
       if (level > 0)
         for (const hex of opts.fromEks) {
           const pk = opts.pairKeys.pairKey(hex);
-          if (pk) pairs.add(pairBucketIndex(pk, day, level));
+          if (pk) pairs.add(pairBucketIndex(pk, relay, day, level));
         }
       for (const b of readBuckets(relay, day, level, pairs, opts.padding)) index.set(b, { kind: 'bucket', relay, day });
       index.set(introMailbox(opts.ek.publicKey, relay, day, opts.introBits ?? 0), { kind: 'intro', relay, day });
