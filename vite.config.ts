@@ -48,7 +48,7 @@ export default defineConfig({
         id: '/',
         name: 'Veil',
         short_name: 'Veil',
-        description: 'Private messages over Nostr. Relays see neither who writes nor who reads.',
+        description: 'Private messages over Nostr. What relays store names neither who writes nor who reads.',
         start_url: '/',
         scope: '/',
         display: 'standalone',

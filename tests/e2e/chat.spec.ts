@@ -18,7 +18,9 @@ test('Alice and Bob chat both ways, keep history after reload, and the relay see
 
   // Bob writes first, knowing only Alice's npub.
   await startChat(bob, aliceNpub);
-  await expect(bob.getByText('Private envelope: relays see neither of you')).toBeVisible();
+  // The badge says what holds, and its explanation says what a relay still sees.
+  await bob.getByText('Stored envelopes name neither of you').click();
+  await expect(bob.getByText(/can still see your IP address .* unless you use a VPN or Tor/)).toBeVisible();
   await send(bob, 'Hello Alice, it is Bob');
   await expect(messages(bob).getByText('Sent to 1 of 1 relays')).toBeVisible();
 
