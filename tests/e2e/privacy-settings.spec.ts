@@ -1,6 +1,6 @@
 /**
  * Settings → Traffic privacy: a person switches to Private mode and stops publishing the inbox record;
- * both choices survive a reload (stored in the vault), the section works at 390×844 and 1280×800
+ * both choices survive a reload (stored in the vault), the section works at 390×844, 1280×800 and 320×640
  * without sideways scroll, and axe-core finds no serious or critical violation on the screen, light and dark.
  */
 import AxeBuilder from '@axe-core/playwright';
@@ -9,7 +9,8 @@ import { createIdentity, expect, test, unlock } from './fixtures';
 
 const SIZES = [
   { width: 390, height: 844 },
-  { width: 1280, height: 800 }
+  { width: 1280, height: 800 },
+  { width: 320, height: 640 }
 ] as const;
 
 function section(page: Page) {
@@ -36,6 +37,16 @@ async function audit(page: Page, where: string) {
     clientWidth: document.documentElement.clientWidth
   }));
   expect(scrollWidth, `sideways scroll on settings, ${where}`).toBeLessThanOrEqual(clientWidth);
+  // The section and every box in it within the width (the page scrolls inside <main>, not the document).
+  const vp = page.viewportSize()!;
+  const boxes = await section(page).locator(':scope, fieldset, label, p, input').evaluateAll((els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { left: r.left, right: r.right, scrolls: el.scrollWidth > el.clientWidth + 1 };
+    })
+  );
+  expect(boxes.length).toBeGreaterThan(8);
+  expect(boxes.filter((b) => b.left < 0 || b.right > vp.width || b.scrolls), `outside ${vp.width}px: ${where}`).toEqual([]);
 }
 
 for (const size of SIZES) {
