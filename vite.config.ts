@@ -7,10 +7,22 @@ import { fileURLToPath } from 'node:url';
  * Relays a production build offers by default. A user changes them at run time in Settings;
  * a server may also provide /veil-config.json (scripts/serve.mjs does, for `npm start`).
  */
-const DEFAULT_RELAYS = (process.env.VEIL_DEFAULT_RELAYS ?? 'wss://relay.damus.io,wss://nos.lol,wss://relay.primal.net')
-  .split(',')
-  .map((s) => s.trim())
-  .filter(Boolean);
+function relayListFromEnv(value: string | undefined, fallback: string): string[] {
+  return (value ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+const DEFAULT_RELAYS = relayListFromEnv(process.env.VEIL_DEFAULT_RELAYS, 'wss://relay.damus.io,wss://nos.lol,wss://relay.primal.net');
+
+/**
+ * Relays for identity-linked lookups (inbox records, profiles, DM relay lists) and my own record:
+ * by default not the envelope relays (docs/proposals/0005-traffic.md §Roles). Also in /veil-config.json.
+ */
+const DEFAULT_LOOKUP_RELAYS = relayListFromEnv(
+  process.env.VEIL_DEFAULT_LOOKUP_RELAYS,
+  'wss://purplepag.es,wss://user.kindpag.es,wss://relay.nos.social'
+);
 
 /** libsecp256k1 in WebAssembly for the scan (src/lib/app/secp256k1-wasm.ts); not in the package's exports map. */
 const SECP256K1_WASM = fileURLToPath(new URL('./node_modules/tiny-secp256k1/lib/secp256k1.wasm', import.meta.url));
@@ -21,6 +33,7 @@ export default defineConfig({
   },
   define: {
     __VEIL_DEFAULT_RELAYS__: JSON.stringify(DEFAULT_RELAYS),
+    __VEIL_DEFAULT_LOOKUP_RELAYS__: JSON.stringify(DEFAULT_LOOKUP_RELAYS),
     __VEIL_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.0.0')
   },
   plugins: [
@@ -35,7 +48,7 @@ export default defineConfig({
         id: '/',
         name: 'Veil',
         short_name: 'Veil',
-        description: 'Private messages over Nostr. Relays see neither who writes nor who reads.',
+        description: 'Private messages over Nostr. What relays store names neither who writes nor who reads.',
         start_url: '/',
         scope: '/',
         display: 'standalone',

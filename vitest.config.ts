@@ -8,6 +8,7 @@ export default defineConfig({
   plugins: [svelte()],
   define: {
     __VEIL_DEFAULT_RELAYS__: JSON.stringify(['ws://127.0.0.1:7777']),
+    __VEIL_DEFAULT_LOOKUP_RELAYS__: JSON.stringify(['ws://127.0.0.1:7778']),
     __VEIL_VERSION__: JSON.stringify('test')
   },
   test: {

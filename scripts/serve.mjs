@@ -5,9 +5,12 @@
 // are never cached by the browser's HTTP cache (the service worker does the caching).
 //
 //   node scripts/serve.mjs [--port 4173] [--host 127.0.0.1] [--dir build] [--relays ws://a,ws://b]
+//                          [--lookup-relays ws://c,ws://d]
 //
 // --relays makes the server answer /veil-config.json with those relays, which the app uses as its
-// defaults (a runtime setting: the same build runs against any relays). Prints `READY http://…`.
+// defaults (a runtime setting: the same build runs against any relays). --lookup-relays are the relays
+// for identity-linked lookups (inbox records, profiles, DM relay lists); without it they are the
+// --relays too, so `npm start` and the tests never reach for the internet. Prints `READY http://…`.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -19,7 +22,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '4173' },
     host: { type: 'string', default: '127.0.0.1' },
     dir: { type: 'string', default: 'build' },
-    relays: { type: 'string' }
+    relays: { type: 'string' },
+    'lookup-relays': { type: 'string' }
   }
 });
 
@@ -39,8 +43,9 @@ const TYPES = {
   '.wasm': 'application/wasm'
 };
 
+const list = (s) => s.split(',').map((r) => r.trim()).filter(Boolean);
 const config = values.relays
-  ? JSON.stringify({ relays: values.relays.split(',').map((s) => s.trim()).filter(Boolean) })
+  ? JSON.stringify({ relays: list(values.relays), lookupRelays: list(values['lookup-relays'] ?? values.relays) })
   : null;
 
 // What a host must send (docs/deploy.md). The built page carries its full CSP in a <meta> tag, but

@@ -1,12 +1,12 @@
 /**
  * Two people, two browser contexts, one real relay: they find each other by npub, talk both ways,
- * keep their history across a reload, and the relay learns neither of them.
+ * keep their history across a reload, and nothing the relay stores names either of them.
  */
 import { nip19 } from 'nostr-tools';
 import { RawClient } from '../helpers/raw-ws';
 import { createIdentity, expect, messages, openChat, send, startChat, test, unlock } from './fixtures';
 
-test('Alice and Bob chat both ways, keep history after reload, and the relay sees neither', async ({ browser, relay, web }) => {
+test('Alice and Bob chat both ways, keep history after reload, and the relay stores neither name', async ({ browser, relay, web }) => {
   const aliceCtx = await browser.newContext();
   const bobCtx = await browser.newContext();
   const alice = await aliceCtx.newPage();
@@ -18,7 +18,9 @@ test('Alice and Bob chat both ways, keep history after reload, and the relay see
 
   // Bob writes first, knowing only Alice's npub.
   await startChat(bob, aliceNpub);
-  await expect(bob.getByText('Private envelope: relays see neither of you')).toBeVisible();
+  // The badge says what holds, and its explanation says what a relay still sees.
+  await bob.getByText('Stored envelopes name neither of you').click();
+  await expect(bob.getByText('A relay can still see your IP address')).toContainText('unless you use a VPN or Tor');
   await send(bob, 'Hello Alice, it is Bob');
   await expect(messages(bob).getByText('Sent to 1 of 1 relays')).toBeVisible();
 

@@ -6,10 +6,12 @@ export interface WebServer {
   stop(): Promise<void>;
 }
 
-export async function startWeb(opts: { relays?: string[]; port?: number; dir?: string } = {}): Promise<WebServer> {
+/** `relays` go into /veil-config.json; `lookupRelays` too, and are the `relays` when not given. */
+export async function startWeb(opts: { relays?: string[]; lookupRelays?: string[]; port?: number; dir?: string } = {}): Promise<WebServer> {
   const args = ['--port', String(opts.port ?? 0)];
   if (opts.dir) args.push('--dir', opts.dir);
   if (opts.relays?.length) args.push('--relays', opts.relays.join(','));
+  if (opts.lookupRelays?.length) args.push('--lookup-relays', opts.lookupRelays.join(','));
   const p = await startReadyProcess('scripts/serve.mjs', args);
   return { url: p.address, stop: () => p.stop() };
 }

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { startWeb, type WebServer } from '../helpers/web';
 
 describe('static server headers', () => {
-  let web: WebServer;
+  let web: WebServer & { dir: string };
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'veil-serve-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Veil</title>');
     mkdirSync(join(dir, '_app', 'immutable'), { recursive: true });
     writeFileSync(join(dir, '_app', 'immutable', 'a.js'), 'export {};');
-    web = await startWeb({ dir, relays: ['ws://127.0.0.1:1'] });
+    web = { ...(await startWeb({ dir, relays: ['ws://127.0.0.1:1'] })), dir };
   });
   afterAll(async () => web?.stop());
 
@@ -40,6 +40,18 @@ describe('static server headers', () => {
     expect((await fetch(web.url + '/missing.js')).status).toBe(404);
     const asset = await fetch(web.url + '/_app/immutable/a.js');
     expect(asset.headers.get('cache-control')).toContain('immutable');
-    expect(await (await fetch(web.url + '/veil-config.json')).json()).toEqual({ relays: ['ws://127.0.0.1:1'] });
+  });
+
+  it('points the app at the given relays, for lookups too unless told otherwise (no internet for `npm start`)', async () => {
+    expect(await (await fetch(web.url + '/veil-config.json')).json()).toEqual({ relays: ['ws://127.0.0.1:1'], lookupRelays: ['ws://127.0.0.1:1'] });
+    const other = await startWeb({ dir: web.dir, relays: ['ws://127.0.0.1:1'], lookupRelays: ['ws://127.0.0.1:2', 'ws://127.0.0.1:3'] });
+    try {
+      expect(await (await fetch(other.url + '/veil-config.json')).json()).toEqual({
+        relays: ['ws://127.0.0.1:1'],
+        lookupRelays: ['ws://127.0.0.1:2', 'ws://127.0.0.1:3']
+      });
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -1,10 +1,17 @@
 /**
- * Runtime configuration. The build carries a default relay list (__VEIL_DEFAULT_RELAYS__), and a
- * host may override it without a rebuild by serving /veil-config.json (scripts/serve.mjs does for
- * `npm start`, pointing at the local relay). The user's own relay settings, once saved, win over both.
+ * Runtime configuration. The build carries default relay lists (__VEIL_DEFAULT_RELAYS__ for envelopes,
+ * __VEIL_DEFAULT_LOOKUP_RELAYS__ for identity-linked lookups), and a host may override either without a
+ * rebuild by serving /veil-config.json (scripts/serve.mjs does for `npm start`, pointing both at the
+ * local relay). The user's own relay settings, once saved, win over both.
  */
 export interface RuntimeConfig {
+  /** Where envelopes are read and published. */
   relays: string[];
+  /**
+   * Where inbox records, profiles and DM relay lists are looked up and my own record is published
+   * (spec 0005 §Roles): by default not the envelope relays. Empty: the envelope relays.
+   */
+  lookupRelays: string[];
 }
 
 const MAX_CONFIG_BYTES = 16 * 1024;
@@ -20,18 +27,29 @@ function isRelayUrl(s: unknown): s is string {
   }
 }
 
+/**
+ * A list from the host's file: its valid addresses, or the build's default when it has none (absent,
+ * not a list, or nothing usable in it). `allowEmpty`: an explicit `[]` stands (lookups: use the envelope relays).
+ */
+function relayList(value: unknown, fallback: readonly string[], allowEmpty = false): string[] {
+  if (!Array.isArray(value)) return [...fallback];
+  if (value.length === 0 && allowEmpty) return [];
+  const list = value.filter(isRelayUrl).slice(0, MAX_RELAYS);
+  return list.length ? list : [...fallback];
+}
+
 /** Reads /veil-config.json when the host provides one; otherwise the build's defaults. Never throws. */
 export async function loadRuntimeConfig(fetchImpl: typeof fetch = fetch): Promise<RuntimeConfig> {
-  const fallback: RuntimeConfig = { relays: [...__VEIL_DEFAULT_RELAYS__] };
+  const fallback: RuntimeConfig = { relays: [...__VEIL_DEFAULT_RELAYS__], lookupRelays: [...__VEIL_DEFAULT_LOOKUP_RELAYS__] };
   try {
     const res = await fetchImpl('/veil-config.json', { cache: 'no-store', headers: { Accept: 'application/json' } });
     if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return fallback;
     const text = await res.text();
     if (text.length > MAX_CONFIG_BYTES) return fallback;
     const data: unknown = JSON.parse(text);
-    if (!data || typeof data !== 'object' || !Array.isArray((data as { relays?: unknown }).relays)) return fallback;
-    const relays = ((data as { relays: unknown[] }).relays).filter(isRelayUrl).slice(0, MAX_RELAYS);
-    return relays.length ? { relays } : fallback;
+    if (!data || typeof data !== 'object') return fallback;
+    const { relays, lookupRelays } = data as { relays?: unknown; lookupRelays?: unknown };
+    return { relays: relayList(relays, fallback.relays), lookupRelays: relayList(lookupRelays, fallback.lookupRelays, true) };
   } catch {
     return fallback;
   }

@@ -8,6 +8,7 @@
  */
 import { loadRuntimeConfig } from './config';
 import { describeError } from './errors';
+import { PrivacyState, type PrivacyChoices } from './privacy.svelte';
 import { encodeNpub } from '$lib/crypto/nip19';
 import type { Nip07Like } from '$lib/crypto/signer';
 import { makeSortKey, VeilStore } from '$lib/store';
@@ -30,7 +31,8 @@ import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice,
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
 
-type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' };
+type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' }
+  | { type: 'privacy'; choices: PrivacyChoices };
 
 /** A short, readable fingerprint of a pubkey: the npub's last 8 data characters in two groups. */
 export function fingerprint(npub: string): string {
@@ -51,11 +53,14 @@ export class VeilApp {
   fatal = $state('');
   /** True in the tab that holds the relay sockets. */
   socketOwner = $state(false);
+  /** Live/Private mode and the inbox-record choice: `privacy.mode`, `privacy.setPrivacyMode(…)` (privacy.svelte.ts). */
+  readonly privacy = new PrivacyState(() => this.#messenger, (choices) => this.#channel?.postMessage({ type: 'privacy', choices } satisfies TabMessage));
 
   #store: VeilStore | null = null;
   #session: Session | null = null;
   #messenger: Messenger | null = null;
   #defaultRelays: string[] = [];
+  #lookupRelays: string[] = [];
   #channel: BroadcastChannel | null = null;
   #releaseLock: (() => void) | null = null;
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- listeners, not UI state
@@ -78,6 +83,7 @@ export class VeilApp {
       ]);
       this.#store = store;
       this.#defaultRelays = config.relays;
+      this.#lookupRelays = config.lookupRelays;
       this.#channel = new BroadcastChannel('veil');
       this.#channel.onmessage = (e: MessageEvent<TabMessage>) => this.#onTabMessage(e.data);
       if ((await vaultState(store)) === 'new') {
@@ -182,6 +188,8 @@ export class VeilApp {
       WebSocket,
       fetch: fetch.bind(globalThis),
       relays: this.#defaultRelays,
+      // Inbox records, profiles, DM relay lists and my own record: not the envelope relays (spec 0005 §Roles).
+      lookupRelays: this.#lookupRelays,
       // No deviceLabel: the public inbox record names no devices ("Chrome on Linux" helps fingerprinting).
       origin: location.origin,
       // libsecp256k1 in WebAssembly for envelope verification and trial-open; JavaScript if it cannot load.
@@ -189,6 +197,7 @@ export class VeilApp {
     });
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
     this.dmRelays = this.#messenger.dmRelays();
+    this.privacy.refresh();
     this.phase = phase;
     await this.#refreshChats();
     this.#claimSockets();
@@ -253,6 +262,10 @@ export class VeilApp {
   #onTabMessage(msg: TabMessage): void {
     if (msg.type === 'locked') {
       if (this.phase === 'ready') void this.lock();
+      return;
+    }
+    if (msg.type === 'privacy') {
+      void this.privacy.adopt(msg.choices);
       return;
     }
     if (msg.type === 'flush') {
