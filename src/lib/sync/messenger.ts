@@ -82,8 +82,9 @@ export class Messenger {
    */
   async setPrivacyMode(mode: PrivacyMode): Promise<void> {
     if (mode !== 'live' && mode !== 'private') throw new VeilError('INVALID_INPUT', 'unknown privacy mode');
+    // Stored first: a failed save leaves the running choice and the stored one the same.
+    await savePrivacyChoices(this.#ctx.store, { ...this.#ctx.privacy, mode });
     this.#ctx.privacy.mode = mode;
-    await savePrivacyChoices(this.#ctx.store, this.#ctx.privacy);
     if (!this.#running) return;
     this.#applyMode();
     this.#p.subs.envelopes();
@@ -92,8 +93,8 @@ export class Messenger {
 
   /** Publish my inbox record or not (off: reachable only by my contact card). Applied at the next record sync. */
   async setPublishRecord(on: boolean): Promise<void> {
+    await savePrivacyChoices(this.#ctx.store, { ...this.#ctx.privacy, publishRecord: on });
     this.#ctx.privacy.publishRecord = on;
-    await savePrivacyChoices(this.#ctx.store, this.#ctx.privacy);
     if (on && this.#running) await this.#p.own.sync(null).catch(this.#ctx.fail);
   }
 
