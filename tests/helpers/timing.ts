@@ -10,5 +10,5 @@ export const FAST_TIMING: TrafficTiming = {
   lookupDelayMs: [20, 120],
   pollMeanMs: 300,
   pollMinMs: 50,
-  slotMeanMs: 150
+  slotMeanMs: 800
 };
