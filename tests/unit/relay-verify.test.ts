@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseEventShape, verifyRelayEvent, EVENT_LIMITS } from '../../src/lib/relay/verify';
+import { defaultVerifier, parseEventShape, rememberingVerifier, verifyRelayEvent, EVENT_LIMITS } from '../../src/lib/relay/verify';
+import type { NostrEvent } from '../../src/lib/relay/types';
 import { parseRejection, publishError, closedError } from '../../src/lib/relay/reasons';
 import { isVeilError } from '../../src/lib/shared/errors';
 import { forgedCopy, signedEvent } from '../helpers/events';
@@ -54,6 +55,33 @@ describe('verifyRelayEvent', () => {
     let seen: unknown;
     expect(verifyRelayEvent(forgedCopy(ev), (e) => ((seen = e), true))).not.toBeNull();
     expect(seen).toEqual(forgedCopy(ev));
+  });
+});
+
+describe('rememberingVerifier: one signature check per signed event, the id every time', () => {
+  it('checks a signature once, yet refuses a changed content, id or signature of a remembered event', () => {
+    let calls = 0;
+    const v = rememberingVerifier((e) => (calls++, defaultVerifier(e)));
+    const e = signedEvent() as unknown as NostrEvent;
+    expect(v(e)).toBe(true);
+    expect(v({ ...e })).toBe(true);
+    expect(calls).toBe(1);
+    expect(v({ ...e, content: e.content + 'x' })).toBe(false); // id no longer matches: no signature check needed
+    expect(calls).toBe(1);
+    const flipped = (e.sig[0] === '0' ? '1' : '0') + e.sig.slice(1);
+    expect(v({ ...e, sig: flipped })).toBe(false); // an unseen (id, sig) pair is checked, and fails
+    expect(calls).toBe(2);
+    const forged = forgedCopy(e as never) as unknown as NostrEvent;
+    expect(v(forged)).toBe(defaultVerifier(forged));
+  });
+
+  it('forgets the oldest pairs beyond its bound, and never throws', () => {
+    let calls = 0;
+    const v = rememberingVerifier((e) => (calls++, defaultVerifier(e)), 2);
+    const [a, b, c] = [signedEvent(), signedEvent(), signedEvent()] as unknown as NostrEvent[];
+    for (const e of [a!, b!, c!, a!]) expect(v(e)).toBe(true);
+    expect(calls).toBe(4); // a was forgotten when c came
+    expect(v(null as unknown as NostrEvent)).toBe(false);
   });
 });
 

@@ -13,7 +13,7 @@ import { VeilError } from '../shared/errors';
 import { RelayConnection, type ConnectionOptions, type ConnectionStatus } from './connection';
 import { fetchRelayInfo, type FetchInfoOptions, type RelayInfo } from './nip11';
 import { normalizeRelayUrl } from './url';
-import { defaultVerifier, parseEventShape, verifyRelayEvent } from './verify';
+import { defaultVerifier, parseEventShape, rememberingVerifier, verifyRelayEvent } from './verify';
 import type { TrustedEvent } from '../shared/trusted-event';
 import type { EventVerifier, FetchLike, Filter, NostrEvent, PublishResult, RelayRejection } from './types';
 
@@ -81,7 +81,7 @@ export class RelayPool {
 
   constructor(relays: readonly string[], opts: PoolOptions) {
     this.opts = opts;
-    this.verify = opts.verify ?? defaultVerifier;
+    this.verify = rememberingVerifier(opts.verify ?? defaultVerifier);
     for (const r of relays) this.addRelay(r);
   }
 
