@@ -85,7 +85,7 @@ describe('Private mode through a real relay', () => {
   it('first contact, a reply, cover in empty slots, and only shared tags on the relay', async () => {
     const alice = await client('alice');
     const bob = await client('bob');
-    expect(alice.m.privacy()).toEqual({ mode: 'private', publishRecord: true });
+    expect(alice.m.privacy()).toEqual({ mode: 'private', publishRecord: true, coverRate: 'default' });
 
     const convB = await bob.m.startChat(encodeNpub(alice.pubkey));
     await bob.m.send(convB, 'hello in private');

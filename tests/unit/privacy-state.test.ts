@@ -10,7 +10,7 @@ import { VeilError } from '../../src/lib/shared/errors';
 
 /** A messenger's privacy part in memory: every call recorded; `fail` makes the next store write throw. */
 class FakeMessenger implements PrivacyCommands {
-  choices: PrivacyChoices = { mode: 'live', publishRecord: true };
+  choices: PrivacyChoices = { mode: 'live', publishRecord: true, coverRate: 'default' };
   calls: string[] = [];
   fail: VeilError | null = null;
 
@@ -45,7 +45,7 @@ function setup(start?: Partial<PrivacyChoices>) {
 
 describe('PrivacyState', () => {
   it('shows what the messenger holds once unlocked', () => {
-    const { state } = setup({ mode: 'private', publishRecord: false });
+    const { state } = setup({ mode: 'private', publishRecord: false, coverRate: 'default' });
     expect([state.mode, state.publishRecord]).toEqual(['live', true]); // defaults before unlocking
     state.refresh();
     expect([state.mode, state.publishRecord]).toEqual(['private', false]);
@@ -60,8 +60,8 @@ describe('PrivacyState', () => {
     expect(state.publishRecord).toBe(false);
     expect(m.calls).toEqual(['mode:private', 'record:false']);
     expect(announced).toEqual([
-      { mode: 'private', publishRecord: true },
-      { mode: 'private', publishRecord: false }
+      { mode: 'private', publishRecord: true, coverRate: 'default' },
+      { mode: 'private', publishRecord: false, coverRate: 'default' }
     ]);
   });
 
@@ -89,10 +89,10 @@ describe('PrivacyState', () => {
   it("applies another tab's change here, only what differs, without announcing it back", async () => {
     const { m, state, announced } = setup();
     state.refresh();
-    await state.adopt({ mode: 'private', publishRecord: true });
+    await state.adopt({ mode: 'private', publishRecord: true, coverRate: 'default' });
     expect(m.calls).toEqual(['mode:private']);
     expect(state.mode).toBe('private');
-    await state.adopt({ mode: 'private', publishRecord: false });
+    await state.adopt({ mode: 'private', publishRecord: false, coverRate: 'default' });
     expect(m.calls).toEqual(['mode:private', 'record:false']);
     expect(state.publishRecord).toBe(false);
     expect(announced).toEqual([]);
@@ -102,7 +102,7 @@ describe('PrivacyState', () => {
     const { m, state } = setup();
     state.refresh();
     m.fail = new VeilError('STORAGE_FAILED', 'transaction aborted');
-    await state.adopt({ mode: 'private', publishRecord: false });
+    await state.adopt({ mode: 'private', publishRecord: false, coverRate: 'default' });
     // The mode failed; the record choice after it was not attempted.
     expect(m.calls).toEqual(['mode:private']);
     expect([state.mode, state.publishRecord]).toEqual(['live', true]);

@@ -79,7 +79,7 @@ beforeEach(async () => {
     pairKeys: new PairKeys(myEk),
     timers: realTimers,
     timing: DEFAULT_TIMING,
-    privacy: { mode: 'live', publishRecord: true },
+    privacy: { mode: 'live', publishRecord: true, coverRate: 'default' },
     now: () => NOW_MS,
     nowS: () => NOW_S,
     emit: (e) => events.push(e),

@@ -15,7 +15,8 @@ import { VeilError } from '../shared/errors';
 import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
 import type { Nip17Stats } from './nip17';
-import { loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
+import type { CoverRate } from '../camouflage/schedule';
+import { isCoverRate, loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
 import { listChats, pageMessages } from './read-models';
 import { deleteReactions } from './reactions';
 import { relayStatusView } from './relays';
@@ -52,6 +53,7 @@ export class Messenger {
     await m.#p.dm.load();
     await m.#p.subs.load();
     Object.assign(m.#ctx.privacy, await loadPrivacyChoices(deps.store, m.#ctx.privacy));
+    await m.#p.cover.load();
     return m;
   }
 
@@ -98,14 +100,34 @@ export class Messenger {
     if (on && this.#running) await this.#p.own.sync(null).catch(this.#ctx.fail);
   }
 
+  /** Public notes for cover payloads (cover.ts): one REQ for recent kind 1, the same from every reader, no pubkey in it. */
+  #readPublicNotes(): void {
+    const pool = this.#p.sockets.envelope();
+    if (!pool) return;
+    const sub = pool.subscribe([{ kinds: [1], limit: 100 }], { onevent: (ev) => this.#p.cover.sampler.offer(JSON.stringify(ev)), oneose: () => sub.close() });
+  }
+
+  /** Live mode's cover rate (off, low, default, high; camouflage/schedule.ts). Stored, applied at once. */
+  async setCoverRate(rate: CoverRate): Promise<void> {
+    if (!isCoverRate(rate)) throw new VeilError('INVALID_INPUT', 'unknown cover rate');
+    await savePrivacyChoices(this.#ctx.store, { ...this.#ctx.privacy, coverRate: rate });
+    this.#ctx.privacy.coverRate = rate;
+    if (this.#running) this.#applyMode();
+  }
+
+  /** Private mode: send slots (cover in the empty ones). Live mode: the cover schedule, skipping after each real envelope. */
   #applyMode(): void {
-    const { slots, sockets } = this.#p;
+    const { slots, sockets, liveCover } = this.#p;
     if (this.#ctx.privacy.mode === 'private') {
+      liveCover.stop();
+      sockets.onLivePublish = null;
       sockets.slots = slots;
       slots.start();
     } else {
       sockets.slots = null;
       slots.stop();
+      liveCover.start(this.#p.relays.list(), this.#ctx.privacy.coverRate);
+      sockets.onLivePublish = (relay) => liveCover.realSent(relay);
     }
   }
 
@@ -130,6 +152,7 @@ export class Messenger {
     await ctx.store.pruneSeen(ctx.now()).catch(ctx.fail);
     for (const c of await ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);
     this.#p.subs.start();
+    this.#readPublicNotes();
     this.#p.lookup.subscribeOwn();
     this.#p.outbox.start();
     await (async () => this.#p.own.sync(await this.#p.lookup.queryOwnRecord()))().catch(ctx.fail);
@@ -143,7 +166,9 @@ export class Messenger {
     this.#offStatus = null;
     this.#p.subs.close();
     this.#p.slots.stop();
+    this.#p.liveCover.stop();
     this.#p.sockets.slots = null;
+    this.#p.sockets.onLivePublish = null;
     this.#p.lookup.close();
     await this.#p.outbox.stop();
     await this.#p.inbound.idle();

@@ -6,6 +6,7 @@
 import { VeilError } from '../shared/errors';
 import { MAX_BODY_CHARS } from '../store/db';
 import type { SyncContext } from './context';
+import type { Cover } from './cover';
 import { settleContact } from './contact-state';
 import { saveOutgoing, type Outgoing } from './outbox-queue';
 import type { OwnRecord } from './own-record';
@@ -20,6 +21,8 @@ export interface SendDeps {
   lookup: Pick<PeerLookup, 'refreshRecord' | 'peerDmRelays'>;
   relays(): readonly string[];
   dmRelays(): readonly string[];
+  /** Cover follows the size classes of what is really sent (cover.ts). */
+  cover?: Pick<Cover, 'recordReal'>;
 }
 
 /** Stores the message (status 'sending') and its outbox entries; returns the message id. */
@@ -39,6 +42,7 @@ export async function sendText(ctx: SyncContext, deps: SendDeps, conversationId:
     : await prepareNip17Send(ctx, { ...base, peer, peerDmRelays: await deps.lookup.peerDmRelays(peer), myDmRelays: deps.dmRelays() });
   await settleContact(ctx.store, peer, byEnvelope ? { outgoing: true, protocol: 'veil' } : { outgoing: true, protocol: 'nip17', switchProtocol: true });
   await saveOutgoing(ctx.store, out);
+  if (byEnvelope) await deps.cover?.recordReal(out.entries.flatMap((e) => e.items.map((i) => i.event))).catch((e) => ctx.fail(e));
   if (out.cardSentAt !== undefined) await deps.peers.update(peer, { cardSentAt: out.cardSentAt });
   return out.message.id;
 }

@@ -3,20 +3,13 @@
  * process of slots (exponential gaps, mean 5 min). A slot publishes the oldest envelope waiting for
  * that relay or, when none waits, one cover envelope, so the moments a device publishes do not
  * depend on whether, when or to whom its user writes, and copies of one message to several relays
- * leave at independent random moments. Cover: class 1, sealed to a throwaway key (nobody can open
- * it), random nonce, random type-0 payload, into a bucket this device reads on that relay today.
+ * leave at independent random moments. Cover envelopes come from cover.ts.
  */
-import { randomBytes, randomInt } from '../shared/bytes';
-import { sealEnvelope } from '../crypto/envelope';
-import { generateSecretKey, getXOnlyPublicKey } from '../crypto/keys';
-import { epochDay } from '../crypto/mailbox';
 import type { NostrEvent } from '../relay/types';
 import type { SyncContext } from './context';
 import type { PublishOutcome } from './outbox';
 import { exponentialMs, Timer } from './timing';
 
-/** Cover payloads are at most this long, so they pad to the first size class like a chat line. */
-const MAX_COVER_BYTES = 600;
 
 interface Waiting {
   event: NostrEvent;
@@ -28,8 +21,8 @@ export interface SlotDeps {
   /** Publishes on the publish-only envelope pool, now. */
   publishNow(event: NostrEvent, relay: string): Promise<PublishOutcome>;
   relays(): readonly string[];
-  /** A bucket this device reads on `relay` on `day` (cover goes only where readers read). */
-  coverBucket(relay: string, day: number): string | undefined;
+  /** One cover envelope for `relay` (cover.ts), or null. */
+  cover(relay: string): Promise<NostrEvent | null>;
 }
 
 export class PublishSlots {
@@ -78,25 +71,10 @@ export class PublishSlots {
       next.resolve(await this.#d.publishNow(next.event, relay).catch((): PublishOutcome => ({ status: 'timeout' })));
       return;
     }
-    const cover = await this.#cover(relay).catch(() => null);
+    const cover = await this.#d.cover(relay).catch(() => null);
     if (!cover) return;
     this.sent.cover++;
     await this.#d.publishNow(cover, relay).catch(() => undefined);
-  }
-
-  async #cover(relay: string): Promise<NostrEvent | null> {
-    const nowS = this.#ctx.nowS();
-    const bucket = this.#d.coverBucket(relay, epochDay(nowS));
-    if (!bucket) return null;
-    const throwaway = generateSecretKey();
-    const event = await sealEnvelope({
-      recipientEk: getXOnlyPublicKey(throwaway),
-      mailbox: bucket,
-      payload: { type: 'cover', bytes: randomBytes(randomInt(MAX_COVER_BYTES + 1)) },
-      nowSeconds: nowS
-    });
-    throwaway.fill(0);
-    return event as NostrEvent;
   }
 
   /** Stops every slot; waiting envelopes stay in the outbox (it retries them later). */

@@ -58,6 +58,8 @@ export class Sockets {
   #ownRecord: RelayPool | null = null;
   /** Set in Private mode: envelopes are published in its slots. */
   slots: EnvelopeSlots | null = null;
+  /** Live mode: a real envelope went to `relay` at once (the cover schedule skips its next slot). */
+  onLivePublish: ((relay: string) => void) | null = null;
   #dmRead: RelayPool | null = null;
   #dmPublish: RelayPool | null = null;
 
@@ -141,7 +143,11 @@ export class Sockets {
    * publish-only pool at once (Live mode) or in the next send slot of that relay (Private mode).
    */
   async publish(event: NostrEvent, relay: string): Promise<PublishOutcome> {
-    if (event.kind !== GIFT_WRAP_KIND) return this.slots ? this.slots.publish(event, relay) : this.publishEnvelopeNow(event, relay);
+    if (event.kind !== GIFT_WRAP_KIND) {
+      if (this.slots) return this.slots.publish(event, relay);
+      this.onLivePublish?.(relay);
+      return this.publishEnvelopeNow(event, relay);
+    }
     const [r] = await this.nip17Publish().publish(event, { relays: [relay] });
     return r ?? { status: 'timeout' };
   }

@@ -94,11 +94,11 @@ export class Subscriptions {
     return this.#subs.get(relay)?.plan.index.get(tag);
   }
 
-  /** A random bucket of my read set on `relay` for `day` (where Private mode's cover goes). */
-  coverBucket(relay: string, day: number): string | undefined {
+  /** A random tag of my read plan on `relay` for `day` of that kind (where cover goes: only what is read). */
+  readTag(relay: string, day: number, kind: PlanEntry['kind']): string | undefined {
     const plan = this.#subs.get(relay)?.plan;
     if (!plan) return undefined;
-    const mine = [...plan.index].filter(([, e]) => e.kind === 'bucket' && e.day === day).map(([tag]) => tag);
+    const mine = [...plan.index].filter(([, e]) => e.kind === kind && e.day === day).map(([tag]) => tag);
     return mine.length > 0 ? mine[randomInt(mine.length)] : undefined;
   }
 

@@ -3,7 +3,7 @@
  * an observer could see comes from the CSPRNG (never Math.random). Timers are injectable so the
  * adversary suite can run many simulated days in seconds (tests/privacy/).
  */
-import { randomBytes } from '../shared/bytes';
+import { exponential, uniformIn } from '../shared/random';
 
 /** setTimeout/clearTimeout in the messenger's own clock (ms). */
 export interface Timers {
@@ -44,20 +44,14 @@ export const DEFAULT_TIMING: TrafficTiming = Object.freeze({
   slotMeanMs: 5 * 60_000
 });
 
-/** A uniform real in (0, 1] from the CSPRNG (53 bits). */
-export function uniform(): number {
-  const w = new Uint32Array(randomBytes(8).buffer);
-  return ((w[0]! >>> 5) * 2 ** 26 + (w[1]! >>> 6) + 1) / 2 ** 53;
-}
-
-/** Uniform in [minMs, maxMs]. */
+/** Uniform in [minMs, maxMs], from the CSPRNG. */
 export function jitterMs(minMs: number, maxMs: number): number {
-  return minMs + (maxMs - minMs) * uniform();
+  return uniformIn(minMs, maxMs);
 }
 
-/** Exponential with the given mean (a Poisson process's gaps), never below `minMs`. */
+/** Exponential with the given mean (a Poisson process's gaps), never below `minMs`; CSPRNG. */
 export function exponentialMs(meanMs: number, minMs = 0): number {
-  return Math.max(minMs, -Math.log(uniform()) * meanMs);
+  return exponential(meanMs, minMs);
 }
 
 /** A timer that can be re-armed and cancelled, on injectable timers. */

@@ -21,6 +21,8 @@ import { DmRelayList, EnvelopeRelays } from './relays';
 import type { ScanCrypto } from './scan';
 import type { SendDeps } from './send';
 import { cleanRelayList } from './plan';
+import { CoverSchedule, type CoverRate } from '../camouflage/schedule';
+import { Cover } from './cover';
 import { PublishSlots } from './slots';
 import { Sockets } from './sockets';
 import { Subscriptions } from './subscriptions';
@@ -68,6 +70,8 @@ export interface MessengerDeps {
   /** Mode and record choice until the user saves their own (privacy-settings.ts). */
   mode?: PrivacyMode;
   publishRecord?: boolean;
+  /** Live mode's cover rate until the user saves their own (default 'default'). */
+  coverRate?: CoverRate;
 }
 
 export interface Parts {
@@ -84,6 +88,8 @@ export interface Parts {
   sendDeps: SendDeps;
   nip17Stats: Nip17Stats;
   slots: PublishSlots;
+  cover: Cover;
+  liveCover: CoverSchedule;
 }
 
 /** `{ [key]: value }` when value is defined, else `{}` (exactOptionalPropertyTypes). */
@@ -107,7 +113,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     pairKeys: new PairKeys(deps.ek),
     timers: deps.timers ?? realTimers,
     timing: { ...DEFAULT_TIMING, ...deps.timing },
-    privacy: { ...DEFAULT_PRIVACY, ...opt('mode', deps.mode), ...opt('publishRecord', deps.publishRecord) },
+    privacy: { ...DEFAULT_PRIVACY, ...opt('mode', deps.mode), ...opt('publishRecord', deps.publishRecord), ...opt('coverRate', deps.coverRate) },
     now,
     nowS: () => Math.floor(now() / 1000),
     emit: hooks.emit,
@@ -160,11 +166,20 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onDelivery: (conversationId) => hooks.emit({ type: 'messages', conversationId }),
     onError: ctx.fail
   });
+  const cover = new Cover(ctx, { readTag: (relay, day, kind) => subs.readTag(relay, day, kind) });
   const slots = new PublishSlots(ctx, {
     publishNow: (event, relay) => sockets.publishEnvelopeNow(event, relay),
     relays,
-    coverBucket: (relay, day) => subs.coverBucket(relay, day)
+    cover: (relay) => cover.envelope(relay)
   });
-  const sendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list() };
-  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, sendDeps, nip17Stats, slots };
+  const liveCover = new CoverSchedule({
+    timers: ctx.timers,
+    now: ctx.now,
+    send: async (relay) => {
+      const ev = await cover.envelope(relay);
+      if (ev) await sockets.publishEnvelopeNow(ev, relay);
+    }
+  });
+  const sendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover };
+  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, sendDeps, nip17Stats, slots, cover, liveCover };
 }

@@ -1,0 +1,124 @@
+/**
+ * Camouflage (src/lib/camouflage; issue 10): the cover schedule is a Poisson process (its gaps pass
+ * a KS test against the exponential law, and a non-exponential schedule fails the same test), a real
+ * envelope in Live mode skips the next slot, the daily budget holds; cover size classes follow the
+ * real ones (chi-square), and payloads pad to the class they were drawn for.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClassHistogram, classOfContentLength, PRIOR_COUNTS, payloadRange } from '../../src/lib/camouflage/classes';
+import { CoverSampler } from '../../src/lib/camouflage/sampler';
+import { COVER_RATES, CoverSchedule } from '../../src/lib/camouflage/schedule';
+import { paddedSizeFor } from '../../src/lib/crypto/padding';
+import { chiSquareTwoSample, ksExponential, seeded } from '../helpers/stats';
+
+/** Timers on a virtual clock: run() fires due callbacks in order until `untilMs`. */
+function virtualTimers() {
+  let now = 0;
+  let seq = 0;
+  const q = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    timers: {
+      setTimeout: (fn: () => void, ms: number) => (q.set(++seq, { at: now + ms, fn }), seq),
+      clearTimeout: (h: unknown) => void q.delete(h as number)
+    },
+    async run(untilMs: number) {
+      for (;;) {
+        const next = [...q.entries()].sort((a, b) => a[1].at - b[1].at)[0];
+        if (!next || next[1].at > untilMs) break;
+        q.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+        await Promise.resolve();
+      }
+      now = untilMs;
+    }
+  };
+}
+
+describe('cover schedule', () => {
+  it('publish gaps of one relay pass a KS test against the exponential schedule (p > 0.01, 600 events)', async () => {
+    const v = virtualTimers();
+    const at: number[] = [];
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(7), send: async () => void at.push(v.now()) });
+    s.start(['wss://a'], 'high');
+    await v.run(COVER_RATES.high.meanMs * 600);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps.length).toBeGreaterThanOrEqual(500);
+    expect(ksExponential(gaps, COVER_RATES.high.meanMs).p).toBeGreaterThan(0.01);
+    // The test can fail: evenly spaced slots with the same mean are refused.
+    const even = gaps.map((_, i) => COVER_RATES.high.meanMs * (0.5 + (i % 100) / 100));
+    expect(ksExponential(even, COVER_RATES.high.meanMs).p).toBeLessThan(0.01);
+  });
+
+  it('a real envelope in Live mode skips the next slot of that relay only; relays keep independent slots', async () => {
+    const v = virtualTimers();
+    const sent: string[] = [];
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(3), send: async (r) => void sent.push(r) });
+    s.start(['wss://a', 'wss://b'], 'default');
+    s.realSent('wss://a');
+    await v.run(COVER_RATES.default.meanMs * 200);
+    expect(s.counts.skipped).toBe(1);
+    const a = sent.filter((r) => r === 'wss://a').length;
+    const b = sent.filter((r) => r === 'wss://b').length;
+    expect(a).toBeGreaterThan(50);
+    expect(b).toBeGreaterThan(50);
+  });
+
+  it('stays within the daily budget, and sends nothing when off', async () => {
+    const v = virtualTimers();
+    let n = 0;
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(11), send: async () => void n++ });
+    s.start(['wss://a', 'wss://b'], 'high');
+    await v.run(86_400_000 - 1);
+    expect(n).toBe(COVER_RATES.high.perDay);
+    expect(s.counts.overBudget).toBeGreaterThan(0);
+    s.start(['wss://a'], 'off');
+    const before = n;
+    await v.run(2 * 86_400_000);
+    expect(n).toBe(before);
+  });
+});
+
+describe('cover sizes follow the real ones', () => {
+  it('size-class histograms of real and cover pass a chi-square test; a fixed class-1 cover fails it', () => {
+    const random = seeded(5);
+    const real = [0, 0, 0, 0];
+    const h = new ClassHistogram();
+    // A user whose real envelopes are 70% class 1, 20% class 2, 7% class 3, 3% class 4.
+    for (let i = 0; i < 1000; i++) {
+      const u = random();
+      const k = u < 0.7 ? 0 : u < 0.9 ? 1 : u < 0.97 ? 2 : 3;
+      real[k]!++;
+      h.record(k);
+    }
+    const cover = [0, 0, 0, 0];
+    for (let i = 0; i < 2000; i++) cover[h.sample(random)]!++;
+    expect(chiSquareTwoSample(real, cover).p).toBeGreaterThan(0.01);
+    expect(chiSquareTwoSample(real, [2000, 0, 0, 0]).p).toBeLessThan(0.01);
+  });
+
+  it('a new device draws from the prior (the common case: class 1)', () => {
+    const random = seeded(9);
+    const counts = [0, 0, 0, 0];
+    const h = new ClassHistogram();
+    for (let i = 0; i < 4600; i++) counts[h.sample(random)]!++;
+    const total = PRIOR_COUNTS.reduce((a, b) => a + b, 0);
+    expect(chiSquareTwoSample(counts, PRIOR_COUNTS.map((c) => c * 100)).p).toBeGreaterThan(0.01);
+    expect(counts[0]! / 4600).toBeCloseTo(PRIOR_COUNTS[0]! / total, 1);
+  });
+
+  it('payloads pad to the class they were drawn for, cut from public notes when there are some', () => {
+    const s = new CoverSampler(seeded(1));
+    for (const k of [0, 1, 2, 3]) {
+      const p = s.payload(k);
+      expect(paddedSizeFor(p.length)).toBe(paddedSizeFor(payloadRange(k).max));
+    }
+    s.offer(JSON.stringify({ kind: 1, content: 'a public note' }));
+    const text = new TextDecoder().decode(s.payload(1));
+    expect(text.startsWith('{"kind":1,"content":"a public note"}\n{"kind":1')).toBe(true);
+    expect(classOfContentLength(1368)).toBe(0);
+    expect(classOfContentLength(8192)).toBe(3);
+    expect(classOfContentLength(1000)).toBe(-1);
+  });
+});
