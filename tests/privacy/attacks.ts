@@ -102,10 +102,40 @@ function messagePublishes(v: View): { conn: number; ms: number; event: LoggedEve
   return [...v.published.values()].filter((p) => MESSAGE_KINDS.has(p.event.kind)).map((p) => ({ ...p, actor: actorOf(v, p.conn) })).sort((a, b) => a.ms - b.ms);
 }
 
-/** Tag linking: the publisher of an event with `p` = T, joined with every reader whose REQ names T. */
-export function tagLinking(v: View): ScoredEdge[] {
+/** Actors whose REQs named each message tag. */
+export function readersByTag(v: View): Map<string, Set<string>> {
   const readers = new Map<string, Set<string>>();
   for (const r of v.log) if (r.t === 'req') for (const tag of readTags(r)) readers.set(tag, (readers.get(tag) ?? new Set()).add(actorOf(v, r.conn)));
+  return readers;
+}
+
+/** Every delivery of each message event: to which actor, when. */
+export function deliveriesById(v: View): Map<string, { actor: string; ms: number }[]> {
+  const out = new Map<string, { actor: string; ms: number }[]>();
+  for (const r of v.log) {
+    if (r.t !== 'deliver' || !MESSAGE_KINDS.has(r.kind)) continue;
+    const list = out.get(r.id) ?? [];
+    list.push({ actor: actorOf(v, r.conn), ms: r.ms });
+    out.set(r.id, list);
+  }
+  return out;
+}
+
+/** When each actor sent a REQ (and, with `publishes`, published a message), in log order. */
+export function activityByActor(v: View, publishes = false): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of v.log) {
+    if (r.t !== 'req' && !(publishes && r.t === 'publish' && MESSAGE_KINDS.has(r.event.kind))) continue;
+    const list = out.get(actorOf(v, r.conn)) ?? [];
+    list.push(r.ms);
+    out.set(actorOf(v, r.conn), list);
+  }
+  return out;
+}
+
+/** Tag linking: the publisher of an event with `p` = T, joined with every reader whose REQ names T. */
+export function tagLinking(v: View): ScoredEdge[] {
+  const readers = readersByTag(v);
   const out = new EdgeSum();
   for (const p of messagePublishes(v)) {
     const tag = pTag(p.event);
@@ -118,13 +148,7 @@ export function tagLinking(v: View): ScoredEdge[] {
 /** Live fan-out timing: who receives an event within FANOUT_MS of its publish (1/k each of k receivers). */
 export function fanoutTiming(v: View, windowMs = FANOUT_MS): ScoredEdge[] {
   const out = new EdgeSum();
-  const deliveries = new Map<string, { actor: string; ms: number }[]>();
-  for (const r of v.log) {
-    if (r.t !== 'deliver' || !MESSAGE_KINDS.has(r.kind)) continue;
-    const list = deliveries.get(r.id) ?? [];
-    list.push({ actor: actorOf(v, r.conn), ms: r.ms });
-    deliveries.set(r.id, list);
-  }
+  const deliveries = deliveriesById(v);
   for (const p of messagePublishes(v)) {
     const got = new Set((deliveries.get(p.event.id) ?? []).filter((d) => d.ms >= p.ms && d.ms <= p.ms + windowMs && d.actor !== p.actor).map((d) => d.actor));
     for (const a of got) out.add(p.actor, a, 1 / got.size);
@@ -223,13 +247,7 @@ export function authorLookups(v: View, windowMs = REACTION_MS): ScoredEdge[] {
 /** Intro reactions: a new REQ or a publish by the receiver within REACTION_MS after a delivery. */
 export function introReactions(v: View, windowMs = REACTION_MS): ScoredEdge[] {
   const out = new EdgeSum();
-  const acts = new Map<string, number[]>();
-  for (const r of v.log) {
-    if (r.t !== 'req' && !(r.t === 'publish' && MESSAGE_KINDS.has(r.event.kind))) continue;
-    const list = acts.get(actorOf(v, r.conn)) ?? [];
-    list.push(r.ms);
-    acts.set(actorOf(v, r.conn), list);
-  }
+  const acts = activityByActor(v, true);
   const seen = new Set<string>();
   for (const r of v.log) {
     if (r.t !== 'deliver' || !MESSAGE_KINDS.has(r.kind)) continue;

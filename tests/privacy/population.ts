@@ -9,14 +9,15 @@
  * protocol 'nip17': the same Messenger, but the proxy refuses inbox records (kind 11067), so every
  * contact is reached through its kind 10050 list by NIP-17 (peer-lookup.ts startChat, send.ts).
  *
- * Ground truth (who sent which message to whom, when, and the outer event ids from the sender's
- * outbox) is kept apart from the log.
+ * Ground truth (who sent which message to whom, when, and the outer event ids from the outbox
+ * entries the sender's Messenger writes to its store) is kept apart from the log.
  */
 import { bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
 import { envelopeKey } from '../../src/lib/crypto/envelope';
 import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
 import { LocalSigner } from '../../src/lib/crypto/signer';
 import { VeilStore } from '../../src/lib/store/db';
+import type { OutboxInput } from '../../src/lib/store/types';
 import { Messenger, type MessengerDeps } from '../../src/lib/sync/messenger';
 import { entrySide } from '../../src/lib/sync/outbox';
 import { startRelay, type TestRelay } from '../helpers/relay';
@@ -72,6 +73,8 @@ interface SimUser {
   store: VeilStore;
   m: Messenger;
   online: boolean;
+  /** Outbox entries written by this user's Messenger, by message id. */
+  outbox: Map<string, OutboxInput[]>;
 }
 
 type Action = { t: number; kind: 'on' | 'off'; user: number } | { t: number; kind: 'send'; user: number; to: number; conv: number; k: number; length: number };
@@ -135,6 +138,22 @@ async function makeUser(
   const ip = `127.0.0.${10 + i}`;
   const store = await VeilStore.open(freshPlatform(), `privacy-${i}`);
   await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
+  // Ground truth from the sender's own device: every outbox entry as it is written (whenever the
+  // code seals and queues it), so outer ids are known even when publishing happens much later.
+  const outbox = new Map<string, OutboxInput[]>();
+  const keep = (entries: readonly OutboxInput[]): void => {
+    for (const e of entries) if (e.messageId) outbox.set(e.messageId, [...(outbox.get(e.messageId) ?? []), e]);
+  };
+  const addOutgoing = store.addOutgoing.bind(store);
+  const enqueueOutbox = store.enqueueOutbox.bind(store);
+  store.addOutgoing = (message, entries) => {
+    keep(entries);
+    return addOutgoing(message, entries);
+  };
+  store.enqueueOutbox = (input) => {
+    keep([input]);
+    return enqueueOutbox(input);
+  };
   // timers / mode / lookupRelays: the lead's new optional deps (ignored by a Messenger that predates them).
   const deps = {
     store,
@@ -155,7 +174,7 @@ async function makeUser(
   m.on((e) => {
     if (e.type === 'error') w.errors[e.code] = (w.errors[e.code] ?? 0) + 1;
   });
-  return { i, ip, pubkey, store, m, online: false };
+  return { i, ip, pubkey, store, m, online: false, outbox };
 }
 
 class Driver {
@@ -215,6 +234,12 @@ class Driver {
       if (Date.now() > deadline || this.truth.messages.every((m) => m.delivered)) break;
       await pause(50);
     }
+    for (const m of this.truth.messages)
+      for (const e of this.users[m.from]!.outbox.get(m.id) ?? [])
+        for (const it of e.items) {
+          if (entrySide(e.id) === 'self') m.self.push(it.event.id);
+          else m.outer.push({ id: it.event.id, relay: it.relay });
+        }
   }
 
   async #act(a: Action): Promise<void> {
@@ -255,15 +280,7 @@ class Driver {
       if (contact.state === 'request') await u.m.accept(peer.pubkey);
     }
     const id = await u.m.send(cid, messageText(a.conv, a.k, 10 + ((a.conv * 37 + a.k * 11) % 140)));
-    const entries = await u.store.listOutboxByMessage(id);
-    const outer: TruthMessage['outer'] = [];
-    const self: string[] = [];
-    for (const e of entries)
-      for (const it of e.items) {
-        if (entrySide(e.id) === 'self') self.push(it.event.id);
-        else outer.push({ id: it.event.id, relay: it.relay });
-      }
-    const msg: TruthMessage = { id, from: a.user, to: a.to, ms: this.clock.now(), outer, self, delivered: false };
+    const msg: TruthMessage = { id, from: a.user, to: a.to, ms: this.clock.now(), outer: [], self: [], delivered: false };
     this.truth.messages.push(msg);
     if (a.k + 1 < a.length) this.#waiting.push({ msg, conv: a.conv, k: a.k, length: a.length });
   }

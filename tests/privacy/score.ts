@@ -4,7 +4,7 @@
  * per-message sender and recipient identification against chance, and the reader-fingerprint
  * metrics (degree leak, cross-day linking) and the two-relay match rate.
  */
-import { FANOUT_MS, MESSAGE_KINDS, REACTION_MS, actorOf, pTag, readTags, type ScoredEdge, type View } from './attacks';
+import { FANOUT_MS, MESSAGE_KINDS, REACTION_MS, activityByActor, actorOf, deliveriesById, pTag, readersByTag, readTags, type ScoredEdge, type View } from './attacks';
 import type { LogRecord } from './observer';
 import type { Truth, TruthMessage } from './population';
 
@@ -80,22 +80,9 @@ export interface Identification {
  * sent a new REQ within REACTION_MS after getting it (1).
  */
 export function identify(v: View, truth: Truth, users: Map<string, number>): Identification {
-  const readers = new Map<string, Set<string>>();
-  for (const r of v.log) if (r.t === 'req') for (const tag of readTags(r)) readers.set(tag, (readers.get(tag) ?? new Set()).add(actorOf(v, r.conn)));
-  const deliveries = new Map<string, { actor: string; ms: number }[]>();
-  for (const r of v.log) {
-    if (r.t !== 'deliver' || !MESSAGE_KINDS.has(r.kind)) continue;
-    const list = deliveries.get(r.id) ?? [];
-    list.push({ actor: actorOf(v, r.conn), ms: r.ms });
-    deliveries.set(r.id, list);
-  }
-  const reqTimes = new Map<string, number[]>();
-  for (const r of v.log) {
-    if (r.t !== 'req') continue;
-    const list = reqTimes.get(actorOf(v, r.conn)) ?? [];
-    list.push(r.ms);
-    reqTimes.set(actorOf(v, r.conn), list);
-  }
+  const readers = readersByTag(v);
+  const deliveries = deliveriesById(v);
+  const reqTimes = activityByActor(v);
   const others = Math.max(1, truth.users.length - 1);
   let s = 0;
   let rc = 0;
