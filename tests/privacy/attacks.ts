@@ -210,10 +210,31 @@ export function replyTiming(v: View, windowMs = REPLY_WINDOW_MS): ScoredEdge[] {
   return cooccurrence(s, s, windowMs, span(v));
 }
 
-/** Statistical disclosure: each actor's activity (sends, new REQs) in the windows after another's sends, less its base rate. */
+/**
+ * Statistical disclosure (Danezis): every send is a round; its observation is the set of actors who
+ * send within DISCLOSURE_WINDOW_MS after it. For sender S and actor R: the share of S's rounds in
+ * which R shows up, less the share of all rounds in which R shows up (the background has the same
+ * daily rhythm as S's rounds, so only what follows S in particular remains).
+ */
 export function disclosure(v: View, windowMs = DISCLOSURE_WINDOW_MS): ScoredEdge[] {
-  const activity = [...sends(v), ...v.log.filter((r) => r.t === 'req').map((r) => ({ actor: actorOf(v, r.conn), ms: r.ms }))];
-  return cooccurrence(sends(v), activity, windowMs, span(v));
+  const all = sends(v);
+  const rounds = new Map<string, number>();
+  const hits = new Map<string, Map<string, number>>();
+  const background = new Map<string, number>();
+  for (const r of all) {
+    rounds.set(r.actor, (rounds.get(r.actor) ?? 0) + 1);
+    const seen = new Set(all.filter((x) => x.ms > r.ms && x.ms <= r.ms + windowMs && x.actor !== r.actor).map((x) => x.actor));
+    const h = hits.get(r.actor) ?? new Map<string, number>();
+    for (const a of seen) {
+      h.set(a, (h.get(a) ?? 0) + 1);
+      background.set(a, (background.get(a) ?? 0) + 1);
+    }
+    hits.set(r.actor, h);
+  }
+  const out = new EdgeSum();
+  for (const [sender, n] of rounds)
+    for (const [r, b] of background) if (r !== sender) out.add(sender, r, (hits.get(sender)?.get(r) ?? 0) / n - b / all.length);
+  return out.list();
 }
 
 /**

@@ -34,6 +34,8 @@ describe('adversary suite (8 + 8 users, 3 simulated days, seed 7)', () => {
       expect(w.messages.sent, w.label).toBeGreaterThanOrEqual(20);
       expect(w.messages.delivered / w.messages.sent, w.label).toBeGreaterThanOrEqual(0.95);
       expect(w.run.truth.edges.length, w.label).toBeGreaterThanOrEqual(4);
+      // Each simulated user's sockets left from its own loopback address (127.0.0.10 + i).
+      expect(w.clientIps, w.label).toBe(w.run.truth.users.length);
     }
   });
 

@@ -21,6 +21,8 @@ export interface WorldMetrics extends TargetInput {
   twoRelay: Record<Model, Rate>;
   bandwidth: { meanBytes: number; maxBytes: number; userDays: number };
   messages: { sent: number; delivered: number };
+  /** Distinct client IPs the proxy saw (one loopback address per simulated user). */
+  clientIps: number;
 }
 
 /** Every attack and metric of one world. */
@@ -52,7 +54,8 @@ export function measure(label: string, run: WorldRun): WorldMetrics {
     roleViolations: roleViolations(log, run.truth),
     lookupsAfterDelivery: lookupsAfterDelivery(log),
     bandwidth: bandwidthPerUserDay(log, run.truth),
-    messages: { sent: run.truth.messages.length, delivered: run.truth.messages.filter((m) => m.delivered).length }
+    messages: { sent: run.truth.messages.length, delivered: run.truth.messages.filter((m) => m.delivered).length },
+    clientIps: new Set(log.flatMap((r) => (r.t === 'open' ? [r.ip] : []))).size
   };
 }
 
