@@ -1,0 +1,168 @@
+/**
+ * Rules checked from the proxy log alone (DESIGN.md §4 "Roles apart"; issue 9 "Must show"), the
+ * bandwidth figure, and the target thresholds of issue 9 as named constants with the function that
+ * checks them (privacy.test.ts calls it for what holds on the current code; see TARGETS_ENABLED).
+ */
+import { encodeNpub } from '../../src/lib/crypto/nip19';
+import { authorsOf, MESSAGE_KINDS } from './attacks';
+import type { LogRecord } from './observer';
+import type { Truth } from './population';
+
+const DAY = 86_400_000;
+/** No identity lookup within this long (virtual ms) after an envelope reached the same IP. */
+export const LOOKUP_QUIET_MS = 60_000;
+const ENVELOPE_KIND = 1067;
+
+function reqKinds(r: Extract<LogRecord, { t: 'req' }>): number[] {
+  return r.filters.flatMap((f) => (Array.isArray(f.kinds) ? (f.kinds as number[]) : []));
+}
+
+/** Connections that read or publish envelopes (kind 1067). */
+export function envelopeConnections(log: readonly LogRecord[]): Set<number> {
+  const out = new Set<number>();
+  for (const r of log) {
+    if (r.t === 'req' && reqKinds(r).includes(ENVELOPE_KIND)) out.add(r.conn);
+    if (r.t === 'publish' && r.event.kind === ENVELOPE_KIND) out.add(r.conn);
+  }
+  return out;
+}
+
+/**
+ * Socket roles: no connection that reads or publishes envelopes ever sends an AUTH, an `authors`
+ * filter, a user's identity pubkey (hex or npub) anywhere in a filter, or an event signed by a user.
+ */
+export function roleViolations(log: readonly LogRecord[], truth: Truth): string[] {
+  const env = envelopeConnections(log);
+  const ids = truth.users.flatMap((u) => [u.pubkey, encodeNpub(u.pubkey)]);
+  const userKeys = new Set(truth.users.map((u) => u.pubkey));
+  const out: string[] = [];
+  for (const r of log) {
+    if (!env.has(r.conn)) continue;
+    if (r.t === 'auth') out.push(`conn ${r.conn}: AUTH`);
+    if (r.t === 'req') {
+      if (authorsOf(r).length > 0) out.push(`conn ${r.conn}: authors filter`);
+      const text = JSON.stringify(r.filters);
+      if (ids.some((id) => text.includes(id))) out.push(`conn ${r.conn}: identity pubkey in a filter`);
+    }
+    if (r.t === 'publish' && userKeys.has(r.event.pubkey)) out.push(`conn ${r.conn}: publishes an event signed by a user (kind ${r.event.kind})`);
+  }
+  return out;
+}
+
+/** Identity lookups (REQ with `authors`, any connection of the IP) within LOOKUP_QUIET_MS after an envelope reached that IP. */
+export function lookupsAfterDelivery(log: readonly LogRecord[], quietMs = LOOKUP_QUIET_MS): number {
+  const ipOf = new Map<number, string>();
+  const lastDelivery = new Map<string, number>();
+  let n = 0;
+  for (const r of log) {
+    if (r.t === 'open') ipOf.set(r.conn, r.ip);
+    const ip = ipOf.get(r.conn) ?? '';
+    if (r.t === 'deliver' && r.kind === ENVELOPE_KIND) lastDelivery.set(ip, r.ms);
+    if (r.t === 'req' && authorsOf(r).length > 0) {
+      const last = lastDelivery.get(ip);
+      if (last !== undefined && r.ms - last <= quietMs) n++;
+    }
+  }
+  return n;
+}
+
+/** Bytes delivered to message-reading connections, per user (IP) and simulated day on which that user was online. */
+export function bandwidthPerUserDay(log: readonly LogRecord[], truth: Truth): { meanBytes: number; maxBytes: number; userDays: number } {
+  const ipOf = new Map<number, string>();
+  const readers = new Set<number>();
+  for (const r of log) if (r.t === 'req' && reqKinds(r).some((k) => MESSAGE_KINDS.has(k))) readers.add(r.conn);
+  const active = new Map<string, number>();
+  for (const r of log) {
+    if (r.t === 'open') {
+      ipOf.set(r.conn, r.ip);
+      const k = `${r.ip}|${Math.floor((r.ms - truth.start) / DAY)}`;
+      active.set(k, active.get(k) ?? 0);
+    }
+    if (r.t === 'deliver' && readers.has(r.conn)) {
+      const k = `${ipOf.get(r.conn)}|${Math.floor((r.ms - truth.start) / DAY)}`;
+      active.set(k, (active.get(k) ?? 0) + r.bytes);
+    }
+  }
+  const v = [...active.values()];
+  return { meanBytes: v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0, maxBytes: Math.max(0, ...v), userDays: v.length };
+}
+
+/** The issue's targets: ratios to chance (issue 9 "Must show"). */
+export const TARGETS = {
+  /** Private mode, IP model: edge precision of every attack ≤ 1.5 × chance. */
+  privateIpEdgePrecision: 1.5,
+  /** Private mode, IP model: recipient identification ≤ 1.5 × chance. */
+  privateIpRecipient: 1.5,
+  /** Without IPs (Tor-like): edge precision and recipient identification ≤ 1.2 × chance. */
+  noIpRatio: 1.2,
+  /** Cross-day linking and the two-relay match rate ≤ this × chance. */
+  linkingRatio: 1.2,
+  /** |Pearson r| of REQ tag count vs true degree at most this. */
+  degreeLeak: 0.2
+} as const;
+
+/**
+ * Which target groups hold on the current code. The lead switches these on after the protocol change.
+ * ==== SWITCH ON after the protocol change (issue 9 items 1–2) ====================================
+ * PRIVATE_MODE_READY: the Messenger honours `mode: 'private'` (and `timers`): privacy.test.ts and
+ * `npm run privacy` then also run a Veil Private world. Then set each group below to true as it holds.
+ */
+export const PRIVATE_MODE_READY = false;
+export const TARGETS_ENABLED = {
+  // ---- holds today -------------------------------------------------------------------------
+  socketRoles: true,
+  // ---- switch on after the protocol change --------------------------------------------------
+  lookupQuiet: false,
+  privateIp: false,
+  noIp: false,
+  degreeLeak: false,
+  crossDay: false,
+  twoRelay: false
+};
+export type TargetGroup = keyof typeof TARGETS_ENABLED;
+
+/** What the threshold checks read from one measured Veil world (report.ts `WorldMetrics` has it). */
+export interface TargetInput {
+  edges: Record<'ip' | 'noip', Record<string, { precision: number; chance: number }>>;
+  recipient: Record<'ip' | 'noip', { rate: number; chance: number }>;
+  degreeLeak: number;
+  crossDay: { rate: number; chance: number };
+  twoRelay: Record<'ip' | 'noip', { rate: number; chance: number }>;
+  roleViolations: string[];
+  lookupsAfterDelivery: number;
+}
+
+/** Every failed target of the given groups, as readable lines (empty = all hold). */
+export function targetFailures(m: TargetInput, groups: readonly TargetGroup[]): string[] {
+  const out: string[] = [];
+  const ratio = (what: string, x: number, chance: number, max: number): void => {
+    if (x > max * chance + 1e-9) out.push(`${what}: ${(x * 100).toFixed(1)}% > ${max} × chance (${(chance * 100).toFixed(1)}%)`);
+  };
+  for (const g of groups) {
+    if (g === 'socketRoles' && m.roleViolations.length > 0) out.push(`socket roles: ${m.roleViolations.slice(0, 3).join('; ')} (${m.roleViolations.length})`);
+    if (g === 'lookupQuiet' && m.lookupsAfterDelivery > 0) out.push(`identity lookups within ${LOOKUP_QUIET_MS / 1000} s after an envelope: ${m.lookupsAfterDelivery}`);
+    if (g === 'privateIp') {
+      for (const [name, e] of Object.entries(m.edges.ip)) ratio(`IP model, ${name}`, e.precision, e.chance, TARGETS.privateIpEdgePrecision);
+      ratio('IP model, recipient named', m.recipient.ip.rate, m.recipient.ip.chance, TARGETS.privateIpRecipient);
+    }
+    if (g === 'noIp') {
+      for (const [name, e] of Object.entries(m.edges.noip)) ratio(`no IPs, ${name}`, e.precision, e.chance, TARGETS.noIpRatio);
+      ratio('no IPs, recipient named', m.recipient.noip.rate, m.recipient.noip.chance, TARGETS.noIpRatio);
+    }
+    if (g === 'degreeLeak' && Math.abs(m.degreeLeak) > TARGETS.degreeLeak) out.push(`degree leak r = ${m.degreeLeak.toFixed(2)} > ${TARGETS.degreeLeak}`);
+    if (g === 'crossDay') ratio('cross-day linking', m.crossDay.rate, m.crossDay.chance, TARGETS.linkingRatio);
+    if (g === 'twoRelay') {
+      ratio('two-relay match, IP model', m.twoRelay.ip.rate, m.twoRelay.ip.chance, TARGETS.linkingRatio);
+      ratio('two-relay match, no IPs', m.twoRelay.noip.rate, m.twoRelay.noip.chance, TARGETS.linkingRatio);
+    }
+  }
+  return out;
+}
+
+/** Groups that apply only to Private mode (Live mode reports the same rows; camouflage brings them down). */
+const PRIVATE_ONLY: readonly TargetGroup[] = ['privateIp', 'noIp'];
+
+/** The groups switched on in TARGETS_ENABLED that apply to a Veil world in `mode`. */
+export function enabledTargets(mode: 'live' | 'private'): TargetGroup[] {
+  return (Object.keys(TARGETS_ENABLED) as TargetGroup[]).filter((g) => TARGETS_ENABLED[g] && (mode === 'private' || !PRIVATE_ONLY.includes(g)));
+}

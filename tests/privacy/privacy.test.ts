@@ -1,0 +1,68 @@
+/**
+ * The adversary suite, small and with a fixed world seed (issue 9 item 3; `npm run privacy` is the
+ * full run): 8 Veil users and 8 NIP-17 users with the same contact graph, 3 simulated days, through
+ * the observing relay. What it asserts is real on the current code:
+ * - the population works (messages sent and delivered through real relays);
+ * - the attacks work: on NIP-17 they recover ≥ 90% of the social graph and name sender and recipient
+ *   (relay sees IPs; ≥ 75% without IPs, where sockets are grouped by opening time);
+ * - Veil holds the target groups switched on in checks.ts TARGETS_ENABLED (today: socket roles).
+ * The issue's other targets are in checks.ts (TARGETS, TARGETS_ENABLED, PRIVATE_MODE_READY): the
+ * lead switches them on after the protocol change, and this file then asserts them too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enabledTargets, PRIVATE_MODE_READY, targetFailures } from './checks';
+import { formatTable, runSuite, type WorldMetrics } from './report';
+
+const SEED = 7;
+let worlds: WorldMetrics[] = [];
+const byLabel = (label: string): WorldMetrics => {
+  const w = worlds.find((x) => x.label === label);
+  if (!w) throw new Error(`no world ${label}`);
+  return w;
+};
+
+beforeAll(async () => {
+  worlds = await runSuite({ users: 8, days: 3, seed: SEED, private: PRIVATE_MODE_READY, parallel: true, world: { sessionsPerDay: 1.5, degree: 2.5 } });
+}, 240_000);
+
+afterAll(() => {
+  if (process.env.PRIVACY_TABLE) console.log(formatTable(worlds));
+});
+
+describe('adversary suite (8 + 8 users, 3 simulated days, seed 7)', () => {
+  it('every world carried real traffic: messages sent and delivered', () => {
+    for (const w of worlds) {
+      expect(w.messages.sent, w.label).toBeGreaterThanOrEqual(20);
+      expect(w.messages.delivered / w.messages.sent, w.label).toBeGreaterThanOrEqual(0.95);
+      expect(w.run.truth.edges.length, w.label).toBeGreaterThanOrEqual(4);
+      // Each simulated user's sockets left from its own loopback address (127.0.0.10 + i).
+      expect(w.clientIps, w.label).toBe(w.run.truth.users.length);
+    }
+  });
+
+  it('the attacks work: on NIP-17 they recover the graph and name both ends, with and without IPs', () => {
+    const nip17 = byLabel('NIP-17');
+    // Without IPs the attacker groups sockets by opening time, and people who come online in the
+    // same moment (or on a loaded machine) share a group: a little lower, still far above chance.
+    for (const [model, min] of [['ip', 0.9], ['noip', 0.75]] as const) {
+      const tag = nip17.edges[model]['tag linking']!;
+      expect(tag.precision, model).toBeGreaterThanOrEqual(min);
+      expect(tag.recall, model).toBeGreaterThanOrEqual(min);
+      expect(tag.precision, model).toBeGreaterThan(tag.chance);
+      expect(nip17.ident[model].sender, model).toBeGreaterThanOrEqual(min);
+      expect(nip17.ident[model].recipient, model).toBeGreaterThanOrEqual(min);
+    }
+    // The recipient's npub is its mailbox: the same tag every day links its reader across days.
+    expect(nip17.crossDay.rate).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('Veil holds every target switched on for its mode (checks.ts TARGETS_ENABLED)', () => {
+    for (const w of worlds.filter((x) => x.run.protocol === 'veil')) {
+      expect(targetFailures(w, enabledTargets(w.run.mode)), w.label).toEqual([]);
+    }
+  });
+
+  it('Veil envelope sockets never carry an identity: no AUTH, no authors filter, no npub or hex identity', () => {
+    for (const w of worlds.filter((x) => x.run.protocol === 'veil')) expect(w.roleViolations, w.label).toEqual([]);
+  });
+});
