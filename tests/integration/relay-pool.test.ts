@@ -4,6 +4,7 @@
  * relay comes back with the subscription resumed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { RelayPool, type RelayStatus } from '../../src/lib/relay/pool';
 import type { VerifiedEvent } from '../../src/lib/relay/types';
@@ -139,5 +140,27 @@ describe('RelayPool with real relays', () => {
     await w.arrives(after.id);
     // the stored event sent again after the re-REQ is deduplicated
     expect(w.got.map((g) => g.event.id)).toEqual([before.id, after.id]);
+  });
+});
+
+describe('closing while still connecting', () => {
+  it('a pool closed before the handshake ends leaves no error behind (Node ws emits one later)', async () => {
+    // A TCP server that accepts and never answers the WebSocket upgrade: the socket stays CONNECTING.
+    const held: Socket[] = [];
+    const server = createServer((s) => void held.push(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => (held.forEach((s) => s.destroy()), server.close(() => resolve()))));
+    const port = (server.address() as { port: number }).port;
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    cleanups.push(() => void process.off('uncaughtException', onError));
+    const pool = makePool([`ws://127.0.0.1:${port}`]);
+    pool.subscribe([{ kinds: [1] }], { onevent: () => {} });
+    await new Promise<void>((resolve) => server.once('connection', () => resolve()));
+    pool.close();
+    // ws reports the abort on a later tick; give it several.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([]);
   });
 });

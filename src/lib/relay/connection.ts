@@ -209,9 +209,14 @@ export class RelayConnection {
     for (const w of [...this.openWaiters]) w.opened();
   }
 
-  /** Stops listening to `ws` and closes it. */
+  /**
+   * Stops listening to `ws` and closes it. Its error handler stays a no-op rather than none: closing
+   * a socket that is still connecting makes Node's `ws` emit an error later, and an error event with
+   * no listener would end the process (the service worker and tests run this code outside a page).
+   */
   private detach(ws: WebSocketLike, close: boolean): void {
-    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.onerror = () => {};
     this.ws = null;
     if (close) {
       try {
