@@ -3,7 +3,8 @@
  * population (tests/privacy/population.ts) as Veil and as NIP-17 users with the same world model,
  * through the observing relay, and prints the markdown table of what a relay recovers from its log.
  * Options: --users N (default 16), --days N (default 7), --seed N (default 1), --private (also
- * Veil Private mode, once the Messenger has `mode`), --parallel (the worlds at the same time),
+ * Veil Private mode, once the Messenger has `mode`), --cover (also Veil Live with the default cover
+ * rate, issue 10: slow, a step per cover envelope), --parallel (the worlds at the same time),
  * --json FILE (every figure, for the record).
  */
 import { writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ function arg(name: string, fallback: number): number {
 }
 
 const t0 = Date.now();
-const opts = { users: arg('users', 16), days: arg('days', 7), seed: arg('seed', 1), private: PRIVATE_MODE_READY || process.argv.includes('--private'), parallel: process.argv.includes('--parallel') };
+const opts = { users: arg('users', 16), days: arg('days', 7), seed: arg('seed', 1), private: PRIVATE_MODE_READY || process.argv.includes('--private'), parallel: process.argv.includes('--parallel'), cover: process.argv.includes('--cover') };
 const worlds = await runSuite({ ...opts, progress: (line) => console.error(`  ${line}`) });
 console.log(`\nAdversary suite: ${opts.users} + ${opts.users} users, ${opts.days} simulated days, seed ${opts.seed}\n`);
 console.log(formatTable(worlds));

@@ -50,14 +50,18 @@ export function roleViolations(log: readonly LogRecord[], truth: Truth): string[
 }
 
 /** Identity lookups (REQ with `authors`, any connection of the IP) within LOOKUP_QUIET_MS after an envelope reached that IP. */
-export function lookupsAfterDelivery(log: readonly LogRecord[], quietMs = LOOKUP_QUIET_MS): number {
+export function lookupsAfterDelivery(log: readonly LogRecord[], quietMs = LOOKUP_QUIET_MS, truth?: Pick<Truth, 'messages' | 'users'>): number {
+  // With shared buckets every reader receives every envelope, so "after an envelope" means after
+  // one that was really for this user (the ground truth says which); without truth, after any.
+  const forIp = new Map<string, string>();
+  if (truth) for (const m of truth.messages) for (const o of m.outer) forIp.set(o.id, truth.users[m.to]!.ip);
   const ipOf = new Map<number, string>();
   const lastDelivery = new Map<string, number>();
   let n = 0;
   for (const r of log) {
     if (r.t === 'open') ipOf.set(r.conn, r.ip);
     const ip = ipOf.get(r.conn) ?? '';
-    if (r.t === 'deliver' && r.kind === ENVELOPE_KIND) lastDelivery.set(ip, r.ms);
+    if (r.t === 'deliver' && r.kind === ENVELOPE_KIND && (!truth || forIp.get(r.id) === ip)) lastDelivery.set(ip, r.ms);
     if (r.t === 'req' && authorsOf(r).length > 0) {
       const last = lastDelivery.get(ip);
       if (last !== undefined && r.ms - last <= quietMs) n++;
@@ -107,7 +111,7 @@ export const TARGETS = {
  * PRIVATE_MODE_READY: the Messenger honours `mode: 'private'` (and `timers`): privacy.test.ts and
  * `npm run privacy` then also run a Veil Private world. Then set each group below to true as it holds.
  */
-export const PRIVATE_MODE_READY = false;
+export const PRIVATE_MODE_READY = true;
 export const TARGETS_ENABLED = {
   // ---- holds today -------------------------------------------------------------------------
   socketRoles: true,

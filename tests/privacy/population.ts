@@ -18,6 +18,7 @@ import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys'
 import { LocalSigner } from '../../src/lib/crypto/signer';
 import { VeilStore } from '../../src/lib/store/db';
 import type { OutboxInput } from '../../src/lib/store/types';
+import type { CoverRate } from '../../src/lib/camouflage/schedule';
 import { Messenger, type MessengerDeps } from '../../src/lib/sync/messenger';
 import { entrySide } from '../../src/lib/sync/outbox';
 import { startRelay, type TestRelay } from '../helpers/relay';
@@ -90,6 +91,8 @@ const FINAL_WAIT_MS = 5_000;
 export interface RunOptions extends WorldConfig {
   protocol: Protocol;
   mode?: Mode;
+  /** Live mode's cover rate (default 'off': Live mode as issue 9 measures it). */
+  cover?: CoverRate;
   /** Progress lines (script only). */
   progress?: (line: string) => void;
 }
@@ -111,7 +114,7 @@ export async function runWorld(opts: RunOptions): Promise<WorldRun> {
   const errors: Record<string, number> = {};
   const users: SimUser[] = [];
   try {
-    for (let i = 0; i < plan.users; i++) users.push(await makeUser(i, { clock: clock.now, timers: clock.timers, mode, envelopeRelays, lookupRelays, errors }));
+    for (let i = 0; i < plan.users; i++) users.push(await makeUser(i, { clock: clock.now, timers: clock.timers, mode, cover: opts.cover ?? 'off', envelopeRelays, lookupRelays, errors }));
     const truth: Truth = { users: users.map((u) => ({ ip: u.ip, pubkey: u.pubkey })), graph: plan.graph, messages: [], edges: [], start, days: plan.days };
     const driver = new Driver(plan, users, truth, clock, obs, start);
     await driver.run(opts.progress);
@@ -131,7 +134,7 @@ export async function runWorld(opts: RunOptions): Promise<WorldRun> {
 
 async function makeUser(
   i: number,
-  w: { clock: () => number; timers: Timers; mode: Mode; envelopeRelays: string[]; lookupRelays: string[]; errors: Record<string, number> }
+  w: { clock: () => number; timers: Timers; mode: Mode; cover: CoverRate; envelopeRelays: string[]; lookupRelays: string[]; errors: Record<string, number> }
 ): Promise<SimUser> {
   const sk = generateSecretKey();
   const pubkey = bytesToHex(getXOnlyPublicKey(sk));
@@ -154,7 +157,6 @@ async function makeUser(
     keep([input]);
     return enqueueOutbox(input);
   };
-  // timers / mode / lookupRelays: the lead's new optional deps (ignored by a Messenger that predates them).
   const deps = {
     store,
     signer: new LocalSigner(sk),
@@ -168,8 +170,9 @@ async function makeUser(
     queryTimeoutMs: 3_000,
     timers: w.timers,
     mode: w.mode,
+    coverRate: w.cover,
     lookupRelays: w.lookupRelays
-  } as MessengerDeps;
+  } satisfies MessengerDeps;
   const m = await Messenger.create(deps);
   m.on((e) => {
     if (e.type === 'error') w.errors[e.code] = (w.errors[e.code] ?? 0) + 1;

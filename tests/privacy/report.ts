@@ -5,6 +5,7 @@
  */
 import { ATTACKS, combined, makeView, type Model } from './attacks';
 import { bandwidthPerUserDay, lookupsAfterDelivery, roleViolations, type TargetInput } from './checks';
+import type { CoverRate } from '../../src/lib/camouflage/schedule';
 import { runWorld, type Mode, type Protocol, type RunOptions, type WorldRun } from './population';
 import { crossDayLinking, degreeLeak, identify, nodeUsers, scoreEdges, twoRelayMatch, type EdgeScore, type Identification, type Rate } from './score';
 
@@ -52,7 +53,7 @@ export function measure(label: string, run: WorldRun): WorldMetrics {
     crossDay: crossDayLinking(makeView(run.log, 'noip'), run.truth),
     twoRelay,
     roleViolations: roleViolations(log, run.truth),
-    lookupsAfterDelivery: lookupsAfterDelivery(log),
+    lookupsAfterDelivery: lookupsAfterDelivery(log, undefined, run.truth),
     bandwidth: bandwidthPerUserDay(log, run.truth),
     messages: { sent: run.truth.messages.length, delivered: run.truth.messages.filter((m) => m.delivered).length },
     clientIps: new Set(log.flatMap((r) => (r.t === 'open' ? [r.ip] : []))).size
@@ -65,6 +66,8 @@ export interface SuiteOptions {
   seed: number;
   /** Also run Veil in Private mode (once the Messenger has `mode`). */
   private?: boolean;
+  /** Also run Veil Live with the default cover rate (issue 10). */
+  cover?: boolean;
   /** Run the worlds at the same time (each has its own relays, proxy and clock). */
   parallel?: boolean;
   /** World-model knobs (sessions per day, conversation rate, degree). */
@@ -72,20 +75,22 @@ export interface SuiteOptions {
   progress?: (line: string) => void;
 }
 
-export const WORLDS: readonly { label: string; protocol: Protocol; mode: Mode }[] = [
-  { label: 'Veil Live', protocol: 'veil', mode: 'live' },
-  { label: 'Veil Private', protocol: 'veil', mode: 'private' },
-  { label: 'NIP-17', protocol: 'nip17', mode: 'live' }
+/** Live mode is measured without cover ("as today", issue 9) and with the default cover rate (issue 10). */
+export const WORLDS: readonly { label: string; protocol: Protocol; mode: Mode; cover: CoverRate }[] = [
+  { label: 'Veil Live', protocol: 'veil', mode: 'live', cover: 'off' },
+  { label: 'Veil Live + cover', protocol: 'veil', mode: 'live', cover: 'default' },
+  { label: 'Veil Private', protocol: 'veil', mode: 'private', cover: 'off' },
+  { label: 'NIP-17', protocol: 'nip17', mode: 'live', cover: 'off' }
 ];
 
 /** Runs the worlds one after the other (same world model, same seed) and measures each. */
 export async function runSuite(o: SuiteOptions): Promise<WorldMetrics[]> {
   const one = async (w: (typeof WORLDS)[number]): Promise<WorldMetrics> => {
     const progress = o.progress;
-    const opts: RunOptions = { ...o.world, users: o.users, days: o.days, seed: o.seed, protocol: w.protocol, mode: w.mode, ...(progress ? { progress: (l: string) => progress(`${w.label}: ${l}`) } : {}) };
+    const opts: RunOptions = { ...o.world, users: o.users, days: o.days, seed: o.seed, protocol: w.protocol, mode: w.mode, cover: w.cover, ...(progress ? { progress: (l: string) => progress(`${w.label}: ${l}`) } : {}) };
     return measure(w.label, await runWorld(opts));
   };
-  const worlds = WORLDS.filter((w) => w.mode !== 'private' || o.private);
+  const worlds = WORLDS.filter((w) => (w.mode !== 'private' || o.private) && (w.cover === 'off' || o.cover));
   if (o.parallel) return Promise.all(worlds.map(one));
   const out: WorldMetrics[] = [];
   for (const w of worlds) out.push(await one(w));
@@ -112,7 +117,7 @@ export function formatTable(worlds: readonly WorldMetrics[]): string {
   rows.push(['degree leak: r(REQ tag count, true degree)', ...worlds.map((w) => (Number.isFinite(w.degreeLeak) ? w.degreeLeak.toFixed(2) : 'n/a')), '0']);
   rows.push(['cross-day linking of readers by tag overlap', ...worlds.map((w) => pct(w.crossDay.rate)), pct(first.crossDay.chance)]);
   rows.push(['envelope sockets with AUTH / authors / npub (violations)', ...worlds.map((w) => String(w.roleViolations.length)), '0']);
-  rows.push(['identity lookups ≤ 60 s after an envelope reached the IP', ...worlds.map((w) => String(w.lookupsAfterDelivery)), '0']);
+  rows.push(['identity lookups ≤ 60 s after an envelope for that user reached its IP', ...worlds.map((w) => String(w.lookupsAfterDelivery)), '0']);
   rows.push(['bytes delivered to message readers per active user-day (mean / max)', ...worlds.map((w) => `${kib(w.bandwidth.meanBytes)} / ${kib(w.bandwidth.maxBytes)}`), '']);
   rows.push(['messages delivered / sent', ...worlds.map((w) => `${w.messages.delivered} / ${w.messages.sent}`), '']);
   rows.push(['users / true edges / run time', ...worlds.map((w) => `${w.run.truth.users.length} / ${w.run.truth.edges.length} / ${w.run.seconds.toFixed(0)} s`), '']);
