@@ -21,6 +21,7 @@ import { InboundPipeline } from '../../src/lib/sync/inbound';
 import { Messenger } from '../../src/lib/sync/messenger';
 import { Peers, storePeerRepo } from '../../src/lib/sync/peers';
 import { PairKeys } from '../../src/lib/sync/pair-keys';
+import { IdentityGate } from '../../src/lib/sync/identity-gate';
 import { DEFAULT_TIMING, realTimers } from '../../src/lib/sync/timing';
 import { envelopeReceiver, CARD_TAG, EK_TAG } from '../../src/lib/sync/receive-envelope';
 import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
@@ -79,6 +80,7 @@ beforeEach(async () => {
     pairKeys: new PairKeys(myEk),
     timers: realTimers,
     timing: DEFAULT_TIMING,
+    identityGate: new IdentityGate(() => NOW_MS, realTimers, DEFAULT_TIMING),
     privacy: { mode: 'live', publishRecord: true, coverRate: 'default' },
     now: () => NOW_MS,
     nowS: () => NOW_S,

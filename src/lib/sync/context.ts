@@ -6,6 +6,7 @@
 import type { EnvelopeKey } from '../crypto/envelope';
 import type { Signer } from '../crypto/signer';
 import type { VeilStore } from '../store';
+import type { IdentityGate } from './identity-gate';
 import type { PairKeys } from './pair-keys';
 import type { PrivacyChoices } from './privacy-settings';
 import type { Timers, TrafficTiming } from './timing';
@@ -44,6 +45,8 @@ export interface SyncContext {
   readonly timers: Timers;
   /** The delays of the traffic rules (timing.ts). */
   readonly timing: TrafficTiming;
+  /** When identity-linked requests may go (identity-gate.ts). */
+  readonly identityGate: IdentityGate;
   /** Live or Private mode and the inbox-record choice (privacy-settings.ts); changed only by the facade. */
   readonly privacy: PrivacyChoices;
   emit(e: MessengerEvent): void;

@@ -15,6 +15,7 @@ import { VeilError } from '../shared/errors';
 import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
 import type { Nip17Stats } from './nip17';
+import { jitterMs } from './timing';
 import type { CoverRate } from '../camouflage/schedule';
 import { isCoverRate, loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
 import { listChats, pageMessages } from './read-models';
@@ -153,10 +154,17 @@ export class Messenger {
     for (const c of await ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);
     this.#p.subs.start();
     this.#readPublicNotes();
-    this.#p.lookup.subscribeOwn();
     this.#p.outbox.start();
-    await (async () => this.#p.own.sync(await this.#p.lookup.queryOwnRecord()))().catch(ctx.fail);
-    await this.#p.dm.ensurePublished().catch(ctx.fail);
+    // Identity-linked work (my record, my 10050 list) on its own sockets. A device with no record yet
+    // publishes at once (its contact card needs it); otherwise it waits a random 1–3 min after the
+    // envelope sockets opened and never within a minute of an envelope for me (identity-gate.ts).
+    const identity = async (): Promise<void> => {
+      this.#p.lookup.subscribeOwn();
+      await this.#p.own.sync(await this.#p.lookup.queryOwnRecord()).catch(ctx.fail);
+      await this.#p.dm.ensurePublished().catch(ctx.fail);
+    };
+    if (!this.#p.own.current()) await identity();
+    else ctx.identityGate.run(identity, jitterMs(...ctx.timing.startIdentityDelayMs), ctx.fail);
   }
 
   /** Closes every socket and timer. The store stays open (the caller owns it). */
@@ -165,6 +173,7 @@ export class Messenger {
     this.#offStatus?.();
     this.#offStatus = null;
     this.#p.subs.close();
+    this.#ctx.identityGate.cancel();
     this.#p.slots.stop();
     this.#p.liveCover.stop();
     this.#p.sockets.slots = null;

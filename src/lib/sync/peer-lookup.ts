@@ -5,11 +5,13 @@
  * upgraded to the envelope (with a system line in the chat).
  */
 import type { TrustedEvent } from '../shared/trusted-event';
+import { randomInt } from '../shared/bytes';
 import { userError } from '../shared/errors';
 import { parseInboxRecord, type InboxRecord } from '../crypto/inbox';
 import { parseContactInput } from '../crypto/nip19';
 import { MAX_DM_RELAYS } from '../crypto/dm-relays';
 import type { PoolSubscription, RelayPool } from '../relay/pool';
+import type { Filter } from '../relay/types';
 import { emitChanged, type SyncContext } from './context';
 import { fetchDmRelays, NO_DM_RELAYS_MESSAGE } from './nip17';
 import type { OwnRecord, SignedRecord } from './own-record';
@@ -25,6 +27,18 @@ const DM_RELAYS_TTL_MS = 6 * 3_600_000;
 const RECHECK_MS = 60_000;
 /** Authors per public filter. */
 const MAX_AUTHORS = 256;
+/** Inbox records asked for at once (every Veil user's; a relay's max_limit may clamp it). */
+const MAX_RECORDS = 5000;
+
+/** A CSPRNG shuffle (Fisher–Yates). */
+function shuffled<T>(xs: readonly T[]): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
 /** Relays asked in one lookup, and kept per contact. */
 const MAX_LOOKUP_RELAYS = 16;
 
@@ -48,6 +62,9 @@ export class PeerLookup {
   readonly #laterTimer: Timer;
   #sub: { signature: string; sub: PoolSubscription } | null = null;
   #ownSub: PoolSubscription | null = null;
+  /** Authors of every inbox record seen (Veil users): profiles are read for all of them, not for contacts alone. */
+  readonly #veilUsers = new Set<string>();
+  #decoys: { day: number; keys: Set<string> } = { day: -1, keys: new Set() };
 
   constructor(ctx: SyncContext, deps: LookupDeps) {
     this.#ctx = ctx;
@@ -59,14 +76,18 @@ export class PeerLookup {
     return cleanRelayList([...this.#d.relays(), ...hints], MAX_LOOKUP_RELAYS);
   }
 
-  /** A one-off read of a contact's newest inbox record (and profile). */
+  /**
+   * A one-off read of a contact's newest inbox record. It asks for EVERY inbox record (no `authors`),
+   * the same filter from every reader (spec 0005 §Lookups), so the lookup relays never learn whom
+   * I look for; the one wanted is picked here.
+   */
   async queryRecord(pubkey: string, hints: readonly string[] = []): Promise<SignedRecord | null> {
-    return (await this.#query([pubkey], hints, this.#d.publicPool())).get(pubkey) ?? null;
+    return (await this.#query([pubkey], hints, this.#d.publicPool(), 'all')).get(pubkey) ?? null;
   }
 
   /** My own newest record, on the ownRecord pool (never in a filter with anyone else). */
   async queryOwnRecord(): Promise<SignedRecord | null> {
-    return (await this.#query([this.#ctx.me], [], this.#d.ownPool(), false)).get(this.#ctx.me) ?? null;
+    return (await this.#query([this.#ctx.me], [], this.#d.ownPool(), 'authors')).get(this.#ctx.me) ?? null;
   }
 
   /**
@@ -77,30 +98,31 @@ export class PeerLookup {
   refreshLater(pubkey: string): void {
     if (pubkey === this.#ctx.me) return;
     this.#later.add(pubkey);
-    this.#laterTimer.setIfIdle(() => void this.#runLater().catch((e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
+    this.#laterTimer.setIfIdle(() => this.#ctx.identityGate.run(() => this.#runLater(), 0, (e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
   }
 
   async #runLater(): Promise<void> {
     const batch = [...this.#later].slice(0, MAX_AUTHORS);
     for (const k of batch) this.#later.delete(k);
-    if (this.#later.size > 0) this.#laterTimer.setIfIdle(() => void this.#runLater().catch((e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
+    if (this.#later.size > 0) this.#laterTimer.setIfIdle(() => this.#ctx.identityGate.run(() => this.#runLater(), 0, (e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
     if (!this.#ctx.running() || batch.length === 0) return;
-    const found = await this.#query(batch, [], this.#d.publicPool());
+    const found = await this.#query(batch, [], this.#d.publicPool(), 'all');
     let changed = false;
     for (const [pubkey, rec] of found) changed = (await this.applyRecord(pubkey, rec)) || changed;
     if (changed) this.#ctx.emit({ type: 'chats' });
   }
 
-  async #query(authors: readonly string[], hints: readonly string[], pool: RelayPool, profiles = true): Promise<Map<string, SignedRecord>> {
+  /** `all`: every inbox record, no `authors` (contacts); `authors`: by author (my own record only). */
+  async #query(authors: readonly string[], hints: readonly string[], pool: RelayPool, how: 'all' | 'authors'): Promise<Map<string, SignedRecord>> {
     const best = new Map<string, SignedRecord>();
     await new Promise<void>((resolve) => {
       const sub = pool.subscribe(
-        [{ kinds: profiles ? [11067, 0] : [11067], authors: [...authors] }],
+        [how === 'all' ? { kinds: [11067], limit: MAX_RECORDS } : { kinds: [11067], authors: [...authors] }],
         {
           onevent: (ev) => {
-            if (ev.kind === 0) return void this.#onProfile(ev).catch((e) => this.#ctx.fail(e));
             try {
               const rec = parseInboxRecord(ev);
+              this.#veilUsers.add(rec.pubkey);
               const old = best.get(rec.pubkey);
               if (authors.includes(rec.pubkey) && (!old || rec.createdAt > old.createdAt)) best.set(rec.pubkey, rec);
             } catch {
@@ -157,21 +179,37 @@ export class PeerLookup {
   }
 
   /**
-   * Live: followed contacts' records and profiles on the public pool, and my own record (other
-   * devices' merges) on the ownRecord pool: my key is never in a filter beside my contacts'.
+   * Live, on the public pool: EVERY inbox record (no `authors`: the same filter from every reader,
+   * spec 0005 §Lookups), of which I keep my contacts'; and the profiles of every Veil user whose
+   * record I have seen (my contacts among them, up to MAX_AUTHORS; beyond that my contacts and a
+   * random draw of others, kept per day). Names of contacts are not kept apart from the rest.
    */
   subscribe(): void {
     if (!this.#ctx.running()) return;
     this.subscribeOwn();
     const onevent = (ev: TrustedEvent): void => void this.#onPublicEvent(ev).catch((e) => this.#ctx.fail(e));
-    const contacts = this.#d.peers.followed().filter((k) => k !== this.#ctx.me).sort().slice(0, MAX_AUTHORS);
-    const signature = contacts.join(',');
+    const contacts = this.#d.peers.followed().filter((k) => k !== this.#ctx.me);
+    const profiles = this.#profileAuthors(contacts);
+    const signature = profiles.join(',');
     if (this.#sub?.signature === signature) return;
+    const filters: Filter[] = [{ kinds: [11067], limit: MAX_RECORDS }];
+    if (profiles.length > 0) filters.push({ kinds: [0], authors: profiles });
+    const sub = this.#d.publicPool().subscribe(filters, { onevent }, { relays: [...this.#d.relays()] });
     this.#sub?.sub.close();
-    this.#sub = null;
-    if (contacts.length === 0) return;
-    const sub = this.#d.publicPool().subscribe([{ kinds: [11067, 0], authors: contacts }], { onevent }, { relays: [...this.#d.relays()] });
     this.#sub = { signature, sub };
+  }
+
+  /** Whose profiles the live subscription reads: every Veil user seen, contacts always among them. */
+  #profileAuthors(contacts: readonly string[]): string[] {
+    const others = [...this.#veilUsers].filter((k) => k !== this.#ctx.me && !contacts.includes(k));
+    const room = Math.max(0, MAX_AUTHORS - contacts.length);
+    let pick = others;
+    if (others.length > room) {
+      const day = Math.floor(this.#ctx.nowS() / 86_400);
+      if (this.#decoys.day !== day) this.#decoys = { day, keys: new Set(shuffled(others).slice(0, room)) };
+      pick = others.filter((k) => this.#decoys.keys.has(k)).slice(0, room);
+    }
+    return [...contacts.slice(0, MAX_AUTHORS), ...pick].sort();
   }
 
   /** Live: my own record on the ownRecord pool (other devices' merges). */
@@ -198,6 +236,10 @@ export class PeerLookup {
     } catch {
       this.#ctx.counters.invalidEvents++;
       return;
+    }
+    if (!this.#veilUsers.has(rec.pubkey) && rec.pubkey !== this.#ctx.me) {
+      this.#veilUsers.add(rec.pubkey);
+      this.#ctx.resubscribe(); // the profile set grows after the usual jitter
     }
     if (rec.pubkey === this.#ctx.me) return this.#d.own.seen(rec);
     if (this.#d.peers.followed().includes(rec.pubkey) && (await this.applyRecord(rec.pubkey, rec))) this.#ctx.emit({ type: 'chats' });

@@ -91,6 +91,7 @@ export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): 
         const owner = pairFrom ? deps.ownerOf?.(pairFrom) : undefined;
         if (owner !== undefined && opened.event.pubkey !== owner) return { ok: false, retry: false };
         const m = envelopeMessage(opened.event, ctx.me, pairFrom);
+        ctx.identityGate.mine(); // no identity lookup may follow this within the quiet period
         return m ? { ok: true, message: m } : { ok: true };
       } catch {
         return { ok: false, retry: false };

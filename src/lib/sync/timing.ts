@@ -34,6 +34,10 @@ export interface TrafficTiming {
   pollMinMs: number;
   /** Private mode: mean gap between two send slots of one relay. */
   slotMeanMs: number;
+  /** No identity-linked request within this long after an envelope for me arrived (identity-gate.ts). */
+  identityQuietMs: number;
+  /** At start, identity-linked requests wait a uniform delay in this range after the envelope sockets open. */
+  startIdentityDelayMs: readonly [number, number];
 }
 
 export const DEFAULT_TIMING: TrafficTiming = Object.freeze({
@@ -41,7 +45,9 @@ export const DEFAULT_TIMING: TrafficTiming = Object.freeze({
   lookupDelayMs: [120_000, 600_000] as const,
   pollMeanMs: 10 * 60_000,
   pollMinMs: 30_000,
-  slotMeanMs: 5 * 60_000
+  slotMeanMs: 5 * 60_000,
+  identityQuietMs: 60_000,
+  startIdentityDelayMs: [60_000, 180_000] as const
 });
 
 /** Uniform in [minMs, maxMs], from the CSPRNG. */

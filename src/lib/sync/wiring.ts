@@ -26,6 +26,7 @@ import { Cover } from './cover';
 import { PublishSlots } from './slots';
 import { Sockets } from './sockets';
 import { Subscriptions } from './subscriptions';
+import { IdentityGate } from './identity-gate';
 import { PairKeys } from './pair-keys';
 import { DEFAULT_PRIVACY, type PrivacyMode } from './privacy-settings';
 import { DEFAULT_TIMING, realTimers, type Timers, type TrafficTiming } from './timing';
@@ -103,6 +104,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const now = deps.nowMs ?? Date.now;
   // Subscriptions are built last (they need the receivers); the closures below reach them here.
   const late: { subs?: Subscriptions } = {};
+  const timers = deps.timers ?? realTimers;
+  const timing: TrafficTiming = { ...DEFAULT_TIMING, ...deps.timing };
   const ctx: SyncContext = {
     store: deps.store,
     signer: deps.signer,
@@ -111,8 +114,9 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     ekHex: bytesToHex(deps.ek.publicKey),
     counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
     pairKeys: new PairKeys(deps.ek),
-    timers: deps.timers ?? realTimers,
-    timing: { ...DEFAULT_TIMING, ...deps.timing },
+    timers,
+    timing,
+    identityGate: new IdentityGate(now, timers, timing),
     privacy: { ...DEFAULT_PRIVACY, ...opt('mode', deps.mode), ...opt('publishRecord', deps.publishRecord), ...opt('coverRate', deps.coverRate) },
     now,
     nowS: () => Math.floor(now() / 1000),
@@ -157,7 +161,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onEnvelope: (ev, relay) => inbound.enqueue(() => onEnvelope(ev, relay)),
     onGiftWrap: (ev) => inbound.enqueue(() => onGiftWrap(ev)),
     afterQueued: (task) => inbound.enqueue(task),
-    publicSubscribe: () => lookup.subscribe()
+    publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail)
   }));
   const outbox = new OutboxQueue({
     store: deps.store,

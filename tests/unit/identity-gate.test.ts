@@ -1,0 +1,69 @@
+/**
+ * The identity gate (src/lib/sync/identity-gate.ts): identity-linked work never runs within the quiet
+ * period after an envelope for me arrived; it waits the rest of it (and a random part more), and
+ * runs at its own delay when all is quiet. Virtual timers, so the test waits for nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { IdentityGate } from '../../src/lib/sync/identity-gate';
+import { DEFAULT_TIMING } from '../../src/lib/sync/timing';
+
+function clock() {
+  let now = 1_000_000;
+  const q: { at: number; fn: () => void; id: number }[] = [];
+  let seq = 0;
+  return {
+    now: () => now,
+    timers: {
+      setTimeout: (fn: () => void, ms: number) => (q.push({ at: now + ms, fn, id: ++seq }), seq),
+      clearTimeout: (h: unknown) => void q.splice(q.findIndex((t) => t.id === h) >>> 0, 1)
+    },
+    runUntil(t: number) {
+      for (;;) {
+        q.sort((a, b) => a.at - b.at);
+        const next = q[0];
+        if (!next || next.at > t) break;
+        q.shift();
+        now = next.at;
+        next.fn();
+      }
+      now = t;
+    }
+  };
+}
+
+describe('identity gate', () => {
+  const quiet = DEFAULT_TIMING.identityQuietMs;
+
+  it('runs at its own delay when no envelope for me arrived', () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    const ran: number[] = [];
+    g.run(() => void ran.push(c.now()), 5_000, (e) => { throw e; });
+    c.runUntil(c.now() + 10_000);
+    expect(ran).toEqual([1_005_000]);
+  });
+
+  it('never runs within the quiet period after an envelope for me; runs after it', () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    const ran: number[] = [];
+    g.run(() => void ran.push(c.now()), 10_000, (e) => { throw e; });
+    c.runUntil(c.now() + 9_000);
+    g.mine();
+    const arrived = c.now();
+    c.runUntil(arrived + 5 * quiet);
+    expect(ran).toHaveLength(1);
+    expect(ran[0]! - arrived).toBeGreaterThanOrEqual(quiet);
+    expect(ran[0]! - arrived).toBeLessThanOrEqual(2 * quiet);
+  });
+
+  it('cancel drops what waits', () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    let n = 0;
+    g.run(() => void n++, 1_000, (e) => { throw e; });
+    g.cancel();
+    c.runUntil(c.now() + 10 * quiet);
+    expect(n).toBe(0);
+  });
+});
