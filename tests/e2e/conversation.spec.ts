@@ -81,6 +81,9 @@ test('unread divider, following, jump to latest, Back, deep link, links, keyboar
   await expect(log.locator('button[aria-label="Reply to this message"]:not([tabindex="-1"])')).toHaveCount(1);
   await alice.getByRole('textbox', { name: 'Message' }).focus();
   await alice.keyboard.press('Shift+Tab');
+  // The last control of a message is its "What relays saw" disclosure, then Reply before it.
+  await expect(articles.last().getByText('What relays saw')).toBeFocused();
+  await alice.keyboard.press('Shift+Tab');
   await expect(articles.last().getByRole('button', { name: 'Reply to this message' })).toBeFocused();
   await alice.keyboard.press('ArrowUp');
   const previous = articles.nth((await articles.count()) - 2);

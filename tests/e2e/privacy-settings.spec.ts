@@ -1,6 +1,6 @@
 /**
- * Settings → Traffic privacy: a person switches to Private mode and stops publishing the inbox record;
- * both choices survive a reload (stored in the vault), the section works at 390×844, 1280×800 and 320×640
+ * Settings → Traffic privacy: a person switches to Private mode, stops publishing the inbox record and
+ * lowers the cover rate (each rate with its daily upload bound); the choices survive a reload (stored in the vault), the section works at 390×844, 1280×800 and 320×640
  * without sideways scroll, and axe-core finds no serious or critical violation on the screen, light and dark.
  */
 import AxeBuilder from '@axe-core/playwright';
@@ -61,6 +61,8 @@ for (const size of SIZES) {
     const live = modes.getByRole('radio', { name: 'Live' });
     const priv = modes.getByRole('radio', { name: 'Private' });
     const record = privacy.getByRole('checkbox', { name: 'Publish my inbox record' });
+    const cover = privacy.getByRole('group', { name: 'Cover traffic' });
+    const rate = (name: string) => cover.getByRole('radio', { name, exact: true });
 
     // The defaults, each with its plain words (the latency cost, what turning the record off costs).
     await expect(live).toBeChecked();
@@ -68,6 +70,13 @@ for (const size of SIZES) {
     await expect(priv).toHaveAccessibleDescription(/several minutes, up to a quarter of an hour/);
     await expect(record).toBeChecked();
     await expect(record).toHaveAccessibleDescription(/only with your contact card/);
+    // Cover: Default at first, each rate with its daily bound, and what it buys in Live mode.
+    await expect(rate('Default')).toBeChecked();
+    await expect(cover).toHaveAccessibleDescription(/Off: a relay can tell when you really send\. This applies to Live mode/);
+    await expect(rate('Off')).toHaveAccessibleDescription('No cover uploads.');
+    await expect(rate('Low')).toHaveAccessibleDescription('Cover uploads: up to 87 KB a day.');
+    await expect(rate('Default')).toHaveAccessibleDescription('Cover uploads: up to 236 KB a day.');
+    await expect(rate('High')).toHaveAccessibleDescription('Cover uploads: up to 1.09 MB a day.');
     await expect(privacy.getByText('What they can still see')).toContainText('your IP address and when you are online, unless you use a VPN or Tor');
     await priv.scrollIntoViewIfNeeded();
     await audit(page, `${size.width}×${size.height}, live`);
@@ -79,6 +88,10 @@ for (const size of SIZES) {
     await record.uncheck();
     await expect(privacy.getByRole('status')).toHaveText('Your inbox record is no longer published.');
     await expect(record).not.toBeChecked();
+    await rate('Low').check();
+    await expect(privacy.getByRole('status')).toHaveText('Cover traffic: low.');
+    await expect(rate('Low')).toBeChecked();
+    await expect(rate('Default')).not.toBeChecked();
     await audit(page, `${size.width}×${size.height}, private`);
 
     // Stored in the vault: after a reload and unlocking, both choices are still there.
@@ -88,17 +101,21 @@ for (const size of SIZES) {
     await expect(priv).toBeChecked();
     await expect(live).not.toBeChecked();
     await expect(record).not.toBeChecked();
+    await expect(rate('Low')).toBeChecked();
 
-    // And back: Live mode and the record again, also kept.
+    // And back: Live mode, the record and the default cover again, also kept.
     await live.check();
     await expect(privacy.getByRole('status')).toHaveText('Live mode is on.');
     await record.check();
     await expect(privacy.getByRole('status')).toHaveText('Your inbox record will be published.');
+    await rate('Off').check();
+    await expect(privacy.getByRole('status')).toHaveText('Cover traffic is off.');
     await page.reload();
     await unlock(page);
     await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible(); // the same route after unlocking
     await expect(live).toBeChecked();
     await expect(record).toBeChecked();
+    await expect(rate('Off')).toBeChecked();
   });
 }
 
@@ -116,7 +133,11 @@ test('a choice made in the tab without sockets reaches the tab that runs the tra
   await section(other).getByRole('radio', { name: 'Private' }).check();
   await expect(section(other).getByRole('status')).toHaveText('Private mode is on.');
   await section(other).getByRole('checkbox', { name: 'Publish my inbox record' }).uncheck();
-  // The owner tab applied both (its messenger runs the traffic), and shows them without a reload.
+  await expect(section(other).getByRole('status')).toHaveText('Your inbox record is no longer published.');
+  await section(other).getByRole('radio', { name: 'High', exact: true }).check();
+  await expect(section(other).getByRole('status')).toHaveText('Cover traffic: high.');
+  // The owner tab applied all three (its messenger runs the traffic), and shows them without a reload.
   await expect(section(owner).getByRole('radio', { name: 'Private' })).toBeChecked();
   await expect(section(owner).getByRole('checkbox', { name: 'Publish my inbox record' })).not.toBeChecked();
+  await expect(section(owner).getByRole('radio', { name: 'High', exact: true })).toBeChecked();
 });

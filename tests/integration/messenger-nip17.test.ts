@@ -175,6 +175,15 @@ describe('Messenger speaks NIP-17 with a nostr-tools client', () => {
     expect(rumor.id).toBe(firstId);
     // Wraps are signed by throwaway keys, never by Alice; envelopes never carry wraps.
     for (const w of [...toCarol, ...toMe]) expect(w.pubkey).not.toBe(alice.pubkey);
+    // What relays saw, as kept with the message: the wrap to Carol, naming her, on the NIP-17 publish socket.
+    expect(sent.relayView).toEqual({
+      kind: 1059,
+      tag: 'recipient',
+      bytes: toCarol[0]!.content.length,
+      createdAtOffset: rumor.created_at - toCarol[0]!.created_at,
+      relays: [relay.url],
+      socket: 'nip17Publish'
+    });
     // The self copy came back on Alice's DM subscription and did not duplicate the message.
     await until(async () => alice.m.nip17Stats().opened >= 1, 'self copy opened');
     expect((await history(alice, conv)).filter((m) => m.text === 'Hello Carol from Veil')).toHaveLength(1);
@@ -186,6 +195,7 @@ describe('Messenger speaks NIP-17 with a nostr-tools client', () => {
     expect(reply.direction).toBe('in');
     expect(reply.author).toBe(carol);
     expect(reply.replyTo?.id).toBe(firstId);
+    expect(reply.relayView).toMatchObject({ kind: 1059, tag: 'recipient', relays: [relay.url], socket: 'nip17Publish', readBy: 'dmRead' });
 
     const reaction = nip59.wrapEvent({ kind: 7, content: '❤️', tags: [['e', firstId], ['p', alice.pubkey]], created_at: Math.floor(Date.now() / 1000) }, carolSk, alice.pubkey);
     await publish(reaction);

@@ -16,6 +16,8 @@ import { epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { LocalSigner } from '../../src/lib/crypto/signer';
 import { VeilStore } from '../../src/lib/store/db';
+import { classOfContentLength } from '../../src/lib/camouflage/classes';
+import { CREATED_AT_SPREAD } from '../../src/lib/crypto/envelope-format';
 import { Messenger } from '../../src/lib/sync/messenger';
 import type { ChatMessage, MessengerEvent } from '../../src/lib/sync/types';
 import { startRelay, tempRelayDb, type TestRelay } from '../helpers/relay';
@@ -150,6 +152,22 @@ describe('Messenger between two people through a real relay', () => {
       ['in', texts[2]]
     ]);
     expect(got[2]!.replyTo).toEqual({ id: b1, text: texts[0], author: bob.pubkey });
+    // What the relay saw: Bob's first envelope went to Alice's intro bucket (her device did not know his
+    // yet); her reply, by then pair-ready, to their shared bucket. Each a kind 1067 of one of the four
+    // sizes, backdated by up to two days, on this relay.
+    const seen = (m: ChatMessage) => {
+      const v = m.relayView!;
+      expect(v, m.text).toMatchObject({ kind: 1067, socket: 'envelopePublish', relays: [r1.url] });
+      expect(classOfContentLength(v.bytes)).toBeGreaterThanOrEqual(0);
+      expect(v.createdAtOffset).toBeGreaterThanOrEqual(0);
+      expect(v.createdAtOffset).toBeLessThanOrEqual(CREATED_AT_SPREAD + 60);
+      return [m.direction, v.tag, v.readBy];
+    };
+    expect(got.map(seen)).toEqual([
+      ['out', 'intro', undefined],
+      ['out', 'intro', undefined],
+      ['in', 'bucket', 'envelopeRead']
+    ]);
     texts.push('Good to hear from you');
     await bob.m.send(convB, texts[3]!);
     const aliceSide = await until(async () => {
@@ -158,6 +176,12 @@ describe('Messenger between two people through a real relay', () => {
     }, 'fourth message at Alice');
     expect(aliceSide.map((m) => m.text)).toEqual(texts);
     expect(aliceSide.map((m) => m.direction)).toEqual(['in', 'in', 'out', 'in']);
+    expect(aliceSide.map(seen)).toEqual([
+      ['in', 'intro', 'envelopeRead'],
+      ['in', 'intro', 'envelopeRead'],
+      ['out', 'bucket', undefined],
+      ['in', 'bucket', 'envelopeRead']
+    ]);
     expect(alice.m.stats().openFailures).toBe(0);
   });
 

@@ -25,6 +25,8 @@ import { IdentityGate } from '../../src/lib/sync/identity-gate';
 import { DEFAULT_TIMING, realTimers } from '../../src/lib/sync/timing';
 import { envelopeReceiver, CARD_TAG, EK_TAG } from '../../src/lib/sync/receive-envelope';
 import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
+import { outerEvent } from '../../src/lib/sync/outer';
+import { MAX_OUTER_OFFSET_S } from '../../src/lib/store/db';
 import { newNip17Stats } from '../../src/lib/sync/nip17';
 import type { InboxRecord } from '../../src/lib/crypto/inbox';
 import type { MessengerEvent } from '../../src/lib/sync/types';
@@ -181,6 +183,15 @@ describe('shared buckets: my envelopes found by their pair tag, before any curve
     expect((await messagesWith(bob.pubkey)).map((m) => m.content.body)).toEqual(['Bob himself']);
   });
 
+  it('keeps what relays saw: kind 1067, the shared bucket, the size class, the created_at offset, the relay', async () => {
+    const bob = party();
+    const bobEk = envelopeKey(generateSecretKey());
+    const outer = await pairEnvelope(bob, bobEk, myEk, 'seen as');
+    await envelopeReceiver(ctx, { pipeline, classify: () => BUCKET_ENTRY, senders: () => [bytesToHex(bobEk.publicKey)] })(outer, RELAY);
+    const [m] = await messagesWith(bob.pubkey);
+    expect(m?.content.outer).toEqual({ kind: 1067, tag: 'bucket', bytes: 1368, createdAtOffset: NOW_S - 5 - outer.created_at, relays: [RELAY] });
+  });
+
   it('a pair tag of another day does not match (tags are bound to the bucket’s day)', async () => {
     const bob = party();
     const bobEk = envelopeKey(generateSecretKey());
@@ -200,6 +211,7 @@ describe('envelope receiver → the one inbound pipeline', () => {
     const [m, ...rest] = await messagesWith(bob.pubkey);
     expect(rest).toEqual([]);
     expect(m).toMatchObject({ direction: 'in', status: 'received', content: { body: 'hello from Bob', sender: bob.pubkey, kind: 14 } });
+    expect(m?.content.outer).toEqual({ kind: 1067, tag: 'intro', bytes: outer.content.length, createdAtOffset: NOW_S - 5 - outer.created_at, relays: [RELAY] });
     expect((await store.getContact(bob.pubkey))?.state).toBe('request');
     expect(events).toContainEqual({ type: 'messages', conversationId: m!.conversationId });
     // Nothing is known about Bob's devices yet: the public pool is asked once.
@@ -259,11 +271,13 @@ describe('gift-wrap receiver → the same pipeline', () => {
   it('a stranger’s NIP-17 message is stored under its rumor id and makes a NIP-17 request; the wrap again is a duplicate', async () => {
     const carol = party();
     const { wrap, rumorId } = await wrapFrom(carol, nip17ChatTemplate({ text: 'hi over NIP-17', recipients: [me.pubkey], createdAt: NOW_S + 86_400 }));
-    await receiveWrap()(wrap);
+    await receiveWrap()(wrap, 'wss://dm.example');
     await receiveWrap()(wrap);
     const [m, ...rest] = await messagesWith(carol.pubkey);
     expect(rest).toEqual([]);
     expect(m).toMatchObject({ id: rumorId, direction: 'in', createdAt: NOW_S + 600, content: { body: 'hi over NIP-17', sender: carol.pubkey } });
+    // What relays saw: a gift wrap naming me, from the relay it came from (the offset by the sender's clock).
+    expect(m?.content.outer).toEqual({ kind: 1059, tag: 'recipient', bytes: wrap.content.length, createdAtOffset: NOW_S + 86_400 - wrap.created_at, relays: ['wss://dm.example'] });
     expect(await store.getContact(carol.pubkey)).toMatchObject({ state: 'request', protocol: 'nip17' });
     expect(ctx.counters.duplicates).toBe(1);
   });
@@ -302,6 +316,15 @@ describe('gift-wrap receiver → the same pipeline', () => {
     expect((await messagesWith(carol.pubkey)).map((m) => m.id)).toEqual([first.rumorId]);
     const cid = await store.conversationIdFor([carol.pubkey]);
     expect(await store.getSetting(`sync.reactions.${cid}`)).toEqual({ [first.rumorId]: [expect.objectContaining({ emoji: '❤️', sender: carol.pubkey })] });
+  });
+});
+
+describe('outerEvent', () => {
+  it('keeps only relay names the store accepts, once each, and clamps an absurd offset', () => {
+    const ev = { kind: 1059, created_at: 1_000, content: 'x'.repeat(300) };
+    expect(outerEvent(ev, 'recipient', 1_000 + 10 * MAX_OUTER_OFFSET_S, [RELAY, 'https://not-a-relay.example', RELAY])).toEqual({
+      kind: 1059, tag: 'recipient', bytes: 300, createdAtOffset: MAX_OUTER_OFFSET_S, relays: [RELAY]
+    });
   });
 });
 

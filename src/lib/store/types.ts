@@ -106,6 +106,24 @@ export interface Conversation {
   createdAt: number;
 }
 
+/** What the outer `p` tag of a stored message named: a shared bucket, an intro bucket, or (NIP-17) the recipient. */
+export type OuterTag = 'bucket' | 'intro' | 'recipient';
+
+/**
+ * What relays stored of a message: its outer event (a kind 1067 envelope, a kind 1059 gift wrap,
+ * a kind 4 legacy DM), as the sync layer saw it when sending or receiving. Display only.
+ */
+export interface OuterEvent {
+  kind: number;
+  tag: OuterTag;
+  /** Length of the outer event's content (envelopes come in four fixed size classes). */
+  bytes: number;
+  /** Real (inner) created_at minus the outer created_at, seconds: how far the outer time was set back. */
+  createdAtOffset: number;
+  /** The relays it went to (sent) or came from (received). */
+  relays: string[];
+}
+
 /** The sealed part of a message: everything about its content and author. */
 export interface MessageContent {
   body: string;
@@ -115,6 +133,8 @@ export interface MessageContent {
   replyTo?: string;
   subject?: string;
   tags?: string[][];
+  /** What relays stored (absent in records written before it existed). */
+  outer?: OuterEvent;
 }
 export interface MessageInput {
   /** Inner event id (hex). */

@@ -10,7 +10,7 @@ import { VeilError } from '../shared/errors';
 import { checkEventShape } from '../shared/event-shape';
 import { isRelayUrl } from '../shared/relay-url';
 import { MAX_TIMESTAMP_S, type MessageStatus, type RelayLimits, type RelayResult, type SignedEventJson } from './schema';
-import type { MessageContent, PeerDevice, PeerRouting, Profile, SignerInfo } from './types';
+import type { MessageContent, OuterEvent, OuterTag, PeerDevice, PeerRouting, Profile, SignerInfo } from './types';
 
 // ---------------------------------------------------------------- bounds (untrusted input)
 
@@ -35,6 +35,9 @@ export const MAX_PEER_PAIR_READY = 16;
 export const MAX_PEER_DM_RELAYS = 16;
 export const MAX_PEER_LABEL_CHARS = 64;
 const MAX_RELAY_URL_CHARS = 512;
+/** A message's outer created_at offset (seconds, either sign): a year is far more than any backdating. */
+export const MAX_OUTER_OFFSET_S = 366 * 86_400;
+const OUTER_TAGS: readonly OuterTag[] = ['bucket', 'intro', 'recipient'];
 
 const HEX16 = /^[0-9a-f]{16}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -164,7 +167,25 @@ export function validContent(c: unknown): MessageContent {
   const subject = optText(v.subject, MAX_SHORT_TEXT, 'subject');
   if (subject !== undefined) out.subject = subject;
   if (v.tags !== undefined) out.tags = validTags(v.tags);
+  if (v.outer !== undefined) out.outer = validOuter(v.outer);
   return out;
+}
+
+/** A message's outer event as relays stored it (types.ts OuterEvent), bounded. */
+export function validOuter(o: unknown): OuterEvent {
+  if (typeof o !== 'object' || o === null) bad('outer event');
+  const v = o as Record<string, unknown>;
+  if (!OUTER_TAGS.includes(v.tag as OuterTag)) bad('outer tag');
+  if (typeof v.bytes !== 'number' || !Number.isSafeInteger(v.bytes) || v.bytes < 0 || v.bytes > MAX_EVENT_JSON) bad('outer bytes');
+  const off = v.createdAtOffset;
+  if (typeof off !== 'number' || !Number.isSafeInteger(off) || Math.abs(off) > MAX_OUTER_OFFSET_S) bad('outer created_at offset');
+  return {
+    kind: eventKind(v.kind, 'outer kind'),
+    tag: v.tag as OuterTag,
+    bytes: v.bytes,
+    createdAtOffset: off,
+    relays: list(v.relays, MAX_OUTBOX_ITEMS, 'outer relays', storeRelayUrl)
+  };
 }
 
 export function validRelayResults(r: unknown): RelayResult[] {

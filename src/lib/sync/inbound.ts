@@ -9,7 +9,7 @@
  * without locks.
  */
 import type { ContactCard } from '../crypto/card';
-import { MAX_BODY_CHARS } from '../store/db';
+import { MAX_BODY_CHARS, type OuterEvent } from '../store/db';
 import { clampCreatedAt, emitChanged, HEX64, type SyncContext } from './context';
 import { settleContact } from './contact-state';
 import type { PeerLookup } from './peer-lookup';
@@ -40,6 +40,8 @@ export interface IncomingMessage {
   card?: ContactCard;
   /** Envelope: the EK the sender's device wrote from (it now reads pair mailboxes from ours). */
   senderEk?: string;
+  /** What relays saw: the outer event it came in (sync/outer.ts). */
+  outer?: OuterEvent;
 }
 
 /** What a receiver's opener gives back. */
@@ -133,7 +135,8 @@ export class InboundPipeline {
         kind: m.kind,
         ...(m.replyTo && HEX64.test(m.replyTo) ? { replyTo: m.replyTo } : {}),
         ...(m.subject !== undefined ? { subject: m.subject.slice(0, 4096) } : {}),
-        ...(m.tags && m.tags.length > 0 ? { tags: m.tags } : {})
+        ...(m.tags && m.tags.length > 0 ? { tags: m.tags } : {}),
+        ...(m.outer ? { outer: m.outer } : {})
       }
     });
     if (result === 'duplicate') ctx.counters.duplicates++;

@@ -6,6 +6,7 @@
 import { encodeNpub } from '../crypto/nip19';
 import type { Contact, Message, VeilStore } from '../store';
 import { LEGACY_DM_KIND } from './nip17';
+import { relayView } from './outer';
 import { npubFingerprint } from './profile';
 import { readReactions, type ReactionMap } from './reactions';
 import { isSystemLine, storedFile } from './stored-content';
@@ -62,6 +63,7 @@ function messageView(m: Message, me: string, quote: Message | undefined, reactio
   }
   const rs = reactions[m.id];
   if (rs && rs.length > 0) v.reactions = rs.map((r) => ({ emoji: r.emoji, mine: r.sender === me }));
+  if (m.content.outer) v.relayView = relayView(m.content.outer, m.direction);
   const rt = m.content.replyTo;
   if (rt) v.replyTo = quote?.conversationId === m.conversationId ? { id: rt, text: quote.content.body.slice(0, 200), author: quote.content.sender } : { id: rt };
   return v;

@@ -10,6 +10,7 @@ import { hexToBytes } from '../shared/bytes';
 import { envelopePairTag, finishOpen, trialOpen } from '../crypto/envelope';
 import { HEX64, tagValue, type SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
+import { outerEvent } from './outer';
 import type { PlanEntry } from './plan';
 import type { ScanCrypto } from './scan';
 
@@ -92,6 +93,7 @@ export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): 
         if (owner !== undefined && opened.event.pubkey !== owner) return { ok: false, retry: false };
         const m = envelopeMessage(opened.event, ctx.me, pairFrom);
         ctx.identityGate.mine(); // no identity lookup may follow this within the quiet period
+        if (m) m.outer = outerEvent(outer, entry.kind, opened.event.created_at, [relay]);
         return m ? { ok: true, message: m } : { ok: true };
       } catch {
         return { ok: false, retry: false };

@@ -7,6 +7,7 @@
 import type { TrustedEvent } from '../shared/trusted-event';
 import type { SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
+import { outerEvent } from './outer';
 import { GIFT_WRAP_KIND, LEGACY_DM_KIND, legacyNip04, openIncomingGiftWrap, type Nip17Message, type Nip17Stats } from './nip17';
 import { SEEN_FALLBACK_MS } from './receive-envelope';
 import { fileTag } from './stored-content';
@@ -25,8 +26,9 @@ function nip17Message(m: Nip17Message): IncomingMessage {
   return out;
 }
 
-export function nip17Receiver(ctx: SyncContext, deps: { pipeline: InboundPipeline; stats: Nip17Stats }): (ev: TrustedEvent) => Promise<void> {
-  return async (ev) => {
+/** `relay`: where the wrap came from (what relays saw of it is kept with the message). */
+export function nip17Receiver(ctx: SyncContext, deps: { pipeline: InboundPipeline; stats: Nip17Stats }): (ev: TrustedEvent, relay?: string) => Promise<void> {
+  return async (ev, relay) => {
     if (ev.kind !== GIFT_WRAP_KIND && ev.kind !== LEGACY_DM_KIND) {
       ctx.counters.invalidEvents++;
       return;
@@ -34,7 +36,10 @@ export function nip17Receiver(ctx: SyncContext, deps: { pipeline: InboundPipelin
     await deps.pipeline.receive(ev.id, ctx.now() + SEEN_FALLBACK_MS, async (): Promise<Opened> => {
       const open = ev.kind === GIFT_WRAP_KIND ? openIncomingGiftWrap : legacyNip04;
       const r = await open(ev, ctx.signer, ctx.me, deps.stats);
-      return r.ok ? { ok: true, message: nip17Message(r.message) } : { ok: false, retry: r.reason === 'signer' };
+      if (!r.ok) return { ok: false, retry: r.reason === 'signer' };
+      const m = nip17Message(r.message);
+      m.outer = outerEvent(ev, 'recipient', r.message.createdAt, relay ? [relay] : []);
+      return { ok: true, message: m };
     });
   };
 }

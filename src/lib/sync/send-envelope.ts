@@ -10,6 +10,7 @@ import { chatMessageTemplate, sealEnvelope } from '../crypto/envelope';
 import type { OutboxInput } from '../store';
 import { sendCreatedAt, type SyncContext } from './context';
 import { entryId } from './outbox';
+import { outerEvent } from './outer';
 import type { Outgoing } from './outbox-queue';
 import type { OwnRecord } from './own-record';
 import type { PeerRouting } from './peers';
@@ -62,6 +63,11 @@ export async function prepareEnvelopeSend(
     e.items.push({ relay: t.relay, event });
     byEk.set(t.ek, e);
   }
+  // What relays see of the copies to the contact: the shared bucket (or the intro bucket for a device not yet pair-ready).
+  const toPeer = sealed.filter((x) => x.t.to === 'peer');
+  const first = toPeer[0] ?? sealed[0];
+  const tag = toPeer.length > 0 && toPeer.every((x) => x.t.via === 'pair') ? 'bucket' : 'intro';
+  const outer = first ? { outer: outerEvent(first.event, tag, inner.created_at, sealed.map((x) => x.t.relay)) } : {};
   const counters = { peer: 0, self: 0 };
   const entries = [...byEk.values()].map((e) => ({ id: entryId(inner.id, e.to, counters[e.to]++), messageId: inner.id, items: e.items, nextAttemptAt: 0 }));
   return {
@@ -71,7 +77,7 @@ export async function prepareEnvelopeSend(
       createdAt: inner.created_at,
       direction: 'out',
       status: 'sending',
-      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}) }
+      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
     },
     entries,
     ...(withCard && own ? { cardSentAt: own.createdAt } : {})

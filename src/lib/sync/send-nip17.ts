@@ -7,6 +7,7 @@ import { userError } from '../shared/errors';
 import { sendCreatedAt, type SyncContext } from './context';
 import { NO_DM_RELAYS_MESSAGE, planNip17Send } from './nip17';
 import { entryId } from './outbox';
+import { outerEvent } from './outer';
 import type { Outgoing } from './outbox-queue';
 
 export interface Nip17Send {
@@ -37,6 +38,10 @@ export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<
   const entries = (['peer', 'self'] as const)
     .map((to) => ({ id: entryId(plan.rumorId, to, 0), messageId: plan.rumorId, items: plan.publishes.filter((p) => p.to === to).map((p) => ({ relay: p.relay, event: p.event })), nextAttemptAt: 0 }))
     .filter((e) => e.items.length > 0);
+  // Every relay sees the recipient in the wrap's `p` tag.
+  const toPeer = plan.publishes.filter((p) => p.to === 'peer');
+  const first = toPeer[0] ?? plan.publishes[0];
+  const outer = first ? { outer: outerEvent(first.event, 'recipient', plan.rumor.created_at, plan.publishes.map((p) => p.relay)) } : {};
   return {
     message: {
       id: plan.rumorId,
@@ -44,7 +49,7 @@ export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<
       createdAt: plan.rumor.created_at,
       direction: 'out',
       status: 'sending',
-      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}) }
+      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
     },
     entries
   };

@@ -27,8 +27,8 @@ export interface SubscriptionDeps {
   dmRelays(): readonly string[];
   /** Queues one envelope from `relay` for the inbound pipeline. */
   onEnvelope(ev: TrustedEvent, relay: string): void;
-  /** Queues one gift wrap; `oneose` runs after everything queued before it. */
-  onGiftWrap(ev: TrustedEvent): void;
+  /** Queues one gift wrap from `relay`; `oneose` runs after everything queued before it. */
+  onGiftWrap(ev: TrustedEvent, relay?: string): void;
   afterQueued(task: () => Promise<void>): void;
   /** Author subscriptions on the public pool follow too. */
   publicSubscribe(): void;
@@ -199,7 +199,7 @@ export class Subscriptions {
       this.#d.sockets.dmRead(relays),
       this.#ctx.me,
       {
-        onevent: (ev) => this.#d.onGiftWrap(ev),
+        onevent: (ev, from) => this.#d.onGiftWrap(ev, [...from][0]),
         // After the stored wraps are processed, remember how far we read.
         oneose: () => this.#d.afterQueued(() => this.#markDmRead(startedAt))
       },

@@ -47,6 +47,27 @@ export interface RelayDelivery {
   message?: string;
 }
 
+/**
+ * What relays stored of a message (sync/outer.ts): the outer event's kind, what its `p` tag named,
+ * its content size, how far its created_at was set back from the real time, the relays, and the
+ * socket roles that carried it. Absent for messages stored before Veil kept it.
+ */
+export interface RelayView {
+  /** 1067 envelope, 1059 NIP-17 gift wrap, 4 legacy NIP-04. */
+  kind: number;
+  /** A shared bucket, the intro bucket, or (NIP-17) the recipient's pubkey in the clear. */
+  tag: 'bucket' | 'intro' | 'recipient';
+  /** Bytes of outer content (envelopes: one of four fixed size classes). */
+  bytes: number;
+  /** Real created_at minus the outer created_at, seconds. */
+  createdAtOffset: number;
+  relays: string[];
+  /** The role of the socket that publishes it (a sender's Veil publishes envelopes and gift wraps on separate sockets). */
+  socket: 'envelopePublish' | 'nip17Publish';
+  /** Received: the role of the socket it was read on. */
+  readBy?: 'envelopeRead' | 'dmRead';
+}
+
 export interface ChatMessage {
   /** Inner event id. */
   id: string;
@@ -68,6 +89,8 @@ export interface ChatMessage {
   file?: { url: string; mimeType?: string; size?: number };
   /** NIP-17 kind 7 reactions to this message. */
   reactions?: { emoji: string; mine: boolean }[];
+  /** What the relays saw of it ("What relays saw" in the bubble). */
+  relayView?: RelayView;
 }
 
 export type RelayConnState = 'connecting' | 'connected' | 'disconnected' | 'error';

@@ -159,7 +159,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     relays,
     dmRelays: () => dm.list(),
     onEnvelope: (ev, relay) => inbound.enqueue(() => onEnvelope(ev, relay)),
-    onGiftWrap: (ev) => inbound.enqueue(() => onGiftWrap(ev)),
+    onGiftWrap: (ev, relay) => inbound.enqueue(() => onGiftWrap(ev, relay)),
     afterQueued: (task) => inbound.enqueue(task),
     publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail)
   }));
