@@ -115,13 +115,13 @@ export const PRIVATE_MODE_READY = true;
 export const TARGETS_ENABLED = {
   // ---- holds today -------------------------------------------------------------------------
   socketRoles: true,
-  // ---- switch on after the protocol change --------------------------------------------------
-  lookupQuiet: false,
-  privateIp: false,
-  noIp: false,
-  degreeLeak: false,
-  crossDay: false,
-  twoRelay: false
+  // ---- on since the protocol change (issue 9: shared buckets, roles apart, Private mode) ------
+  lookupQuiet: true,
+  privateIp: true,
+  noIp: true,
+  degreeLeak: true,
+  crossDay: true,
+  twoRelay: true
 };
 export type TargetGroup = keyof typeof TARGETS_ENABLED;
 
@@ -163,8 +163,8 @@ export function targetFailures(m: TargetInput, groups: readonly TargetGroup[]): 
   return out;
 }
 
-/** Groups that apply only to Private mode (Live mode reports the same rows; camouflage brings them down). */
-const PRIVATE_ONLY: readonly TargetGroup[] = ['privateIp', 'noIp'];
+/** Groups that apply only to Private mode (Live mode reports the same rows; camouflage brings them down; Live publishes the copies of a message at once, so two relays match them). */
+const PRIVATE_ONLY: readonly TargetGroup[] = ['privateIp', 'noIp', 'twoRelay'];
 
 /** The groups switched on in TARGETS_ENABLED that apply to a Veil world in `mode`. */
 export function enabledTargets(mode: 'live' | 'private'): TargetGroup[] {
