@@ -36,7 +36,7 @@ export class VirtualClock {
   readonly timers: Timers = {
     setTimeout: (fn, ms) => {
       const id = this.#next++;
-      const t: VTimer = { due: this.now() + Math.max(0, ms), fn, real: undefined };
+      const t: VTimer = { due: this.now() + Math.max(0, Math.ceil(ms)), fn, real: undefined }; // whole ms, like Date.now()
       this.#timers.set(id, t);
       this.#arm(id, t);
       return id;
@@ -76,7 +76,7 @@ export class VirtualClock {
 
   /** Jumps forward to `t` (never back), firing every timer that became due, in due order. */
   advanceTo(t: number): void {
-    const gap = t - this.now();
+    const gap = Math.ceil(t) - this.now();
     if (gap > 0) {
       if (t > Date.now()) throw new Error('virtual time would pass the real clock');
       this.#offset += gap;

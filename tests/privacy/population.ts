@@ -86,7 +86,9 @@ const SETTLE_CAP_MS = 4_000;
 /** Actions this close together (virtual ms) run in one step. */
 const BATCH_MS = 2_000;
 /** After the last day: how long (real ms) to wait for the last messages to arrive. */
-const FINAL_WAIT_MS = 5_000;
+const FINAL_WAIT_MS = 30_000;
+/** Virtual time the final wait may run on (Private mode: slots and polls). */
+const FINAL_VIRTUAL_MS = 2 * 3_600_000;
 
 export interface RunOptions extends WorldConfig {
   protocol: Protocol;
@@ -231,11 +233,16 @@ class Driver {
     // Everyone online at the end; then wait (at most FINAL_WAIT_MS) until every message has arrived.
     await Promise.all(this.users.map((u) => this.#act({ t: this.clock.now(), kind: 'on', user: u.i })));
     const deadline = Date.now() + FINAL_WAIT_MS;
+    // Private mode delivers in send slots and polls minutes apart: let virtual time run on (timers
+    // fire as their time comes) for up to FINAL_VIRTUAL_MS while waiting.
+    const virtualEnd = this.clock.now() + FINAL_VIRTUAL_MS;
     for (;;) {
       await this.#settle();
       for (const m of this.truth.messages) m.delivered ||= !!(await this.users[m.to]!.store.getMessage(m.id));
       if (Date.now() > deadline || this.truth.messages.every((m) => m.delivered)) break;
-      await pause(50);
+      const due = this.clock.nextDue();
+      if (due !== undefined && due <= virtualEnd) this.clock.advanceTo(due);
+      await pause(due !== undefined && due <= virtualEnd ? 0 : 50);
     }
     for (const m of this.truth.messages)
       for (const e of this.users[m.from]!.outbox.get(m.id) ?? [])

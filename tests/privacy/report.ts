@@ -50,13 +50,15 @@ export function measure(label: string, run: WorldRun): WorldMetrics {
     ident,
     recipient: { ip: { rate: ident.ip.recipient, chance: ident.ip.chance }, noip: { rate: ident.noip.recipient, chance: ident.noip.chance } },
     degreeLeak: leak,
-    crossDay: crossDayLinking(makeView(run.log, 'noip'), run.truth),
+    // Each world's message readers: NIP-17 users' gift-wrap readers, Veil users' bucket readers.
+    crossDay: crossDayLinking(makeView(run.log, 'noip'), run.truth, run.protocol === 'nip17' ? [1059, 4] : [1067]),
     twoRelay,
     roleViolations: roleViolations(log, run.truth),
     lookupsAfterDelivery: lookupsAfterDelivery(log, undefined, run.truth),
     bandwidth: bandwidthPerUserDay(log, run.truth),
     messages: { sent: run.truth.messages.length, delivered: run.truth.messages.filter((m) => m.delivered).length },
-    clientIps: new Set(log.flatMap((r) => (r.t === 'open' ? [r.ip] : []))).size
+    // A socket aborted before its handshake ends may reach the proxy without a remote address: not a client.
+    clientIps: new Set(log.flatMap((r) => (r.t === 'open' && r.ip !== '' ? [r.ip] : []))).size
   };
 }
 

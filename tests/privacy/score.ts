@@ -171,11 +171,12 @@ export interface Rate {
  * day-d connection whose tag set overlaps most (no overlap: a guess). Correct when both are the same
  * true user. Chance: 1 / number of users reading on day d.
  */
-export function crossDayLinking(v: View, truth: Truth): Rate {
+export function crossDayLinking(v: View, truth: Truth, kinds?: readonly number[]): Rate {
   const byIp = new Map(truth.users.map((u, i) => [u.ip, i]));
   const readers = new Map<number, { user: number; day: number; tags: Set<string> }>();
   for (const r of v.log) {
     if (r.t !== 'req') continue;
+    if (kinds && !r.filters.some((f) => Array.isArray(f.kinds) && (f.kinds as unknown[]).some((k) => kinds.includes(k as number)))) continue;
     const tags = readTags(r);
     const c = v.conns.get(r.conn);
     const user = c ? byIp.get(c.ip) : undefined;

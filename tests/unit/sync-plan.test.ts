@@ -62,11 +62,19 @@ describe('send targets and read plans (shared buckets, spec 0005)', () => {
     const p = plan(alice, [hex(bob), hex(alice)], { nowSeconds: now + 60 });
     expect(p.index.get(pair[0]!.mailbox)).toEqual({ kind: 'bucket', relay: R1, day });
     expect(p.index.get(intro[0]!.mailbox)).toEqual({ kind: 'intro', relay: R1, day });
-    // three days × (the shared bucket + the intro bucket)
-    expect(p.mailboxes).toHaveLength(6);
+    // four days (the day before yesterday through tomorrow) × (the shared bucket + the intro bucket)
+    expect(p.mailboxes).toHaveLength(8);
     const filters = planFilters(p, 4);
-    expect(filters.map((f) => f['#p'].length)).toEqual([4, 2]);
+    expect(filters.map((f) => f['#p'].length)).toEqual([4, 4]);
     expect(filters.every((f) => f.since === p.since && f.kinds[0] === 1067)).toBe(true);
+  });
+
+  it('readers who read yesterday, today or never ask for the same days: the window hides the last read', () => {
+    const at = (last?: number) =>
+      readPlans({ ek: alice, pairKeys: new PairKeys(alice), fromEks: [], relays: [R1], nowSeconds: now, padding: new ReadPadding(), ...(last !== undefined ? { lastReadAt: new Map([[R1, last]]) } : {}) })[0]!.mailboxes;
+    expect(at(now - 60)).toEqual(at());
+    expect(at(now - 86_400)).toEqual(at());
+    expect(at(now - 5 * 86_400).length).toBeGreaterThan(at().length); // a long absence is caught up
   });
 
   it('at level 0 every reader asks for exactly the same tags, whatever its contacts (no degree leak)', () => {

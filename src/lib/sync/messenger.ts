@@ -161,7 +161,8 @@ export class Messenger {
     const identity = async (): Promise<void> => {
       this.#p.lookup.subscribeOwn();
       await this.#p.own.sync(await this.#p.lookup.queryOwnRecord()).catch(ctx.fail);
-      await this.#p.dm.ensurePublished().catch(ctx.fail);
+      // A separate step through the gate: an envelope may have arrived while the record was read.
+      ctx.identityGate.run(() => this.#p.dm.ensurePublished(), 0, ctx.fail);
     };
     if (!this.#p.own.current()) await identity();
     else ctx.identityGate.run(identity, jitterMs(...ctx.timing.startIdentityDelayMs), ctx.fail);

@@ -189,8 +189,12 @@ export function readPlans(opts: {
   padding: ReadPadding;
 }): RelayReadPlan[] {
   const level = opts.level ?? 0;
+  // Every reader online within the last two days reads the same days (the day before yesterday
+  // through tomorrow), so the window says nothing about when it last read (spec 0005 §Day windows).
+  const steady = (epochDay(opts.nowSeconds) - 1) * 86_400;
   return cleanRelayList(opts.relays).map((relay) => {
-    const days = mailboxDays(opts.nowSeconds, opts.lastReadAt?.get(relay));
+    const last = opts.lastReadAt?.get(relay);
+    const days = mailboxDays(opts.nowSeconds, last === undefined ? steady : Math.min(last, steady));
     const index = new Map<string, PlanEntry>();
     for (const day of days) {
       const pairs = new Set<number>();
