@@ -5,9 +5,10 @@
  * - the population works (messages sent and delivered through real relays);
  * - the attacks work: on NIP-17 they recover ≥ 90% of the social graph and name sender and recipient
  *   (relay sees IPs; ≥ 75% without IPs, where sockets are grouped by opening time);
- * - Veil holds the target groups switched on in checks.ts TARGETS_ENABLED (today: socket roles).
- * The issue's other targets are in checks.ts (TARGETS, TARGETS_ENABLED, PRIVATE_MODE_READY): the
- * lead switches them on after the protocol change, and this file then asserts them too.
+ * - Veil (Live and Private) holds the groups switched on in checks.ts TARGETS_ENABLED: socket roles,
+ *   recipient named at most 1.5× chance under both models, no degree leak, cross-day linking at most
+ *   1.2× chance. The edge-precision targets are measured by `npm run privacy` (see checks.ts: this
+ *   run is too small to tell 1.5× chance from noise).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enabledTargets, PRIVATE_MODE_READY, targetFailures } from './checks';
@@ -57,9 +58,9 @@ describe('adversary suite (8 + 8 users, 3 simulated days, seed 7)', () => {
   });
 
   it('Veil holds every target switched on for its mode (checks.ts TARGETS_ENABLED)', () => {
-    for (const w of worlds.filter((x) => x.run.protocol === 'veil')) {
-      expect(targetFailures(w, enabledTargets(w.run.mode)), w.label).toEqual([]);
-    }
+    // Every world's failures at once, so one world's miss does not hide another's.
+    const failures = worlds.filter((x) => x.run.protocol === 'veil').flatMap((w) => targetFailures(w, enabledTargets(w.run.mode)).map((f) => `${w.label}: ${f}`));
+    expect(failures).toEqual([]);
   });
 
   it('Veil envelope sockets never carry an identity: no AUTH, no authors filter, no npub or hex identity', () => {
