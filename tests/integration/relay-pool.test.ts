@@ -164,3 +164,29 @@ describe('closing while still connecting', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('connect: open the sockets before the first REQ', () => {
+  it('resolves once every relay is open, and a REQ sent then reaches the relay', async () => {
+    const [a, b] = await relays(2);
+    const pool = makePool([a!.url, b!.url]);
+    await pool.connect();
+    expect(pool.status().map((s) => s.state)).toEqual(['open', 'open']);
+    const ev = signedEvent(1, [], `connect ${bytesToHex(randomBytes(4))}`, nowSec());
+    await pool.publish(ev);
+    const got = await new Promise<string>((resolve) => pool.subscribe([{ ids: [ev.id] }], { onevent: (e) => resolve(e.id) }));
+    expect(got).toBe(ev.id);
+  });
+
+  it('resolves for a relay that refuses the connection (state error) and for one that never answers (timeout)', async () => {
+    const held: Socket[] = [];
+    const server = createServer((s) => void held.push(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => (held.forEach((s) => s.destroy()), server.close(() => resolve()))));
+    const silent = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const pool = makePool(['ws://127.0.0.1:1', silent]);
+    await pool.connect(300);
+    const states = pool.status().map((s) => s.state);
+    expect(states[0]).toBe('error');
+    expect(states[1]).toBe('connecting');
+  });
+});

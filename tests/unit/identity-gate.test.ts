@@ -66,4 +66,68 @@ describe('identity gate', () => {
     c.runUntil(c.now() + 10 * quiet);
     expect(n).toBe(0);
   });
+
+  it('a hold keeps identity-linked work back until released; then it runs at once when nothing was for me', () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    const ran: number[] = [];
+    const release = g.hold();
+    g.run(() => void ran.push(c.now()), 1_000, (e) => { throw e; });
+    c.runUntil(c.now() + quiet);
+    expect(ran).toEqual([]);
+    release();
+    const freed = c.now();
+    c.runUntil(freed + 3 * quiet);
+    expect(ran).toHaveLength(1);
+    expect(ran[0]!).toBeGreaterThanOrEqual(freed);
+  });
+
+  it('a hold that is never released lapses after twice the quiet period', () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    const start = c.now();
+    g.hold();
+    expect(g.wait()).toBeGreaterThan(0);
+    c.runUntil(start + 2 * quiet);
+    expect(g.wait()).toBe(0);
+  });
+
+  it('checks again after prepare: an envelope for me that arrives while the sockets open holds the task back', async () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    const ran: number[] = [];
+    let opened!: () => void;
+    let prepared = 0;
+    // The first opening takes a while; later ones find the sockets open.
+    const prepare = (): Promise<void> => (prepared++ === 0 ? new Promise<void>((r) => (opened = r)) : Promise.resolve());
+    g.run(() => void ran.push(c.now()), 1_000, (e) => { throw e; }, { prepare });
+    c.runUntil(c.now() + 1_000); // fires: quiet, so it prepares
+    g.mine(); // the envelope lands while the socket opens
+    const arrived = c.now();
+    opened();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(ran).toEqual([]);
+    c.runUntil(arrived + 5 * quiet);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(prepared).toBe(2);
+    expect(ran).toHaveLength(1);
+    expect(ran[0]! - arrived).toBeGreaterThanOrEqual(quiet);
+  });
+
+  it('cancel stops a task that is between prepare and run', async () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    let n = 0;
+    let opened!: () => void;
+    g.run(() => void n++, 0, (e) => { throw e; }, { prepare: () => new Promise<void>((r) => (opened = r)) });
+    c.runUntil(c.now() + 1);
+    g.cancel();
+    opened();
+    await Promise.resolve();
+    await Promise.resolve();
+    c.runUntil(c.now() + 10 * quiet);
+    expect(n).toBe(0);
+  });
 });

@@ -105,6 +105,28 @@ export class RelayPool {
     return key;
   }
 
+  /**
+   * Opens every relay's socket and resolves when each is open or has failed, or after `timeoutMs`
+   * (for work that must check something between "the socket is open" and "the REQ goes out").
+   */
+  connect(timeoutMs = 10_000): Promise<void> {
+    const one = (conn: RelayConnection): Promise<void> =>
+      new Promise((resolve) => {
+        conn.connect();
+        if (conn.status().state !== 'connecting') return resolve();
+        const timer = setTimeout(done, timeoutMs);
+        const off = conn.onStatus((s) => {
+          if (s.state !== 'connecting') done();
+        });
+        function done(): void {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+    return Promise.all([...this.entries.values()].map((e) => one(e.conn))).then(() => undefined);
+  }
+
   /** Closes and forgets a relay. */
   removeRelay(url: string): void {
     const key = normalizeRelayUrl(url);

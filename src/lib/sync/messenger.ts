@@ -162,10 +162,10 @@ export class Messenger {
       this.#p.lookup.subscribeOwn();
       await this.#p.own.sync(await this.#p.lookup.queryOwnRecord()).catch(ctx.fail);
       // A separate step through the gate: an envelope may have arrived while the record was read.
-      ctx.identityGate.run(() => this.#p.dm.ensurePublished(), 0, ctx.fail);
+      ctx.identityGate.run(() => this.#p.dm.ensurePublished(), 0, ctx.fail, { prepare: () => this.#p.lookup.openOwn() });
     };
     if (!this.#p.own.current()) await identity();
-    else ctx.identityGate.run(identity, jitterMs(...ctx.timing.startIdentityDelayMs), ctx.fail);
+    else ctx.identityGate.run(identity, jitterMs(...ctx.timing.startIdentityDelayMs), ctx.fail, { prepare: () => this.#p.lookup.openOwn() });
   }
 
   /** Closes every socket and timer. The store stays open (the caller owns it). */

@@ -98,13 +98,28 @@ export class PeerLookup {
   refreshLater(pubkey: string): void {
     if (pubkey === this.#ctx.me) return;
     this.#later.add(pubkey);
-    this.#laterTimer.setIfIdle(() => this.#ctx.identityGate.run(() => this.#runLater(), 0, (e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
+    this.#armLater();
+  }
+
+  #armLater(): void {
+    const run = (): void => this.#ctx.identityGate.run(() => this.#runLater(), 0, (e) => this.#ctx.fail(e), { prepare: () => this.openPublic() });
+    this.#laterTimer.setIfIdle(run, jitterMs(...this.#ctx.timing.lookupDelayMs));
+  }
+
+  /** Opens the public pool's sockets (resolves when open or failed): the gate is checked after it. */
+  openPublic(): Promise<void> {
+    return this.#d.publicPool().connect();
+  }
+
+  /** Opens the own-record pool's sockets, likewise. */
+  openOwn(): Promise<void> {
+    return this.#d.ownPool().connect();
   }
 
   async #runLater(): Promise<void> {
     const batch = [...this.#later].slice(0, MAX_AUTHORS);
     for (const k of batch) this.#later.delete(k);
-    if (this.#later.size > 0) this.#laterTimer.setIfIdle(() => this.#ctx.identityGate.run(() => this.#runLater(), 0, (e) => this.#ctx.fail(e)), jitterMs(...this.#ctx.timing.lookupDelayMs));
+    if (this.#later.size > 0) this.#armLater();
     if (!this.#ctx.running() || batch.length === 0) return;
     const found = await this.#query(batch, [], this.#d.publicPool(), 'all');
     let changed = false;

@@ -67,7 +67,12 @@ export class Subscriptions {
   start(): void {
     this.envelopes();
     this.#authors.setIfIdle(() => this.#d.publicSubscribe(), jitterMs(...this.#ctx.timing.authorResubscribeMs));
-    this.giftWraps();
+    // The gift-wrap read names me: in Private mode it waits like the other identity-linked work.
+    if (this.#ctx.privacy.mode !== 'private') this.giftWraps();
+    else {
+      const prepare = (): Promise<void> => (this.#d.dmRelays().length > 0 ? this.#d.sockets.dmRead(this.#d.dmRelays()).connect() : Promise.resolve());
+      this.#ctx.identityGate.run(() => this.giftWraps(), jitterMs(...this.#ctx.timing.startIdentityDelayMs), this.#ctx.fail, { prepare });
+    }
     this.#scheduleDayRoll();
   }
 
@@ -146,15 +151,21 @@ export class Subscriptions {
   #read(plan: RelayReadPlan, once: boolean): PoolSubscription {
     const env = this.#d.sockets.envelope()!;
     const at = this.#ctx.nowS();
+    // Until the stored envelopes are in and processed, identity-linked traffic waits (identity-gate.ts).
+    const release = this.#ctx.identityGate.hold();
     const sub: PoolSubscription = env.subscribe(
       planFilters(plan),
       {
         onevent: (ev, relays) => this.#d.onEnvelope(ev, [...relays][0] ?? plan.relay),
         onrelayeose: (relay) => {
           void this.#markRead(relay, at);
+          this.#d.afterQueued(async () => release());
           if (once) sub.close();
         },
-        onclosed: () => this.#ctx.emit({ type: 'relays' })
+        onclosed: () => {
+          release();
+          this.#ctx.emit({ type: 'relays' });
+        }
       },
       { relays: [plan.relay] }
     );

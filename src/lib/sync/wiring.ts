@@ -158,10 +158,14 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     senders,
     relays,
     dmRelays: () => dm.list(),
-    onEnvelope: (ev, relay) => inbound.enqueue(() => onEnvelope(ev, relay)),
+    // Until it is classified and opened, an arrived envelope holds identity-linked traffic back.
+    onEnvelope: (ev, relay) => {
+      const release = ctx.identityGate.hold();
+      inbound.enqueue(() => onEnvelope(ev, relay).finally(release));
+    },
     onGiftWrap: (ev, relay) => inbound.enqueue(() => onGiftWrap(ev, relay)),
     afterQueued: (task) => inbound.enqueue(task),
-    publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail)
+    publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail, { prepare: () => lookup.openPublic() })
   }));
   const outbox = new OutboxQueue({
     store: deps.store,
