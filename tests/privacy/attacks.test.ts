@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { ATTACKS, combined, makeView, tagLinking } from './attacks';
-import { bandwidthPerUserDay, lookupsAfterDelivery, roleViolations, targetFailures, type TargetInput } from './checks';
+import { bandwidthPerUserDay, lookupsAfterDelivery, roleViolations, SAMPLING_Z, targetFailures, type TargetInput } from './checks';
 import type { LogRecord, LoggedEvent } from './observer';
 import type { Truth } from './population';
 import { crossDayLinking, degreeLeak, identify, nodeUsers, pearson, scoreEdges, twoRelayMatch } from './score';
@@ -78,7 +78,7 @@ describe('attacks on a log where the edge is obvious', () => {
 
   it('names the sender and the recipient of the message', () => {
     const v = makeView(l.log, 'ip');
-    expect(identify(v, truth, nodeUsers(v, truth))).toEqual({ sender: 1, recipient: 1, chance: 1 / 3 });
+    expect(identify(v, truth, nodeUsers(v, truth))).toEqual({ sender: 1, recipient: 1, chance: 1 / 3, n: 1 });
   });
 
   it('an empty attack scores chance precision and no recall', () => {
@@ -228,5 +228,28 @@ describe('checks from the proxy log', () => {
     const bad: TargetInput = { ...base, edges: { ip: { x: { precision: 0.16, chance: 0.1 } }, noip: { x: { precision: 0.13, chance: 0.1 } } }, recipient: { ip: at(0.2), noip: at(0.1) }, degreeLeak: 0.9, crossDay: at(1), twoRelay: { ip: at(0.9), noip: at(0.1) }, roleViolations: ['conn 1: AUTH'], lookupsAfterDelivery: 3 };
     expect(targetFailures(bad, all)).toHaveLength(8);
     expect(targetFailures(bad, ['noIp'])).toEqual(['no IPs, x: 13.0% > 1.2 × chance (10.0%)']);
+  });
+
+  it('threshold checks with sampling slack: a small run fails a rate only when it is significantly above its bound', () => {
+    const base: TargetInput = {
+      edges: { ip: {}, noip: {} },
+      recipient: { ip: { rate: 0.234, chance: 1 / 7, n: 33 }, noip: { rate: 0.15, chance: 1 / 7, n: 33 } },
+      degreeLeak: 0,
+      crossDay: { rate: 0.1, chance: 0.13, n: 40 },
+      twoRelay: { ip: { rate: 0, chance: 0 }, noip: { rate: 0, chance: 0 } },
+      roleViolations: [],
+      lookupsAfterDelivery: 0
+    };
+    // 23.4% of 33 messages against a 21.4% bound: exact fails, within sampling noise passes.
+    expect(targetFailures(base, ['recipient'])).toHaveLength(1);
+    expect(targetFailures(base, ['recipient'], SAMPLING_Z)).toEqual([]);
+    // NIP-17's 100% (or even 45%) fails either way.
+    for (const rate of [1, 0.45]) {
+      const leak = { ...base, recipient: { ...base.recipient, ip: { rate, chance: 1 / 7, n: 33 } } };
+      expect(targetFailures(leak, ['recipient'], SAMPLING_Z)).toHaveLength(1);
+    }
+    // Without n there is no slack.
+    const noN = { ...base, recipient: { ip: { rate: 0.234, chance: 1 / 7 }, noip: { rate: 0.1, chance: 1 / 7 } } };
+    expect(targetFailures(noN, ['recipient'], SAMPLING_Z)).toHaveLength(1);
   });
 });

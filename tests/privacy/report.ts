@@ -17,7 +17,7 @@ export interface WorldMetrics extends TargetInput {
   run: Omit<WorldRun, 'log'> & { logRecords: number };
   edges: Record<Model, Record<string, EdgeScore>>;
   ident: Record<Model, Identification>;
-  recipient: Record<Model, { rate: number; chance: number }>;
+  recipient: Record<Model, Rate>;
   crossDay: Rate;
   twoRelay: Record<Model, Rate>;
   bandwidth: { meanBytes: number; maxBytes: number; userDays: number };
@@ -48,7 +48,7 @@ export function measure(label: string, run: WorldRun): WorldMetrics {
     run: { ...rest, logRecords: log.length },
     edges,
     ident,
-    recipient: { ip: { rate: ident.ip.recipient, chance: ident.ip.chance }, noip: { rate: ident.noip.recipient, chance: ident.noip.chance } },
+    recipient: { ip: { rate: ident.ip.recipient, chance: ident.ip.chance, n: ident.ip.n }, noip: { rate: ident.noip.recipient, chance: ident.noip.chance, n: ident.noip.n } },
     degreeLeak: leak,
     // Each world's message readers: NIP-17 users' gift-wrap readers, Veil users' bucket readers.
     crossDay: crossDayLinking(makeView(run.log, 'noip'), run.truth, run.protocol === 'nip17' ? [1059, 4] : [1067]),

@@ -72,6 +72,8 @@ export interface Identification {
   sender: number;
   recipient: number;
   chance: number;
+  /** Messages scored. */
+  n: number;
 }
 
 /**
@@ -113,7 +115,7 @@ export function identify(v: View, truth: Truth, users: Map<string, number>): Ide
     rc += credit(recips, m.to, others);
   }
   const k = Math.max(1, msgs.length);
-  return { sender: s / k, recipient: rc / k, chance: 1 / others };
+  return { sender: s / k, recipient: rc / k, chance: 1 / others, n: msgs.length };
 }
 
 /**
