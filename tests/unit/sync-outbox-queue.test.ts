@@ -125,4 +125,32 @@ describe('OutboxQueue', () => {
     const e = await queue.retry('f'.repeat(64)).catch((err: unknown) => err);
     expect(isVeilError(e, 'NOT_FOUND')).toBe(true);
   });
+
+  it('a copy that landed is recorded at once: stopped while another relay waits (a Private-mode slot), the next start sends only the waiting one', async () => {
+    let releaseB!: (o: PublishOutcome) => void;
+    queue = new OutboxQueue({
+      store,
+      now: () => clock,
+      publish: (_event, relay) => {
+        published.push(relay);
+        if (relay === B && !releaseB) return new Promise<PublishOutcome>((r) => (releaseB = r));
+        return Promise.resolve({ status: 'ok' });
+      },
+      onDelivery: () => {},
+      onError: (e) => {
+        throw e;
+      }
+    });
+    queue.start();
+    // A's copies land; B's waits. The store has A's ok before B answers.
+    await expect.poll(async () => (await store.getOutbox(entryId(messageId, 'peer', 0)))?.items.find((i) => i.relay === A)?.status).toBe('ok');
+    const stopping = queue.stop();
+    releaseB({ status: 'unreachable', message: 'private mode stopped' });
+    await stopping;
+    published = [];
+    queue.start();
+    await queue.flush();
+    expect(published).toEqual([B]);
+    expect((await store.getMessage(messageId))?.status).toBe('sent');
+  });
 });

@@ -145,6 +145,7 @@ export class Messenger {
     if (this.#running) return;
     this.#running = true;
     const ctx = this.#ctx;
+    this.#p.sockets.halted = false;
     this.#applyMode();
     this.#offStatus = this.#p.sockets.openEnvelope(this.#p.relays.list()).onStatus((s) => {
       this.#emit({ type: 'relays' });
@@ -175,6 +176,7 @@ export class Messenger {
     this.#offStatus = null;
     this.#p.subs.close();
     this.#ctx.identityGate.cancel();
+    this.#p.sockets.halted = true; // before the slots hand their waiting envelopes back
     this.#p.slots.stop();
     this.#p.liveCover.stop();
     this.#p.sockets.slots = null;

@@ -99,11 +99,17 @@ export class OutboxQueue {
           const results = await Promise.all(
             open.map(async (it) => {
               const c = classifyOutcome(await this.#d.publish(it.event, it.relay));
-              return { relay: it.relay, status: c.status, ...(c.error ? { error: c.error } : {}) };
+              const r = { relay: it.relay, status: c.status, ...(c.error ? { error: c.error } : {}) };
+              // A copy that landed is recorded at once: in Private mode the other relays' slots may
+              // come minutes later or not before the app stops, and a landed copy must not be sent
+              // again next time (the same id twice would tie my two sessions together).
+              if (r.status === 'ok') await store.markOutboxAttempt(rec.id, [r], nextAttemptAt(rec.attempts + 1, now()), now());
+              return r;
             })
           );
           if (!this.#running) return;
-          await store.markOutboxAttempt(rec.id, results, nextAttemptAt(rec.attempts + 1, now()), now());
+          const rest = results.filter((r) => r.status !== 'ok');
+          if (rest.length > 0) await store.markOutboxAttempt(rec.id, rest, nextAttemptAt(rec.attempts + 1, now()), now());
         }
         if (rec.messageId) touched.add(rec.messageId);
       })

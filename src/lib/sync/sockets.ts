@@ -60,6 +60,12 @@ export class Sockets {
   slots: EnvelopeSlots | null = null;
   /** Live mode: a real envelope went to `relay` at once (the cover schedule skips its next slot). */
   onLivePublish: ((relay: string) => void) | null = null;
+  /**
+   * Set while the messenger stops: the outbox's envelopes are answered `unreachable` and stay queued,
+   * so nothing that waited for a Private-mode slot leaves at once (every relay's copy in the same
+   * millisecond) when the slots are torn down.
+   */
+  halted = false;
   #dmRead: RelayPool | null = null;
   #dmPublish: RelayPool | null = null;
 
@@ -144,6 +150,7 @@ export class Sockets {
    */
   async publish(event: NostrEvent, relay: string): Promise<PublishOutcome> {
     if (event.kind !== GIFT_WRAP_KIND) {
+      if (this.halted) return { status: 'unreachable', message: 'stopped' };
       if (this.slots) return this.slots.publish(event, relay);
       this.onLivePublish?.(relay);
       return this.publishEnvelopeNow(event, relay);
