@@ -38,3 +38,20 @@ export function loadVectors<T = unknown>(name: string): T {
   if (got !== expected) throw new Error(`sha256 mismatch for ${name}: got ${got}, expected ${expected}`);
   return JSON.parse(buf.toString('utf8')) as T;
 }
+
+/** The sha256 recorded for our own vector file `name` in tests/vectors/README.md (its "**sha256**" line). */
+export function recordedSha256(name: string): string {
+  const readme = readFileSync(vectorPath('README.md'), 'utf8');
+  const section = readme.split('\n### ').find((s) => s.startsWith(`\`${name}\``));
+  const hash = section?.match(/\*\*sha256\*\*[\s\S]*?`([0-9a-f]{64})`/)?.[1];
+  if (!hash) throw new Error(`no sha256 recorded for ${name} in tests/vectors/README.md`);
+  return hash;
+}
+
+/** Parses our own vector file after checking its sha256 against the README; throws on any difference. */
+export function checkedOwnVectors<T>(name: string, buf: Buffer): T {
+  const got = createHash('sha256').update(buf).digest('hex');
+  const expected = recordedSha256(name);
+  if (got !== expected) throw new Error(`sha256 mismatch for ${name}: got ${got}, expected ${expected}`);
+  return JSON.parse(buf.toString('utf8')) as T;
+}

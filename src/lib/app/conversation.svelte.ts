@@ -5,6 +5,7 @@
  * only what needs the page (scrolling, focus, event listeners).
  */
 import type { ChatMessage } from '$lib/sync/types';
+import type { SafetySource } from './safety';
 import { mergeNewest, prependOlder } from './message-list';
 import { firstUnreadId } from './timeline';
 
@@ -32,6 +33,8 @@ export interface ConversationSource {
   checkContact(conversationId: string): void;
   /** Calls `listener(conversationId)` when messages of a conversation change; returns an unsubscribe. */
   onMessages(listener: (conversationId: string) => void): () => void;
+  /** Safety numbers of the contact (app/safety.ts); absent: no "Verify safety number". */
+  safety?: SafetySource;
 }
 
 /** The commands the model runs (the source without the subscription, which the view owns). */

@@ -9,6 +9,7 @@
 import { loadRuntimeConfig } from './config';
 import { describeError } from './errors';
 import { PrivacyState, type PrivacyChoices } from './privacy.svelte';
+import { myKeySet, SafetyNumbers } from './safety';
 import { encodeNpub } from '$lib/crypto/nip19';
 import type { Nip07Like } from '$lib/crypto/signer';
 import { makeSortKey, VeilStore } from '$lib/store';
@@ -55,6 +56,7 @@ export class VeilApp {
   socketOwner = $state(false);
   /** Live/Private mode and the inbox-record choice: `privacy.mode`, `privacy.setPrivacyMode(…)` (privacy.svelte.ts). */
   readonly privacy = new PrivacyState(() => this.#messenger, (choices) => this.#channel?.postMessage({ type: 'privacy', choices } satisfies TabMessage));
+  readonly safety = new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' }));
 
   #store: VeilStore | null = null;
   #session: Session | null = null;

@@ -65,6 +65,15 @@ export interface Device {
 
 export type Protocol = 'veil' | 'nip17';
 
+/**
+ * A contact marked verified (spec docs/proposals/0006-safety-numbers.md §Verified): the key-set id of
+ * their identity and EKs when the safety number was compared, and when (ms). Sealed.
+ */
+export interface VerifiedKeys {
+  keys: string;
+  at: number;
+}
+
 export interface ContactInput {
   pubkey: string;
   eks?: string[];
@@ -73,6 +82,8 @@ export interface ContactInput {
   profile?: Profile;
   state?: ContactState;
   protocol?: Protocol;
+  /** Sets the verified mark; null clears it; undefined keeps it. */
+  verified?: VerifiedKeys | null;
 }
 export interface Contact {
   pubkey: string;
@@ -82,6 +93,7 @@ export interface Contact {
   profile?: Profile;
   state: ContactState;
   protocol: Protocol;
+  verified?: VerifiedKeys;
   addedAt: number;
   updatedAt: number;
 }

@@ -10,7 +10,7 @@ import { VeilError } from '../shared/errors';
 import { checkEventShape } from '../shared/event-shape';
 import { isRelayUrl } from '../shared/relay-url';
 import { MAX_TIMESTAMP_S, type MessageStatus, type RelayLimits, type RelayResult, type SignedEventJson } from './schema';
-import type { MessageContent, OuterEvent, OuterTag, PeerDevice, PeerRouting, Profile, SignerInfo } from './types';
+import type { MessageContent, OuterEvent, OuterTag, PeerDevice, PeerRouting, Profile, SignerInfo, VerifiedKeys } from './types';
 
 // ---------------------------------------------------------------- bounds (untrusted input)
 
@@ -112,6 +112,14 @@ export function storeRelayUrl(v: unknown): string {
 }
 
 // ---------------------------------------------------------------- composite input
+
+/** A verified mark (types.ts VerifiedKeys); null passes through (it clears the mark). */
+export function validVerified(v: unknown): VerifiedKeys | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (typeof v !== 'object') bad('verified');
+  const src = v as Record<string, unknown>;
+  return { keys: hex64(src.keys, 'verified keys'), at: msTime(src.at, 'verified at') };
+}
 
 export function validProfile(p: unknown): Profile | undefined {
   if (p === undefined) return undefined;

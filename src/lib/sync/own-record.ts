@@ -149,7 +149,7 @@ export class OwnRecord {
 
   /** The devices my record certifies (this one marked). */
   devices(): OwnDevice[] {
-    return (this.#own?.devices ?? []).map((d) => ({ id: d.id, label: d.label, addedAt: d.addedAt, current: d.ek === this.#ctx.ekHex }));
+    return (this.#own?.devices ?? []).map((d) => ({ id: d.id, label: d.label, addedAt: d.addedAt, current: d.ek === this.#ctx.ekHex, ek: d.ek }));
   }
 
   /** My other devices: they get a copy of what I send and may write to pair mailboxes of mine. */

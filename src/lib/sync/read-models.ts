@@ -11,6 +11,7 @@ import { npubFingerprint } from './profile';
 import { readReactions, type ReactionMap } from './reactions';
 import { isSystemLine, storedFile } from './stored-content';
 import type { ChatMessage, ChatSummary, ContactState } from './types';
+import { verificationState } from './verification';
 
 /** Conversations with their contact's state, newest activity first. */
 export async function listChats(store: VeilStore, me: string, filter?: ContactState): Promise<ChatSummary[]> {
@@ -38,6 +39,8 @@ export async function listChats(store: VeilStore, me: string, filter?: ContactSt
     };
     if (name) s.name = name;
     if (c.preview) s.preview = c.preview.text;
+    const verification = contact ? verificationState(contact) : undefined;
+    if (verification) s.verification = verification;
     out.push(s);
   }
   return out;

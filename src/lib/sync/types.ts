@@ -38,6 +38,8 @@ export interface ChatSummary {
   unread: number;
   /** An unsent draft is saved for this chat (shown as "Draft" in the list). */
   hasDraft?: boolean;
+  /** Safety number (spec 0006): compared and still their keys, or compared but their keys changed since; absent when never verified. */
+  verification?: 'verified' | 'changed';
 }
 
 export interface RelayDelivery {
@@ -113,6 +115,8 @@ export interface OwnDevice {
   addedAt: number;
   /** This device. */
   current: boolean;
+  /** Its envelope key (x-only hex), as my record certifies it. */
+  ek: string;
 }
 
 export type MessengerEvent =

@@ -1,8 +1,8 @@
 /** Repository of `contacts`: key = blind(pubkey); state plain (index `by-state`), everything naming the person sealed. */
 import { openEach, type StoreContext } from '../context';
 import type { ContactRecord, ContactState } from '../schema';
-import type { Contact, ContactInput, Profile, Protocol } from '../types';
-import { MAX_CONTACT_RELAYS, MAX_EKS, contactState, hex64, list, optText, protocol, storeRelayUrl, validProfile } from '../validate';
+import type { Contact, ContactInput, Profile, Protocol, VerifiedKeys } from '../types';
+import { MAX_CONTACT_RELAYS, MAX_EKS, contactState, hex64, list, optText, protocol, storeRelayUrl, validProfile, validVerified } from '../validate';
 
 /** Sealed in `contacts.sealed`. */
 interface ContactSecret {
@@ -12,6 +12,8 @@ interface ContactSecret {
   petname?: string;
   profile?: Profile;
   protocol: Protocol;
+  /** Safety number compared (spec 0006): the key-set id verified and when. */
+  verified?: VerifiedKeys;
 }
 
 /** The blind index a contact (and its peer routing record) is stored under. */
@@ -31,6 +33,7 @@ function view(rec: ContactRecord, s: ContactSecret): Contact {
   };
   if (s.petname !== undefined) c.petname = s.petname;
   if (s.profile !== undefined) c.profile = s.profile;
+  if (s.verified !== undefined) c.verified = s.verified;
   return c;
 }
 
@@ -51,6 +54,7 @@ export class ContactsRepo {
     const relays = input.relays === undefined ? undefined : list(input.relays, MAX_CONTACT_RELAYS, 'relays', storeRelayUrl);
     const petname = optText(input.petname, 256, 'petname');
     const profile = validProfile(input.profile);
+    const verified = validVerified(input.verified);
     if (input.state !== undefined) contactState(input.state);
     if (input.protocol !== undefined) protocol(input.protocol);
 
@@ -67,6 +71,8 @@ export class ContactsRepo {
     if (pn !== undefined) secret.petname = pn;
     const pf = profile ?? prev?.profile;
     if (pf !== undefined) secret.profile = pf;
+    const vf = verified === null ? undefined : (verified ?? prev?.verified);
+    if (vf !== undefined) secret.verified = vf;
     const sealed = await this.#c.vault.seal('contacts', id, 'data', secret);
     const now = Date.now();
     const rec: ContactRecord = { id, state: input.state ?? old?.state ?? 'request', addedAt: old?.addedAt ?? now, updatedAt: now, sealed };
