@@ -81,8 +81,10 @@ interface SimUser {
 type Action = { t: number; kind: 'on' | 'off'; user: number } | { t: number; kind: 'send'; user: number; to: number; conv: number; k: number; length: number };
 
 /** How long the network must be silent (real ms) before the next action; and the longest wait. */
-const QUIET_MS = 60;
+const QUIET_MS = 30;
 const SETTLE_CAP_MS = 4_000;
+/** Least real wait per step (see #settle). */
+const SETTLE_MIN_MS = 5;
 /** Actions this close together (virtual ms) run in one step. */
 const BATCH_MS = 2_000;
 /** After the last day: how long (real ms) to wait for the last messages to arrive. */
@@ -310,8 +312,12 @@ class Driver {
 
   /** Waits until no frame crossed the proxy for QUIET_MS (real), at most SETTLE_CAP_MS. */
   async #settle(): Promise<void> {
-    const cap = Date.now() + SETTLE_CAP_MS;
-    while (Date.now() < cap && (Date.now() - this.obs.lastFrameAt() < QUIET_MS || this.obs.pending() > 0)) {
+    const start = Date.now();
+    const cap = start + SETTLE_CAP_MS;
+    // At least SETTLE_MIN_MS, so what a fired timer starts (a slot's publish, a poll) reaches the
+    // proxy and is logged at its own virtual time, not after the next jump (which would stamp two
+    // relays' slots 23 virtual seconds apart in the same millisecond).
+    while (Date.now() < cap && (Date.now() - start < SETTLE_MIN_MS || Date.now() - this.obs.lastFrameAt() < QUIET_MS || this.obs.pending() > 0)) {
       await pause(10);
     }
   }
