@@ -5,7 +5,7 @@
  * Options: --users N (default 16), --days N (default 7), --seed N (default 1), --private (also
  * Veil Private mode, once the Messenger has `mode`), --cover (also Veil Live with the default cover
  * rate, issue 10: slow, a step per cover envelope), --parallel (the worlds at the same time),
- * --json FILE (every figure, for the record).
+ * --json FILE (every figure, for the record), --only "Veil Live + cover,NIP-17" (those worlds alone).
  */
 import { writeFileSync } from 'node:fs';
 import { PRIVATE_MODE_READY } from '../tests/privacy/checks';
@@ -19,7 +19,9 @@ function arg(name: string, fallback: number): number {
 }
 
 const t0 = Date.now();
-const opts = { users: arg('users', 16), days: arg('days', 7), seed: arg('seed', 1), private: PRIVATE_MODE_READY || process.argv.includes('--private'), parallel: process.argv.includes('--parallel'), cover: process.argv.includes('--cover') };
+const only = process.argv.indexOf('--only');
+const onlyList = only >= 0 ? (process.argv[only + 1] ?? '').split(',').map((x) => x.trim()) : undefined;
+const opts = { ...(onlyList ? { only: onlyList } : {}), users: arg('users', 16), days: arg('days', 7), seed: arg('seed', 1), private: PRIVATE_MODE_READY || process.argv.includes('--private'), parallel: process.argv.includes('--parallel'), cover: process.argv.includes('--cover') };
 const worlds = await runSuite({ ...opts, progress: (line) => console.error(`  ${line}`) });
 console.log(`\nAdversary suite: ${opts.users} + ${opts.users} users, ${opts.days} simulated days, seed ${opts.seed}\n`);
 console.log(formatTable(worlds));

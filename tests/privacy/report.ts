@@ -4,6 +4,8 @@
  * NIP-17) and chance. Shared by `npm run privacy` (scripts/privacy.ts) and privacy.test.ts.
  */
 import { ATTACKS, combined, makeView, type Model } from './attacks';
+import { crossValidatedAuc, envelopeExamples } from './classifier';
+import { seeded } from './clock';
 import { bandwidthPerUserDay, lookupsAfterDelivery, roleViolations, type TargetInput } from './checks';
 import type { CoverRate } from '../../src/lib/camouflage/schedule';
 import { runWorld, type Mode, type Protocol, type RunOptions, type WorldRun } from './population';
@@ -22,6 +24,8 @@ export interface WorldMetrics extends TargetInput {
   twoRelay: Record<Model, Rate>;
   bandwidth: { meanBytes: number; maxBytes: number; userDays: number };
   messages: { sent: number; delivered: number };
+  /** Cover vs real (issue 10): cross-validated AUC of a logistic regression on every observable feature, IP model; NaN without cover. */
+  coverClassifier: { auc: number; n: number; real: number; cover: number };
   /** Distinct client IPs the proxy saw (one loopback address per simulated user). */
   clientIps: number;
 }
@@ -54,6 +58,7 @@ export function measure(label: string, run: WorldRun): WorldMetrics {
     crossDay: crossDayLinking(makeView(run.log, 'noip'), run.truth, run.protocol === 'nip17' ? [1059, 4] : [1067]),
     twoRelay,
     roleViolations: roleViolations(log, run.truth),
+    coverClassifier: run.protocol === 'veil' ? crossValidatedAuc(envelopeExamples(log, run.truth, 'ip'), seeded(1)) : { auc: NaN, n: 0, real: 0, cover: 0 },
     lookupsAfterDelivery: lookupsAfterDelivery(log, undefined, run.truth),
     bandwidth: bandwidthPerUserDay(log, run.truth),
     messages: { sent: run.truth.messages.length, delivered: run.truth.messages.filter((m) => m.delivered).length },
@@ -70,6 +75,8 @@ export interface SuiteOptions {
   private?: boolean;
   /** Also run Veil Live with the default cover rate (issue 10). */
   cover?: boolean;
+  /** Only the worlds with these labels (WORLDS); all that the other options allow when absent. */
+  only?: readonly string[];
   /** Run the worlds at the same time (each has its own relays, proxy and clock). */
   parallel?: boolean;
   /** World-model knobs (sessions per day, conversation rate, degree). */
@@ -92,7 +99,7 @@ export async function runSuite(o: SuiteOptions): Promise<WorldMetrics[]> {
     const opts: RunOptions = { ...o.world, users: o.users, days: o.days, seed: o.seed, protocol: w.protocol, mode: w.mode, cover: w.cover, ...(progress ? { progress: (l: string) => progress(`${w.label}: ${l}`) } : {}) };
     return measure(w.label, await runWorld(opts));
   };
-  const worlds = WORLDS.filter((w) => (w.mode !== 'private' || o.private) && (w.cover === 'off' || o.cover));
+  const worlds = WORLDS.filter((w) => (o.only ? o.only.includes(w.label) : (w.mode !== 'private' || o.private) && (w.cover === 'off' || o.cover)));
   if (o.parallel) return Promise.all(worlds.map(one));
   const out: WorldMetrics[] = [];
   for (const w of worlds) out.push(await one(w));
@@ -120,6 +127,7 @@ export function formatTable(worlds: readonly WorldMetrics[]): string {
   rows.push(['cross-day linking of readers by tag overlap', ...worlds.map((w) => pct(w.crossDay.rate)), pct(first.crossDay.chance)]);
   rows.push(['envelope sockets with AUTH / authors / npub (violations)', ...worlds.map((w) => String(w.roleViolations.length)), '0']);
   rows.push(['identity lookups ≤ 60 s after an envelope for that user reached its IP', ...worlds.map((w) => String(w.lookupsAfterDelivery)), '0']);
+  rows.push(['cover vs real envelopes: classifier AUC (real / cover publishes)', ...worlds.map((w) => (Number.isFinite(w.coverClassifier.auc) ? `${w.coverClassifier.auc.toFixed(2)} (${w.coverClassifier.real} / ${w.coverClassifier.cover})` : 'n/a')), '0.50']);
   rows.push(['bytes delivered to message readers per active user-day (mean / max)', ...worlds.map((w) => `${kib(w.bandwidth.meanBytes)} / ${kib(w.bandwidth.maxBytes)}`), '']);
   rows.push(['messages delivered / sent', ...worlds.map((w) => `${w.messages.delivered} / ${w.messages.sent}`), '']);
   rows.push(['users / true edges / run time', ...worlds.map((w) => `${w.run.truth.users.length} / ${w.run.truth.edges.length} / ${w.run.seconds.toFixed(0)} s`), '']);
