@@ -1,7 +1,7 @@
 /**
  * Camouflage (src/lib/camouflage; issue 10): the cover schedule is a Poisson process (its gaps pass
  * a KS test against the exponential law, and a non-exponential schedule fails the same test), a real
- * envelope in Live mode skips the next slot, the daily budget holds; cover size classes follow the
+ * send in Live mode skips the next slot and cover copies the relays of real sends, the daily budget holds; cover size classes follow the
  * real ones (chi-square), and payloads pad to the class they were drawn for.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,18 +51,30 @@ describe('cover schedule', () => {
     expect(ksExponential(even, COVER_RATES.high.meanMs).p).toBeLessThan(0.01);
   });
 
-  it('a real envelope in Live mode skips the next slot of that relay only; relays keep independent slots', async () => {
+  it('a real send skips the next slot; cover goes to the relays of a recent real send, all in the same moment', async () => {
     const v = virtualTimers();
-    const sent: string[] = [];
-    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(3), send: async (r) => void sent.push(r) });
-    s.start(['wss://a', 'wss://b'], 'default');
+    const sent: { relay: string; at: number }[] = [];
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(3), send: async (relay) => void sent.push({ relay, at: v.now() }) });
+    s.start(['wss://a', 'wss://b', 'wss://c'], 'default');
+    await v.run(COVER_RATES.default.meanMs * 20);
+    // Before any real send: every relay, in one moment per slot.
+    const moments = new Map<number, string[]>();
+    for (const x of sent) moments.set(x.at, [...(moments.get(x.at) ?? []), x.relay]);
+    expect(moments.size).toBeGreaterThan(5);
+    for (const relays of moments.values()) expect(relays.sort()).toEqual(['wss://a', 'wss://b', 'wss://c']);
+    // A real message to two relays at once: the next slot is skipped, then cover takes that shape.
     s.realSent('wss://a');
-    await v.run(COVER_RATES.default.meanMs * 200);
+    s.realSent('wss://b');
+    const before = sent.length;
+    const t0 = v.now();
+    await v.run(t0 + COVER_RATES.default.meanMs * 200);
     expect(s.counts.skipped).toBe(1);
-    const a = sent.filter((r) => r === 'wss://a').length;
-    const b = sent.filter((r) => r === 'wss://b').length;
-    expect(a).toBeGreaterThan(50);
-    expect(b).toBeGreaterThan(50);
+    const later = sent.slice(before);
+    expect(later.length).toBeGreaterThan(50); // within the day's budget (130 envelopes)
+    expect(new Set(later.map((x) => x.relay))).toEqual(new Set(['wss://a', 'wss://b']));
+    const perMoment = new Map<number, number>();
+    for (const x of later) perMoment.set(x.at, (perMoment.get(x.at) ?? 0) + 1);
+    expect([...perMoment.values()].every((n) => n === 2)).toBe(true);
   });
 
   it('stays within the daily budget, and sends nothing when off', async () => {

@@ -1,15 +1,23 @@
 /**
- * When cover goes out (docs/design.md §5): each envelope relay has its own Poisson process of slots
- * (exponential gaps from the CSPRNG), so copies to several relays are not aligned. In Live mode a
- * real envelope goes at once and the relay's next slot is skipped, so the rate an observer counts
- * stays the rate of the schedule; in Private mode (sync/slots.ts) a real envelope takes the next
- * slot instead. A daily budget bounds what cover costs the user and every reader of the bucket.
+ * When cover goes out (docs/design.md §5): one Poisson process of slots per device (exponential gaps
+ * from the CSPRNG). Each slot publishes one cover envelope to each relay of a **send shape**: the set
+ * of relays that one of my recent real sends went to at once (copies of a real message to several
+ * relays leave in the same moment in Live mode, so cover does the same; per-relay cover would be told
+ * apart by that alone). Until a real send is seen, the shape is every envelope relay. In Live mode a
+ * real send goes at once and the next slot is skipped, so the rate an observer counts stays the rate
+ * of the schedule; in Private mode (sync/slots.ts) a real envelope takes the next slot instead. A
+ * daily budget bounds what cover costs the user and every reader of the bucket.
  */
 import { cryptoRandom, exponential, type Random } from '../shared/random';
 
+/** Copies of one real send reach the schedule within this long of each other (ms). */
+export const SHAPE_MS = 1_000;
+/** How many recent real send shapes a cover slot draws from. */
+export const MAX_SHAPES = 16;
+
 export type CoverRate = 'off' | 'low' | 'default' | 'high';
 
-/** Mean gap between cover slots of one relay while the app runs (ms), and the most per device per UTC day (all relays). */
+/** Mean gap between cover slots of the device while the app runs (ms), and the most cover envelopes per device per UTC day (all relays). */
 export const COVER_RATES: Readonly<Record<CoverRate, { meanMs: number; perDay: number }>> = Object.freeze({
   off: { meanMs: Infinity, perDay: 0 },
   low: { meanMs: 5 * 60_000, perDay: 48 },
@@ -32,18 +40,18 @@ export interface CoverScheduleDeps {
   random?: Random;
 }
 
-interface RelaySlots {
-  handle: unknown;
-  skip: boolean;
-}
-
-/** Live mode's cover: one Poisson schedule per relay, with skip-after-real and a daily budget. */
+/** Live mode's cover: one Poisson schedule per device, shaped like real sends, skip-after-real, a daily budget. */
 export class CoverSchedule {
   readonly #d: CoverScheduleDeps;
-  readonly #relays = new Map<string, RelaySlots>();
+  #relays: string[] = [];
+  #handle: unknown = undefined;
+  #skip = false;
   #rate: CoverRate = 'default';
   #day = -1;
   #sentToday = 0;
+  /** Recent real send shapes, newest last; the one being collected is the last while `#shapeAt` is recent. */
+  readonly #shapes: string[][] = [];
+  #shapeAt = -Infinity;
   /** Counts for tests and the settings screen. */
   readonly counts = { cover: 0, skipped: 0, overBudget: 0 };
 
@@ -55,36 +63,51 @@ export class CoverSchedule {
     return this.#rate;
   }
 
-  /** Starts (or re-arms) the slots of `relays` at `rate`; relays not listed stop. */
+  /** Starts (or re-arms) the slots for `relays` at `rate`; off stops them. */
   start(relays: readonly string[], rate: CoverRate): void {
     this.#rate = rate;
-    for (const r of [...this.#relays.keys()]) if (!relays.includes(r) || rate === 'off') this.#stopRelay(r);
-    if (rate === 'off') return;
-    for (const r of relays) if (!this.#relays.has(r)) this.#arm(r, { handle: undefined, skip: false });
+    this.#relays = [...new Set(relays)];
+    if (rate === 'off' || this.#relays.length === 0) return this.stop();
+    if (this.#handle === undefined) this.#arm();
   }
 
-  /** A real envelope just went to `relay` at once (Live mode): its next slot is skipped. */
+  /** A real envelope just went to `relay` at once (Live mode): the next slot is skipped, and its send's relays are learned. */
   realSent(relay: string): void {
-    const s = this.#relays.get(relay);
-    if (s) s.skip = true;
+    this.#skip = this.#handle !== undefined;
+    const now = this.#d.now();
+    const last = this.#shapes[this.#shapes.length - 1];
+    if (last && now - this.#shapeAt <= SHAPE_MS) {
+      if (!last.includes(relay)) last.push(relay);
+    } else {
+      this.#shapes.push([relay]);
+      if (this.#shapes.length > MAX_SHAPES) this.#shapes.shift();
+    }
+    this.#shapeAt = now;
   }
 
   stop(): void {
-    for (const r of [...this.#relays.keys()]) this.#stopRelay(r);
+    if (this.#handle !== undefined) this.#d.timers.clearTimeout(this.#handle);
+    this.#handle = undefined;
+    this.#skip = false;
   }
 
-
-  #arm(relay: string, s: RelaySlots): void {
-    this.#relays.set(relay, s);
+  #arm(): void {
     const gap = exponential(COVER_RATES[this.#rate].meanMs, 0, this.#d.random ?? cryptoRandom);
-    s.handle = this.#d.timers.setTimeout(() => void this.#slot(relay, s), gap);
+    this.#handle = this.#d.timers.setTimeout(() => void this.#slot(), gap);
   }
 
-  async #slot(relay: string, s: RelaySlots): Promise<void> {
-    if (this.#relays.get(relay) !== s) return;
-    this.#arm(relay, s);
-    if (s.skip) {
-      s.skip = false;
+  /** The relays of a random recent real send that are still in use, else every relay. */
+  #shape(): string[] {
+    const usable = this.#shapes.map((sh) => sh.filter((r) => this.#relays.includes(r))).filter((sh) => sh.length > 0);
+    if (usable.length === 0) return [...this.#relays];
+    const i = Math.min(usable.length - 1, Math.floor((this.#d.random ?? cryptoRandom)() * usable.length));
+    return usable[i]!;
+  }
+
+  async #slot(): Promise<void> {
+    this.#arm();
+    if (this.#skip) {
+      this.#skip = false;
       this.counts.skipped++;
       return;
     }
@@ -93,18 +116,13 @@ export class CoverSchedule {
       this.#day = day;
       this.#sentToday = 0;
     }
-    if (this.#sentToday >= COVER_RATES[this.#rate].perDay) {
+    const shape = this.#shape();
+    if (this.#sentToday + shape.length > COVER_RATES[this.#rate].perDay) {
       this.counts.overBudget++;
       return;
     }
-    this.#sentToday++;
-    this.counts.cover++;
-    await this.#d.send(relay).catch(() => undefined);
-  }
-
-  #stopRelay(relay: string): void {
-    const s = this.#relays.get(relay);
-    if (s?.handle !== undefined) this.#d.timers.clearTimeout(s.handle);
-    this.#relays.delete(relay);
+    this.#sentToday += shape.length;
+    this.counts.cover += shape.length;
+    await Promise.all(shape.map((r) => this.#d.send(r).catch(() => undefined)));
   }
 }
