@@ -133,9 +133,10 @@ export class OwnProfile {
             if (!best || ev.created_at > best.created_at || (ev.created_at === best.created_at && ev.id < best.id)) best = ev;
           },
           oneose: () => {
-            sub.close();
             const b = best as TrustedEvent | null;
             resolve(b ? { content: b.content, createdAt: b.created_at } : null);
+            // oneose may come before subscribe() returns (every relay down): close once `sub` is set.
+            queueMicrotask(() => sub.close());
           }
         },
         { relays: [...this.#d.lookupRelays()] }
