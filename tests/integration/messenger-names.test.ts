@@ -16,11 +16,11 @@ import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { LocalSigner } from '../../src/lib/crypto/signer';
 import { VeilStore } from '../../src/lib/store/db';
 import { Messenger } from '../../src/lib/sync/messenger';
-import type { MessengerEvent } from '../../src/lib/sync/types';
 import { startRelay, type TestRelay } from '../helpers/relay';
 import { RawClient } from '../helpers/raw-ws';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
 import { FAST_TIMING } from '../helpers/timing';
+import { untilChecked } from '../helpers/until';
 
 /** Every socket a messenger opened, with the URL and each message it sent. */
 interface SpiedSocket {
@@ -79,26 +79,6 @@ async function client(name: string, opts: { lookup?: string[]; start?: boolean; 
   const c = { m, store, pubkey, sk, sockets, deps };
   clients.push(c);
   return c;
-}
-
-/** Waits for `check` to hold, re-checking on every messenger event and every 100 ms. */
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let wake: (() => void) | undefined;
-  const offs = clients.map((c) => c.m.on((_: MessengerEvent) => wake?.()));
-  try {
-    for (;;) {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 100).unref?.();
-      });
-    }
-  } finally {
-    for (const off of offs) off();
-  }
 }
 
 async function eventsOn(relay: TestRelay, filter: object): Promise<{ id: string; [k: string]: unknown }[]> {
@@ -174,7 +154,7 @@ describe('my profile and the lookup relays', () => {
     expect(alice.sockets).toHaveLength(opened);
 
     // Bob, her contact, reads her new name from the lookup relay (his live profile subscription).
-    await until(async () => (await bob.m.listChats('accepted')).find((c) => c.peer === alicePk && c.name === 'Alice Liddell'), 'Bob sees her name');
+    await untilChecked(clients.map((c) => c.m), async () => (await bob.m.listChats('accepted')).find((c) => c.peer === alicePk && c.name === 'Alice Liddell'), 'Bob sees her name');
 
     // Clearing the name keeps the picture and her other fields.
     await alice.m.saveOwnProfile({ displayName: '', picture: 'https://example.com/alice.png' });
