@@ -131,6 +131,26 @@ describe('RelayPool subscribe', () => {
     expect(eose).toBe(1);
   });
 
+  it('with every relay down already, the merged EOSE comes after subscribe() returned, so its handler can close the subscription', async () => {
+    const { pool, socket } = setup([A]);
+    pool.subscribe([{}], { onevent: () => {} }).close();
+    socket(A).fail(); // down, retrying later
+    expect(pool.status()[0]!.state).toBe('error');
+    let closedInHandler = false;
+    const done = new Promise<void>((resolve) => {
+      const sub = pool.subscribe([{}], {
+        onevent: () => {},
+        oneose: () => {
+          sub.close(); // a one-off query's usual handler
+          closedInHandler = true;
+          resolve();
+        }
+      });
+    });
+    await done;
+    expect(closedInHandler).toBe(true);
+  });
+
   it('fires the merged EOSE after eoseTimeoutMs when a relay never answers', () => {
     const m = mockSockets();
     const pool = new RelayPool([A, B], { WebSocket: m.WebSocket, eoseTimeoutMs: 3000 });

@@ -35,6 +35,8 @@ export interface ConversationSource {
   onMessages(listener: (conversationId: string) => void): () => void;
   /** Safety numbers of the contact (app/safety.ts); absent: no "Verify safety number". */
   safety?: SafetySource;
+  /** Sets ('' clears) a contact's local nickname (app/names.svelte.ts); absent: no "Nickname" button. */
+  setNickname?: (peer: string, name: string) => Promise<void>;
 }
 
 /** The commands the model runs (the source without the subscription, which the view owns). */

@@ -9,6 +9,7 @@
 import { loadRuntimeConfig } from './config';
 import { describeError } from './errors';
 import { PrivacyState, type PrivacyChoices } from './privacy.svelte';
+import { Names } from './names.svelte';
 import { myKeySet, SafetyNumbers } from './safety';
 import { encodeNpub } from '$lib/crypto/nip19';
 import type { Nip07Like } from '$lib/crypto/signer';
@@ -26,6 +27,7 @@ import {
   type Session
 } from '$lib/sync/account';
 import { Messenger } from '$lib/sync/messenger';
+import { npubFingerprint as fingerprint } from '$lib/sync/profile';
 import { loadScanCrypto } from '$lib/sync/scan';
 import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
 import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
@@ -34,12 +36,6 @@ export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | '
 
 type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' }
   | { type: 'privacy'; choices: PrivacyChoices };
-
-/** A short, readable fingerprint of a pubkey: the npub's last 8 data characters in two groups. */
-export function fingerprint(npub: string): string {
-  const tail = npub.slice(-8);
-  return `${tail.slice(0, 4)}·${tail.slice(4)}`;
-}
 
 export class VeilApp {
   phase = $state<Phase>('loading');
@@ -57,6 +53,8 @@ export class VeilApp {
   /** Live/Private mode and the inbox-record choice: `privacy.mode`, `privacy.setPrivacyMode(…)` (privacy.svelte.ts). */
   readonly privacy = new PrivacyState(() => this.#messenger, (choices) => this.#channel?.postMessage({ type: 'privacy', choices } satisfies TabMessage));
   readonly safety = new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' }));
+  /** My public profile and my nicknames for contacts: `names.own`, `names.save(…)`, `names.setNickname(…)` (names.svelte.ts). */
+  readonly names = new Names(() => this.#messenger, () => this.#onMessengerEvent({ type: 'chats' }));
 
   #store: VeilStore | null = null;
   #session: Session | null = null;
@@ -217,6 +215,7 @@ export class VeilApp {
     this.#session = null;
     this.chats = [];
     this.requests = [];
+    this.names.own = null;
   }
 
   /** Waits for the Web Lock; the tab that gets it runs the sockets until it closes or locks. */

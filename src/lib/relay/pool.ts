@@ -243,7 +243,9 @@ export class RelayPool {
         }
       });
     }
-    checkEose();
+    // Every relay may be down already: oneose then comes after subscribe() returned, so a handler
+    // can close the subscription it is given (calling it now would hit `sub` before it exists).
+    queueMicrotask(checkEose);
 
     return {
       close: () => {

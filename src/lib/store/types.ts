@@ -78,7 +78,8 @@ export interface ContactInput {
   pubkey: string;
   eks?: string[];
   relays?: string[];
-  petname?: string;
+  /** A local nickname (sealed, never published); null clears it; undefined keeps it. */
+  petname?: string | null;
   profile?: Profile;
   state?: ContactState;
   protocol?: Protocol;

@@ -17,6 +17,7 @@ import { emitChanged, type SyncContext } from './context';
 import type { Nip17Stats } from './nip17';
 import { jitterMs } from './timing';
 import type { CoverRate } from '../camouflage/schedule';
+import { setNickname, type OwnProfileInput, type OwnProfileView } from './own-profile';
 import { isCoverRate, loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
 import { listChats, pageMessages } from './read-models';
 import { deleteReactions } from './reactions';
@@ -52,6 +53,7 @@ export class Messenger {
     await m.#p.relays.load(deps.relays);
     await m.#p.own.load();
     await m.#p.dm.load();
+    await m.#p.profile.load();
     await m.#p.subs.load();
     Object.assign(m.#ctx.privacy, await loadPrivacyChoices(deps.store, m.#ctx.privacy));
     await m.#p.cover.load();
@@ -231,6 +233,21 @@ export class Messenger {
   /** Sets, stores and publishes my kind 10050 list. Errors: RELAY_URL_INVALID, INVALID_INPUT, TOO_LARGE. */
   setDmRelays(relays: readonly string[]): Promise<void> {
     return this.#p.dm.set(relays);
+  }
+
+  /** My public profile (kind 0): the stored one, else read once from the lookup relays (own-profile.ts). */
+  ownProfile(): Promise<OwnProfileView | null> {
+    return this.#p.profile.fetch();
+  }
+
+  /** Signs and publishes my kind 0 to the lookup relays only. Errors: INVALID_INPUT, TOO_LARGE, RELAY_UNREACHABLE, the signer's. */
+  saveOwnProfile(input: OwnProfileInput): Promise<OwnProfileView> {
+    return this.#p.profile.save(input);
+  }
+
+  /** A contact's local nickname (sealed, never published); '' clears it. Errors: NOT_FOUND, INVALID_INPUT, TOO_LARGE. */
+  setNickname(peer: string, name: string): Promise<void> {
+    return setNickname(this.#ctx, peer, name);
   }
 
   /** Downloads and decrypts the file of a kind 15 message. Errors: NOT_FOUND, FILE_UNAVAILABLE, DECRYPT_FAILED, TOO_LARGE. */

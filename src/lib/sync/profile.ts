@@ -1,13 +1,19 @@
 /**
  * Small view helpers of the sync layer: kind-0 profile parsing (NIP-01 "set_metadata"), display
- * names and the short npub fingerprint shown beside every name (issue 4 §2).
+ * names and the short npub fingerprint shown beside every name (issue 4 §2); my own kind 0 built
+ * from the profile form (issue 14 §3), every other field of the one it replaces kept.
  */
+import { userError } from '../shared/errors';
+import type { EventTemplate } from '../crypto/signer';
 import type { Profile } from '../store/db';
 
 /** Longest kind-0 content we parse; profiles are small, anything larger is refused. */
 export const MAX_PROFILE_JSON_CHARS = 64 * 1024;
 /** Longest name kept (characters). */
 export const MAX_NAME_CHARS = 64;
+/** Longest picture address accepted from the form (characters, after normalizing). */
+export const MAX_PICTURE_URL_CHARS = 1024;
+export const PROFILE_KIND = 0;
 
 // C0/C1 controls, bidi overrides and isolates: a name must not reorder the text around it.
 // eslint-disable-next-line no-control-regex
@@ -19,11 +25,8 @@ function cleanName(v: unknown): string | undefined {
   return s === '' ? undefined : s;
 }
 
-/**
- * Reads `name` and `display_name` from a kind-0 event's content (hostile JSON, bounded). Returns
- * undefined when nothing usable is there. Only names are kept: Veil shows no remote pictures.
- */
-export function parseProfileContent(content: string): Profile | undefined {
+/** A kind-0 content's JSON object (hostile, bounded); undefined when it is not one. */
+export function profileFields(content: string): Record<string, unknown> | undefined {
   if (typeof content !== 'string' || content.length > MAX_PROFILE_JSON_CHARS) return undefined;
   let data: unknown;
   try {
@@ -32,13 +35,116 @@ export function parseProfileContent(content: string): Profile | undefined {
     return undefined;
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  const d = data as Record<string, unknown>;
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Reads `name` and `display_name` from a kind-0 event's content (hostile JSON, bounded). Returns
+ * undefined when nothing usable is there. Only names are kept: Veil shows no remote pictures.
+ */
+export function parseProfileContent(content: string): Profile | undefined {
+  const d = profileFields(content);
+  if (!d) return undefined;
   const out: Profile = {};
   const name = cleanName(d.name);
   const displayName = cleanName(d.display_name) ?? cleanName(d.displayName);
   if (name) out.name = name;
   if (displayName) out.displayName = displayName;
   return name || displayName ? out : undefined;
+}
+
+/**
+ * A name typed by me (my display name, a nickname): trimmed; '' when empty. Refused rather than
+ * silently changed: control and text-direction characters (INVALID_INPUT), more than
+ * MAX_NAME_CHARS characters (TOO_LARGE). `what` starts the sentence ("A display name").
+ */
+export function checkName(input: string, what: string): string {
+  const s = typeof input === 'string' ? input.trim() : '';
+  if (s.replace(UNSAFE, '') !== s) throw userError('INVALID_INPUT', `${what} cannot contain control or text-direction characters.`);
+  if ([...s].length > MAX_NAME_CHARS) throw userError('TOO_LARGE', `${what} can be at most ${MAX_NAME_CHARS} characters long.`);
+  return s;
+}
+
+const PICTURE_FORM = 'The picture address must be a full https:// address, like https://example.com/me.jpg.';
+
+/**
+ * A picture address from the form: '' when empty, else a normalized https URL with a host and no
+ * user name or password, at most MAX_PICTURE_URL_CHARS. Errors: INVALID_INPUT, TOO_LARGE.
+ */
+export function checkPictureUrl(input: string): string {
+  const s = typeof input === 'string' ? input.trim() : '';
+  if (s === '') return '';
+  if (s.length > MAX_PICTURE_URL_CHARS) throw userError('TOO_LARGE', `The picture address can be at most ${MAX_PICTURE_URL_CHARS} characters long.`);
+  if (/\s/.test(s) || s.replace(UNSAFE, '') !== s) throw userError('INVALID_INPUT', PICTURE_FORM);
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw userError('INVALID_INPUT', PICTURE_FORM);
+  }
+  if (u.protocol !== 'https:' || !u.hostname) throw userError('INVALID_INPUT', PICTURE_FORM);
+  if (u.username || u.password) throw userError('INVALID_INPUT', 'The picture address must not contain a user name or password.');
+  if (u.href.length > MAX_PICTURE_URL_CHARS) throw userError('TOO_LARGE', `The picture address can be at most ${MAX_PICTURE_URL_CHARS} characters long.`);
+  return u.href;
+}
+
+/** My profile as the form holds it ('' = none). */
+export interface OwnProfileInput {
+  displayName: string;
+  picture: string;
+}
+
+/** My profile as Veil shows it: what the form edits, read from a kind-0 content. */
+export interface OwnProfileView {
+  displayName?: string;
+  picture?: string;
+  /** created_at of the kind 0 it came from (seconds). */
+  createdAt: number;
+}
+
+/** The form's fields checked (checkName, checkPictureUrl). */
+export function checkOwnProfile(input: OwnProfileInput): OwnProfileInput {
+  return { displayName: checkName(input.displayName, 'A display name'), picture: checkPictureUrl(input.picture) };
+}
+
+/** What the form shows of a kind-0 content: its display name (else name) and its picture when it is one the form accepts. */
+export function ownProfileView(content: string, createdAt: number): OwnProfileView {
+  const d = profileFields(content) ?? {};
+  const p = parseProfileContent(content);
+  const view: OwnProfileView = { createdAt };
+  const name = p?.displayName ?? p?.name;
+  if (name) view.displayName = name;
+  try {
+    const pic = typeof d.picture === 'string' ? checkPictureUrl(d.picture) : '';
+    if (pic) view.picture = pic;
+  } catch {
+    // another client's picture that the form would refuse: not shown, kept in the event
+  }
+  return view;
+}
+
+/**
+ * The content of my new kind 0: every field of `existing` (the kind 0 it replaces) kept, `name`
+ * and `display_name` set to the display name and `picture` to the picture (each removed when
+ * empty; the deprecated `displayName` too, so no stale name remains). Input as checkOwnProfile
+ * returns it. Errors: TOO_LARGE when the result exceeds MAX_PROFILE_JSON_CHARS.
+ */
+export function profileContent(input: OwnProfileInput, existing: Record<string, unknown> = {}): string {
+  const out: Record<string, unknown> = { ...existing };
+  for (const k of ['name', 'display_name', 'displayName', 'picture']) delete out[k];
+  if (input.displayName) {
+    out.name = input.displayName;
+    out.display_name = input.displayName;
+  }
+  if (input.picture) out.picture = input.picture;
+  const content = JSON.stringify(out);
+  if (content.length > MAX_PROFILE_JSON_CHARS) throw userError('TOO_LARGE', 'Your existing public profile is too large to update.');
+  return content;
+}
+
+/** The unsigned kind 0. */
+export function buildProfileEvent(content: string, createdAt: number): EventTemplate {
+  return { kind: PROFILE_KIND, created_at: createdAt, tags: [], content };
 }
 
 /** A short, readable fingerprint of a pubkey: the npub's last 8 characters in two groups. */

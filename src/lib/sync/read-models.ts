@@ -38,6 +38,7 @@ export async function listChats(store: VeilStore, me: string, filter?: ContactSt
       hasDraft: c.hasDraft
     };
     if (name) s.name = name;
+    if (contact?.petname) s.nickname = contact.petname;
     if (c.preview) s.preview = c.preview.text;
     const verification = contact ? verificationState(contact) : undefined;
     if (verification) s.verification = verification;

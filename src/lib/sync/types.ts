@@ -30,6 +30,8 @@ export interface ChatSummary {
   peerNpub: string;
   /** Display name from kind 0 or petname; undefined when unknown. Always rendered as text. */
   name?: string;
+  /** My local nickname for them (sealed, never published), when I set one; it is `name` then. */
+  nickname?: string;
   fingerprint: string;
   state: ContactState;
   protocol: Protocol;

@@ -12,6 +12,7 @@ import { HEX64, type SyncContext } from './context';
 import { InboundPipeline } from './inbound';
 import { newNip17Stats, type Nip17Stats } from './nip17';
 import { OutboxQueue } from './outbox-queue';
+import { OwnProfile } from './own-profile';
 import { OwnRecord } from './own-record';
 import { PeerLookup } from './peer-lookup';
 import { Peers, storePeerRepo } from './peers';
@@ -86,6 +87,8 @@ export interface Parts {
   subs: Subscriptions;
   outbox: OutboxQueue;
   dm: DmRelayList;
+  /** My public kind 0 (lookup relays, ownRecord sockets, identity gate). */
+  profile: OwnProfile;
   sendDeps: SendDeps;
   nip17Stats: Nip17Stats;
   slots: PublishSlots;
@@ -146,6 +149,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const lookup = new PeerLookup(ctx, { peers, own, relays: lookupRelays, publicPool, ownPool });
   const inbound = new InboundPipeline(ctx, { peers, lookup });
   const dm: DmRelayList = new DmRelayList(ctx, { lookupRelays, ownPool, dmReadPool: () => sockets.dmReadIfOpen(), changed: () => late.subs?.giftWraps() });
+  const profile = new OwnProfile(ctx, { lookupRelays, ownPool, openOwn: () => lookup.openOwn() });
   const nip17Stats = newNip17Stats();
   const senders = (): string[] => [...own.otherDevices().map((d) => d.ek), ...peers.deviceEks()];
   const onEnvelope = envelopeReceiver(ctx, { pipeline: inbound, ...opt('scan', deps.scan), classify: (r, tag) => late.subs?.classify(r, tag),
@@ -189,5 +193,5 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     }
   });
   const sendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover };
-  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, sendDeps, nip17Stats, slots, cover, liveCover };
+  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover };
 }

@@ -52,7 +52,7 @@ export class ContactsRepo {
     const pubkey = hex64(input.pubkey, 'pubkey');
     const eks = input.eks === undefined ? undefined : list(input.eks, MAX_EKS, 'eks', (k) => hex64(k, 'ek'));
     const relays = input.relays === undefined ? undefined : list(input.relays, MAX_CONTACT_RELAYS, 'relays', storeRelayUrl);
-    const petname = optText(input.petname, 256, 'petname');
+    const petname = input.petname === null ? null : optText(input.petname, 256, 'petname');
     const profile = validProfile(input.profile);
     const verified = validVerified(input.verified);
     if (input.state !== undefined) contactState(input.state);
@@ -67,7 +67,7 @@ export class ContactsRepo {
       relays: relays ?? prev?.relays ?? [],
       protocol: input.protocol ?? prev?.protocol ?? 'veil'
     };
-    const pn = petname ?? prev?.petname;
+    const pn = petname === null ? undefined : (petname ?? prev?.petname);
     if (pn !== undefined) secret.petname = pn;
     const pf = profile ?? prev?.profile;
     if (pf !== undefined) secret.profile = pf;
