@@ -4,7 +4,7 @@
  * NIP-17) and chance. Shared by `npm run privacy` (scripts/privacy.ts) and privacy.test.ts.
  */
 import { ATTACKS, combined, makeView, type Model } from './attacks';
-import { crossValidatedAuc, envelopeExamples } from './classifier';
+import { crossValidatedAuc, envelopeExamples, type Examples } from './classifier';
 import { seeded } from './clock';
 import { bandwidthPerUserDay, lookupsAfterDelivery, roleViolations, type TargetInput } from './checks';
 import type { CoverRate } from '../../src/lib/camouflage/schedule';
@@ -24,6 +24,8 @@ export interface WorldMetrics extends TargetInput {
   twoRelay: Record<Model, Rate>;
   bandwidth: { meanBytes: number; maxBytes: number; userDays: number };
   messages: { sent: number; delivered: number };
+  /** The classifier's examples, when SuiteOptions.keepExamples (for `npm run privacy --examples FILE`). */
+  coverExamples?: Examples;
   /** Cover vs real (issue 10): cross-validated AUC of a logistic regression on every observable feature, IP model; NaN without cover. */
   coverClassifier: { auc: number; n: number; real: number; cover: number };
   /** Distinct client IPs the proxy saw (one loopback address per simulated user). */
@@ -31,7 +33,8 @@ export interface WorldMetrics extends TargetInput {
 }
 
 /** Every attack and metric of one world. */
-export function measure(label: string, run: WorldRun): WorldMetrics {
+export function measure(label: string, run: WorldRun, keepExamples = false): WorldMetrics {
+  const examples = run.protocol === 'veil' ? envelopeExamples(run.log, run.truth, 'ip') : undefined;
   const edges = {} as WorldMetrics['edges'];
   const ident = {} as WorldMetrics['ident'];
   const twoRelay = {} as WorldMetrics['twoRelay'];
@@ -58,7 +61,8 @@ export function measure(label: string, run: WorldRun): WorldMetrics {
     crossDay: crossDayLinking(makeView(run.log, 'noip'), run.truth, run.protocol === 'nip17' ? [1059, 4] : [1067]),
     twoRelay,
     roleViolations: roleViolations(log, run.truth),
-    coverClassifier: run.protocol === 'veil' ? crossValidatedAuc(envelopeExamples(log, run.truth, 'ip'), seeded(1)) : { auc: NaN, n: 0, real: 0, cover: 0 },
+    coverClassifier: examples ? crossValidatedAuc(examples, seeded(1)) : { auc: NaN, n: 0, real: 0, cover: 0 },
+    ...(keepExamples && examples ? { coverExamples: examples } : {}),
     lookupsAfterDelivery: lookupsAfterDelivery(log, undefined, run.truth),
     bandwidth: bandwidthPerUserDay(log, run.truth),
     messages: { sent: run.truth.messages.length, delivered: run.truth.messages.filter((m) => m.delivered).length },
@@ -75,6 +79,8 @@ export interface SuiteOptions {
   private?: boolean;
   /** Also run Veil Live with the default cover rate (issue 10). */
   cover?: boolean;
+  /** Keep each Veil world's classifier examples in its metrics. */
+  keepExamples?: boolean;
   /** Only the worlds with these labels (WORLDS); all that the other options allow when absent. */
   only?: readonly string[];
   /** Run the worlds at the same time (each has its own relays, proxy and clock). */
@@ -97,7 +103,7 @@ export async function runSuite(o: SuiteOptions): Promise<WorldMetrics[]> {
   const one = async (w: (typeof WORLDS)[number]): Promise<WorldMetrics> => {
     const progress = o.progress;
     const opts: RunOptions = { ...o.world, users: o.users, days: o.days, seed: o.seed, protocol: w.protocol, mode: w.mode, cover: w.cover, ...(progress ? { progress: (l: string) => progress(`${w.label}: ${l}`) } : {}) };
-    return measure(w.label, await runWorld(opts));
+    return measure(w.label, await runWorld(opts), o.keepExamples);
   };
   const worlds = WORLDS.filter((w) => (o.only ? o.only.includes(w.label) : (w.mode !== 'private' || o.private) && (w.cover === 'off' || o.cover)));
   if (o.parallel) return Promise.all(worlds.map(one));
