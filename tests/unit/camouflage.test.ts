@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ClassHistogram, classOfContentLength, PRIOR_COUNTS, payloadRange } from '../../src/lib/camouflage/classes';
 import { CoverSampler } from '../../src/lib/camouflage/sampler';
 import { COVER_RATES, CoverSchedule } from '../../src/lib/camouflage/schedule';
+import { introShare, INTRO_PRIOR, INTRO_SHARE_MAX, INTRO_SHARE_MIN } from '../../src/lib/sync/cover';
 import { paddedSizeFor } from '../../src/lib/crypto/padding';
 import { chiSquareTwoSample, ksExponential, seeded } from '../helpers/stats';
 
@@ -133,4 +134,17 @@ describe('cover sizes follow the real ones', () => {
     expect(classOfContentLength(8192)).toBe(3);
     expect(classOfContentLength(1000)).toBe(-1);
   });
+
+describe('cover into the intro bucket follows the real share', () => {
+  it('starts at the prior, moves to the device\'s own share of first messages, stays within bounds', () => {
+    expect(introShare(0, 0)).toBeCloseTo(INTRO_PRIOR, 10);
+    // A tenth of 200 sends were first messages: close to 10%.
+    expect(introShare(20, 200)).toBeGreaterThan(0.09);
+    expect(introShare(20, 200)).toBeLessThan(0.11);
+    // Never a first message: down to the floor, not zero (intros are not always real).
+    expect(introShare(0, 10_000)).toBe(INTRO_SHARE_MIN);
+    // Only first messages: capped, as every reader trial-opens the intro bucket.
+    expect(introShare(500, 500)).toBe(INTRO_SHARE_MAX);
+  });
+});
 });

@@ -2,8 +2,8 @@
  * Cover envelopes (docs/design.md §5; src/lib/camouflage): sealed to a throwaway key (nobody can
  * open them), with a random nonce like every intro, a payload cut from public notes in a size class
  * drawn like this device's real envelopes, into a bucket this device really reads on that relay
- * today (mostly the shared bucket; a small share into the intro bucket, which every reader scans,
- * so intros are not always real). Used by Live mode's cover schedule and Private mode's empty slots.
+ * today (mostly the shared bucket; into the intro bucket as often as this device's real sends go
+ * there, within bounds, so intros are not always real). Used by Live mode's cover schedule and Private mode's empty slots.
  */
 import { sealEnvelope } from '../crypto/envelope';
 import { generateSecretKey, getXOnlyPublicKey } from '../crypto/keys';
@@ -14,9 +14,24 @@ import { ClassHistogram, classOfContentLength } from '../camouflage/classes';
 import { CoverSampler } from '../camouflage/sampler';
 import type { SyncContext } from './context';
 
-/** Share of cover that goes to the intro bucket (real intros are rare; every reader trial-opens these). */
-export const INTRO_COVER_SHARE = 0.02;
+/**
+ * Share of cover that goes to the intro bucket: the share of this device's own real sends that went
+ * there (first messages), smoothed towards INTRO_PRIOR over INTRO_PRIOR_WEIGHT sends, within
+ * [INTRO_SHARE_MIN, INTRO_SHARE_MAX] (every reader trial-opens intro envelopes, so the share is capped).
+ * A fixed 2% was told apart from real traffic where a tenth of the sends were first messages.
+ */
+export const INTRO_PRIOR = 0.05;
+export const INTRO_PRIOR_WEIGHT = 20;
+export const INTRO_SHARE_MIN = 0.01;
+export const INTRO_SHARE_MAX = 0.2;
 const SETTING_CLASSES = 'sync.cover-classes';
+const SETTING_INTROS = 'sync.cover-intros';
+
+/** The intro share for `intro` first messages among `sends` real sends. */
+export function introShare(intro: number, sends: number): number {
+  const s = (intro + INTRO_PRIOR * INTRO_PRIOR_WEIGHT) / (sends + INTRO_PRIOR_WEIGHT);
+  return Math.min(INTRO_SHARE_MAX, Math.max(INTRO_SHARE_MIN, s));
+}
 
 export interface CoverDeps {
   /** A tag of my read plan on `relay` for `day`: a shared bucket, or the intro bucket. */
@@ -28,6 +43,8 @@ export class Cover {
   readonly #d: CoverDeps;
   readonly sampler = new CoverSampler();
   #classes = new ClassHistogram();
+  /** Real sends so far and how many of them went to an intro bucket. */
+  #sends = { all: 0, intro: 0 };
 
   constructor(ctx: SyncContext, deps: CoverDeps) {
     this.#ctx = ctx;
@@ -37,19 +54,23 @@ export class Cover {
   async load(): Promise<void> {
     const c = await this.#ctx.store.getSetting<number[]>(SETTING_CLASSES);
     if (Array.isArray(c)) this.#classes = new ClassHistogram(c);
+    const i = await this.#ctx.store.getSetting<{ all: number; intro: number }>(SETTING_INTROS);
+    if (i && Number.isSafeInteger(i.all) && Number.isSafeInteger(i.intro) && i.intro >= 0 && i.intro <= i.all) this.#sends = { all: i.all, intro: i.intro };
   }
 
-  /** The size classes of real envelopes this device just queued (cover follows them). */
-  async recordReal(events: readonly { kind: number; content: string }[]): Promise<void> {
+  /** The size classes of real envelopes this device just queued, and whether that send went to an intro bucket (cover follows both). */
+  async recordReal(events: readonly { kind: number; content: string }[], intro = false): Promise<void> {
     for (const e of events) if (e.kind === 1067) this.#classes.record(classOfContentLength(e.content.length));
+    this.#sends = { all: this.#sends.all + 1, intro: this.#sends.intro + (intro ? 1 : 0) };
     await this.#ctx.store.setSetting(SETTING_CLASSES, this.#classes.counts());
+    await this.#ctx.store.setSetting(SETTING_INTROS, this.#sends);
   }
 
   /** One cover envelope for `relay`, or null when this device reads nothing there today. */
   async envelope(relay: string): Promise<NostrEvent | null> {
     const nowS = this.#ctx.nowS();
     const day = epochDay(nowS);
-    const intro = cryptoRandom() < INTRO_COVER_SHARE;
+    const intro = cryptoRandom() < introShare(this.#sends.intro, this.#sends.all);
     const tag = this.#d.readTag(relay, day, intro ? 'intro' : 'bucket') ?? this.#d.readTag(relay, day, 'bucket');
     if (!tag) return null;
     const throwaway = generateSecretKey();

@@ -42,7 +42,7 @@ export async function sendText(ctx: SyncContext, deps: SendDeps, conversationId:
     : await prepareNip17Send(ctx, { ...base, peer, peerDmRelays: await deps.lookup.peerDmRelays(peer), myDmRelays: deps.dmRelays() });
   await settleContact(ctx.store, peer, byEnvelope ? { outgoing: true, protocol: 'veil' } : { outgoing: true, protocol: 'nip17', switchProtocol: true });
   await saveOutgoing(ctx.store, out);
-  if (byEnvelope) await deps.cover?.recordReal(out.entries.flatMap((e) => e.items.map((i) => i.event))).catch((e) => ctx.fail(e));
+  if (byEnvelope) await deps.cover?.recordReal(out.entries.flatMap((e) => e.items.map((i) => i.event)), out.message.content.outer?.tag === 'intro').catch((e) => ctx.fail(e));
   if (out.cardSentAt !== undefined) await deps.peers.update(peer, { cardSentAt: out.cardSentAt });
   return out.message.id;
 }
