@@ -297,7 +297,9 @@ export function combined(v: View): ScoredEdge[] {
   const out = new EdgeSum();
   for (const f of Object.values(ATTACKS)) {
     const list = f(v);
-    const max = Math.max(0, ...list.map((e) => e.score));
+    // reduce, not a spread: without IPs a list can hold hundreds of thousands of socket-group pairs, and a spread
+    // overflowed the stack at the end of an hour-long 16-user, 7-day run.
+    const max = list.reduce((m, e) => Math.max(m, e.score), 0);
     if (max > 0) for (const e of list) out.add(e.a, e.b, e.score / max);
   }
   return out.list();

@@ -94,7 +94,7 @@ export function bandwidthPerUserDay(log: readonly LogRecord[], truth: Truth): { 
     }
   }
   const v = [...active.values()];
-  return { meanBytes: v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0, maxBytes: Math.max(0, ...v), userDays: v.length };
+  return { meanBytes: v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0, maxBytes: v.reduce((m, x) => Math.max(m, x), 0), userDays: v.length };
 }
 
 /** The issue's targets: ratios to chance (issue 9 "Must show"). */

@@ -198,7 +198,7 @@ export function crossDayLinking(v: View, truth: Truth, kinds?: readonly number[]
     n++;
     chance += 1 / prevUsers.size;
     const overlap = prev.map((y) => ({ user: y.user, o: [...y.tags].filter((t) => x.tags.has(t)).length }));
-    const best = Math.max(...overlap.map((o) => o.o));
+    const best = overlap.reduce((m, o) => Math.max(m, o.o), -Infinity);
     if (best === 0) {
       sum += 1 / prevUsers.size;
       continue;
@@ -242,7 +242,7 @@ export function twoRelayMatch(v: View, truth: Truth, relays: readonly string[]):
       sum += guess;
       continue;
     }
-    const best = Math.min(...cands.map((q) => Math.abs(q.ms - p.ms)));
+    const best = cands.reduce((m, q) => Math.min(m, Math.abs(q.ms - p.ms)), Infinity);
     const top = cands.filter((q) => Math.abs(q.ms - p.ms) === best);
     sum += top.filter((q) => msgOf.get(`${rb}|${q.event.id}`) === m).length / top.length;
   }
