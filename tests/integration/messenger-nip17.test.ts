@@ -28,6 +28,7 @@ import { RawClient } from '../helpers/raw-ws';
 import { startRelay, type TestRelay } from '../helpers/relay';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
 import { FAST_TIMING } from '../helpers/timing';
+import { untilChecked } from '../helpers/until';
 
 interface Veil {
   m: Messenger;
@@ -78,22 +79,7 @@ async function veil(name: string, sk: Uint8Array): Promise<Veil> {
 
 /** Waits for a condition, re-checking on every messenger event and every 100 ms. */
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let wake: (() => void) | undefined;
-  const offs = running.map((v) => v.m.on(() => wake?.()));
-  try {
-    for (;;) {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 100).unref?.();
-      });
-    }
-  } finally {
-    for (const off of offs) off();
-  }
+  return untilChecked(running.map((v) => v.m), check, what, timeoutMs);
 }
 
 async function history(v: Veil, conversationId: string): Promise<ChatMessage[]> {

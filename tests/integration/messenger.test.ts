@@ -19,11 +19,12 @@ import { VeilStore } from '../../src/lib/store/db';
 import { classOfContentLength } from '../../src/lib/camouflage/classes';
 import { CREATED_AT_SPREAD } from '../../src/lib/crypto/envelope-format';
 import { Messenger } from '../../src/lib/sync/messenger';
-import type { ChatMessage, MessengerEvent } from '../../src/lib/sync/types';
+import type { ChatMessage } from '../../src/lib/sync/types';
 import { startRelay, tempRelayDb, type TestRelay } from '../helpers/relay';
 import { RawClient } from '../helpers/raw-ws';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
 import { FAST_TIMING } from '../helpers/timing';
+import { untilChecked } from '../helpers/until';
 
 interface Client {
   name: string;
@@ -66,23 +67,7 @@ async function client(name: string, relayUrls: string[], sk: Uint8Array = genera
  * changes such as a restart emit nothing here). Fails with `what` after `timeoutMs`.
  */
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let wake: (() => void) | undefined;
-  const offs = clients.map((c) => c.m.on((_: MessengerEvent) => wake?.()));
-  try {
-    for (;;) {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        const t = setTimeout(resolve, 100);
-        t.unref?.();
-      });
-    }
-  } finally {
-    for (const off of offs) off();
-  }
+  return untilChecked(clients.map((c) => c.m), check, what, timeoutMs);
 }
 
 async function history(c: Client, conversationId: string): Promise<ChatMessage[]> {
