@@ -1,6 +1,7 @@
 /**
  * Shared steps of the chat end-to-end tests: what a person does, found by role and accessible name.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
 import { finalizeEvent, getPublicKey, type EventTemplate } from 'nostr-tools';
 import { v2 } from 'nostr-tools/nip44';
@@ -113,4 +114,13 @@ export function messages(page: Page) {
 export async function openChat(page: Page, npub: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Chats' }).getByRole('button', { name: new RegExp(npub.slice(0, 16)) }).click();
   await expect(messages(page)).toBeVisible();
+}
+
+/** axe's serious and critical violations on `page` (within `include` when given), one readable line each. */
+export async function seriousAxe(page: Page, include?: string): Promise<string[]> {
+  const builder = new AxeBuilder({ page });
+  const result = await (include ? builder.include(include) : builder).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
 }

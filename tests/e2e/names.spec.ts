@@ -10,20 +10,17 @@
  * subscription that changes only after a random 1–5 minutes (spec 0005 §Timing; the built app has
  * no shorter timing). That path is covered with short timings in tests/integration/messenger-names.test.ts.
  */
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { decode } from 'nostr-tools/nip19';
 import { RawClient } from '../helpers/raw-ws';
-import { acceptFirstContact, createIdentity, expect, test, unlock } from './fixtures';
+import { acceptFirstContact, createIdentity, expect, seriousAxe, test, unlock } from './fixtures';
 
 const PHONE = { width: 390, height: 844 };
 
 async function axeSerious(page: Page, include: string, where: string) {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    const axe = await new AxeBuilder({ page }).include(include).analyze();
-    const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-    expect(serious, `axe on ${where}, ${colorScheme}`).toEqual([]);
+    expect(await seriousAxe(page, include), `axe on ${where}, ${colorScheme}`).toEqual([]);
   }
 }
 

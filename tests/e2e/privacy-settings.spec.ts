@@ -3,9 +3,8 @@
  * lowers the cover rate (each rate with its daily upload bound); the choices survive a reload (stored in the vault), the section works at 390×844, 1280×800 and 320×640
  * without sideways scroll, and axe-core finds no serious or critical violation on the screen, light and dark.
  */
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { createIdentity, expect, test, unlock } from './fixtures';
+import { createIdentity, expect, seriousAxe, test, unlock } from './fixtures';
 
 const SIZES = [
   { width: 390, height: 844 },
@@ -26,11 +25,7 @@ async function openSettings(page: Page) {
 async function audit(page: Page, where: string) {
   for (const theme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: theme });
-    const result = await new AxeBuilder({ page }).analyze();
-    const serious = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-    expect(serious, `axe on settings, ${where}, ${theme}`).toEqual([]);
+    expect(await seriousAxe(page), `axe on settings, ${where}, ${theme}`).toEqual([]);
   }
   const { scrollWidth, clientWidth } = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,

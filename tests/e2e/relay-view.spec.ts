@@ -5,12 +5,11 @@
  * visible to every relay), also after a reload. A NIP-17 message from another client says it is NIP-17. Axe finds no
  * serious or critical violation with a disclosure open, light and dark, and nothing scrolls sideways.
  */
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from 'nostr-tools';
 import { wrapEvent as ntWrapDm } from 'nostr-tools/nip17';
 import { RawClient } from '../helpers/raw-ws';
-import { acceptFirstContact, createIdentity, expect, messages, openChat, send, test, unlock } from './fixtures';
+import { acceptFirstContact, createIdentity, expect, messages, openChat, send, seriousAxe, test, unlock } from './fixtures';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -26,11 +25,7 @@ async function openSeen(page: Page, text: string) {
 async function audit(page: Page, where: string) {
   for (const theme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: theme });
-    const result = await new AxeBuilder({ page }).analyze();
-    const serious = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-    expect(serious, `axe, ${where}, ${theme}`).toEqual([]);
+    expect(await seriousAxe(page), `axe, ${where}, ${theme}`).toEqual([]);
   }
   const w = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   expect(w.scroll, `sideways scroll, ${where}`).toBeLessThanOrEqual(w.client);
