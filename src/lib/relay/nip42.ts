@@ -55,7 +55,6 @@ export class AuthSession {
   /** The challenge we signed last on this socket (each is signed at most once). */
   #signed: string | undefined;
   #eventId: string | undefined;
-  #accepted = false;
   #signing = false;
   #socket = 0;
   readonly #waiters = new Set<AuthWaiter>();
@@ -75,7 +74,7 @@ export class AuthSession {
     this.#socket++;
     this.#state = 'none';
     this.#challenge = this.#signed = this.#eventId = undefined;
-    this.#accepted = this.#signing = false;
+    this.#signing = false;
     this.#waiters.clear();
   }
 
@@ -113,7 +112,6 @@ export class AuthSession {
   answered(eventId: string, ok: boolean, message: string): boolean {
     if (this.#eventId === undefined || eventId !== this.#eventId) return false;
     this.#eventId = undefined;
-    this.#accepted = ok;
     this.#state = ok ? 'accepted' : 'refused';
     if (ok) {
       const ws = [...this.#waiters];
@@ -145,7 +143,6 @@ export class AuthSession {
     const challenge = this.#challenge!;
     this.#signed = challenge;
     this.#signing = true;
-    this.#accepted = false;
     this.#state = 'signing';
     h.counters.authSigned++;
     const socket = this.#socket;
