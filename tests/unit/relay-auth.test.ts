@@ -138,7 +138,7 @@ describe('NIP-42 on demand', () => {
     expect(auth).toHaveBeenLastCalledWith('c3', URL);
   });
 
-  it('rate-limited: a relay cycling challenges and refusals gets at most authPerMinute signatures a minute, then a visible "limited"', async () => {
+  it('rate-limited: a relay cycling challenges and refusals gets at most authPerMinute signatures a minute; the rest waits, visibly "limited"', async () => {
     const { conn, last, auth, signed, tick } = setup({ authPerMinute: 3 });
     const closed: RelayRejection[] = [];
     const open = (id: string) => conn.subscribe(id, [{ kinds: [1059] }], { onevent: () => {}, onclosed: (r) => closed.push(r) });
@@ -157,14 +157,15 @@ describe('NIP-42 on demand', () => {
     expect(conn.status().auth).toBe('limited');
     expect(conn.status().counters).toMatchObject({ authSigned: 3, authChallenges: 1000 });
     expect(conn.status().counters.authLimited).toBeGreaterThan(0);
-    expect(closed.at(-1)).toMatchObject({ reason: 'auth-required' });
-    // a minute later it may sign again
+    expect(closed).toEqual([]); // waiting, not dropped
+    // once the oldest signature is a minute old, the latest challenge is signed for everything waiting
     tick(60_000);
-    open('after');
-    last().frame(['AUTH', 'fresh']);
-    last().frame(['CLOSED', 'after', STRFRY]);
-    await settle();
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(auth.mock.calls.length).toBe(4);
+    expect(auth).toHaveBeenLastCalledWith('c999', URL);
+    const before = last().sentOf('REQ').length;
+    last().frame(['OK', signed.at(-1)!.id, true, '']);
+    expect(last().sentOf('REQ').length - before).toBe(997);
   });
 
   it('the limit holds across reconnects: a relay that drops and re-challenges cannot buy more signatures', async () => {

@@ -127,6 +127,7 @@ export class RelayConnection {
     this.nextRetryAt = undefined;
     clearTimeout(this.noticeTimer);
     this.noticeTimer = undefined;
+    this.authn?.reset();
     const ws = this.ws;
     if (ws) this.detach(ws, true);
     this.lost('closed by us');

@@ -3,8 +3,8 @@
  * stored (a newer one replaces it) and signs nothing by itself. Only when the relay refuses something
  * with `auth-required:` (a CLOSED subscription or an `OK false` publish, also after strfry's "ERROR: ")
  * is the stored challenge signed, at most once per challenge, and at most `perMinute` times a minute
- * per connection across reconnects; past that the waiting work ends as `auth-required` and the state
- * reads `limited`. A relay that refuses again after we signed its current challenge gets no second
+ * per connection across reconnects; past that the state reads `limited` (and `authLimited` counts)
+ * and the waiting work waits for the limit to allow one more signature (a publish until its timeout). A relay that refuses again after we signed its current challenge gets no second
  * signature: the refusal is final. Relay text never makes the identity sign in a loop.
  */
 import type { NostrEvent } from './types';
@@ -29,7 +29,7 @@ export interface AuthWaiter {
 export interface AuthCounters {
   /** AUTH events signed (identity signatures). */
   authSigned: number;
-  /** Signatures not made because of the per-minute limit. */
+  /** Times a signature was due but the per-minute limit refused it. */
   authLimited: number;
 }
 
@@ -44,7 +44,6 @@ export interface AuthHost {
   changed(): void;
 }
 
-export const LIMITED_MESSAGE = 'auth-required: not signing in again so soon (local limit)';
 const SIGNER_REFUSED = 'auth-required: signer refused';
 
 /** See the module comment. One per RelayConnection; reset() on every new socket. */
@@ -57,6 +56,7 @@ export class AuthSession {
   #eventId: string | undefined;
   #signing = false;
   #socket = 0;
+  #later: ReturnType<typeof setTimeout> | undefined;
   readonly #waiters = new Set<AuthWaiter>();
   /** When each recent signature was made (ms), kept across sockets for the rate limit. */
   readonly #times: number[] = [];
@@ -69,8 +69,10 @@ export class AuthSession {
     return this.#state;
   }
 
-  /** A new socket: the old challenge, AUTH and waiters are gone (subscriptions are re-sent anyway). */
+  /** A new socket (or none): the old challenge, AUTH and waiters are gone (subscriptions are re-sent anyway). */
   reset(): void {
+    clearTimeout(this.#later);
+    this.#later = undefined;
     this.#socket++;
     this.#state = 'none';
     this.#challenge = this.#signed = this.#eventId = undefined;
@@ -87,8 +89,7 @@ export class AuthSession {
 
   /**
    * The relay refused `w`'s work with auth-required. False when we will not authenticate for it (the
-   * current challenge was signed already): the refusal is final. Otherwise `w` is resumed or failed
-   * later (or at once, when the per-minute limit is reached).
+   * current challenge was signed already): the refusal is final. Otherwise `w` is resumed or failed later.
    */
   need(w: AuthWaiter): boolean {
     if (this.#challenge !== undefined && this.#challenge === this.#signed && !this.#inFlight()) return false;
@@ -135,7 +136,7 @@ export class AuthSession {
     if (this.#times.length >= h.perMinute) {
       h.counters.authLimited++;
       this.#state = 'limited';
-      this.#failAll(LIMITED_MESSAGE);
+      this.#signWhenAllowed(this.#times[0]! + MINUTE_MS - now);
       h.changed();
       return;
     }
@@ -162,6 +163,15 @@ export class AuthSession {
         h.changed();
       }
     );
+  }
+
+  /** One timer: when the limit allows another signature, sign if something still waits for one. */
+  #signWhenAllowed(ms: number): void {
+    if (this.#later) return;
+    this.#later = setTimeout(() => {
+      this.#later = undefined;
+      if (this.#waiters.size > 0 && !this.#inFlight() && this.#challenge !== undefined && this.#challenge !== this.#signed) this.#sign();
+    }, ms);
   }
 
   #failAll(message: string): void {
