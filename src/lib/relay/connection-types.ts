@@ -1,5 +1,6 @@
 /** Options, handlers and status of one relay socket (./connection.ts). */
 import type { BackoffOptions } from './backoff';
+import type { AuthCounters, AuthState } from './nip42';
 import type { NostrEvent, RelayRejection, RelayState, WebSocketConstructor } from './types';
 
 export interface ConnectionOptions {
@@ -13,8 +14,13 @@ export interface ConnectionOptions {
   random?: () => number;
   /** Clock in ms. Default Date.now. */
   now?: () => number;
-  /** NIP-42: signs a kind 22242 event for a challenge. Omit to never authenticate. */
+  /**
+   * NIP-42: signs a kind 22242 event for a challenge. Omit to never authenticate. Called only when the
+   * relay refuses a subscription or a publish with `auth-required:`, once per challenge (./nip42.ts).
+   */
   auth?: (challenge: string, relayUrl: string) => Promise<NostrEvent>;
+  /** With `auth`: at most this many signatures per minute on this connection. Default 3. */
+  authPerMinute?: number;
 }
 
 export interface ConnectionSubscriptionHandlers {
@@ -26,7 +32,7 @@ export interface ConnectionSubscriptionHandlers {
   onclosed?(rejection: RelayRejection): void;
 }
 
-export interface ConnectionCounters {
+export interface ConnectionCounters extends AuthCounters {
   /** Non-text, non-JSON or wrongly shaped frames. */
   garbage: number;
   /** Frames above maxMessageLength. */
@@ -36,6 +42,8 @@ export interface ConnectionCounters {
   /** Exceptions thrown by our own handlers (caught so one bad handler cannot stop the socket). */
   handlerErrors: number;
   notices: number;
+  /** NIP-42 challenges received (each replaces the last; none signs anything by itself). */
+  authChallenges: number;
 }
 
 export interface ConnectionStatus {
@@ -46,7 +54,9 @@ export interface ConnectionStatus {
   error?: string;
   /** ms timestamp of the last frame received. */
   lastSeen?: number;
-  /** Last NOTICE text, bounded and cleaned. */
+  /** NIP-42 state, on a connection with an `auth` callback only. */
+  auth?: AuthState;
+  /** Last NOTICE text, bounded and cleaned (status listeners hear of NOTICEs at most once a second). */
   lastNotice?: string;
   /** Failed attempts since the last stable connection. */
   attempts: number;

@@ -5,27 +5,34 @@
  * every frame (./frames.ts): oversized, non-JSON or wrongly shaped frames are counted and ignored.
  *
  * Events are passed up raw (`unknown`): verifying them is the pool's job (./pool.ts), which
- * does it before anything else. NIP-42 AUTH is answered only if an `auth` callback is given;
- * Veil's envelope sockets never give one, so they never authenticate as the user.
+ * does it before anything else. NIP-42 AUTH only with an `auth` callback (Veil's envelope sockets
+ * never give one, so they never authenticate as the user), and then only on demand (./nip42.ts):
+ * a subscription or publish refused with `auth-required:` is resumed (re-sent once) after the AUTH.
+ * Relay text alone triggers no work: a NOTICE changes no state and reaches status listeners at most
+ * once a second; CLOSED, EOSE and OK for ids we do not have are counted or ignored.
  */
 import { randomFloat } from '../shared/bytes';
 import { backoffDelay } from './backoff';
 import type { ConnectionCounters, ConnectionOptions, ConnectionStatus, ConnectionSubscriptionHandlers } from './connection-types';
 import { parseRelayFrame } from './frames';
+import { AuthSession, DEFAULT_AUTH_PER_MINUTE, type AuthWaiter } from './nip42';
 import { cleanRelayText, parseRejection } from './reasons';
-import type { Filter, NostrEvent, PublishResult, RelayState, WebSocketLike } from './types';
+import type { Filter, NostrEvent, PublishResult, RelayRejection, RelayState, WebSocketLike } from './types';
 
 export { backoffDelay, type BackoffOptions } from './backoff';
 export type { ConnectionCounters, ConnectionOptions, ConnectionStatus, ConnectionSubscriptionHandlers } from './connection-types';
 
 export const DEFAULT_MAX_MESSAGE_LENGTH = 512 * 1024;
+/** NOTICEs reach status listeners at most this often (ms). */
+export const NOTICE_STATUS_MS = 1_000;
 const OPEN = 1;
 
 interface SubState {
   filters: Filter[];
   handlers: ConnectionSubscriptionHandlers;
   eosed: boolean;
-  waitingAuth: boolean;
+  /** Refused with auth-required; re-sent once the AUTH is accepted. */
+  authWaiter?: AuthWaiter;
 }
 
 interface PendingOk {
@@ -34,6 +41,16 @@ interface PendingOk {
 }
 
 type Timer = ReturnType<typeof setTimeout>;
+
+/** A relay's OK as a typed result: `duplicate:` counts as accepted (NIP-01). */
+function okResult(relay: string, ok: boolean, message: unknown): PublishResult {
+  if (ok) {
+    const text = cleanRelayText(message);
+    return { relay, status: 'ok', duplicate: text.startsWith('duplicate:'), message: text };
+  }
+  const r = parseRejection(message);
+  return r.reason === 'duplicate' ? { relay, status: 'ok', duplicate: true, message: r.message } : { relay, status: 'rejected', reason: r.reason, message: r.message };
+}
 
 /** A single relay socket that keeps itself connected while wanted. See the module comment. */
 export class RelayConnection {
@@ -52,14 +69,10 @@ export class RelayConnection {
   private error: string | undefined;
   private lastSeen: number | undefined;
   private lastNotice: string | undefined;
-  private authEventId: string | undefined;
-  private readonly counters: ConnectionCounters = {
-    garbage: 0,
-    oversized: 0,
-    unknownSubscription: 0,
-    handlerErrors: 0,
-    notices: 0
-  };
+  private noticeTimer: Timer | undefined;
+  private noticePending = false;
+  private readonly authn: AuthSession | null;
+  private readonly counters: ConnectionCounters = { garbage: 0, oversized: 0, unknownSubscription: 0, handlerErrors: 0, notices: 0, authChallenges: 0, authSigned: 0, authLimited: 0 };
   private readonly subs = new Map<string, SubState>();
   private readonly pendingOk = new Map<string, Set<PendingOk>>();
   private readonly openWaiters = new Set<{ opened(): void; failed(why: string): void }>();
@@ -71,6 +84,10 @@ export class RelayConnection {
     this.opts = opts;
     this.maxMessageLength = opts.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     this.now = opts.now ?? Date.now;
+    const sign = opts.auth;
+    const perMinute = opts.authPerMinute ?? DEFAULT_AUTH_PER_MINUTE;
+    const host = { url, sign: sign!, perMinute, counters: this.counters, now: () => this.now(), send: (m: unknown[]) => this.send(m), changed: () => this.emit() };
+    this.authn = sign ? new AuthSession(host) : null;
   }
 
   /** A snapshot of state, errors and counters. */
@@ -82,13 +99,14 @@ export class RelayConnection {
       error: this.error,
       lastSeen: this.lastSeen,
       lastNotice: this.lastNotice,
+      ...(this.authn ? { auth: this.authn.state } : {}),
       attempts: this.attempt,
       nextRetryAt: this.nextRetryAt,
       counters: { ...this.counters }
     };
   }
 
-  /** Calls `listener` with a snapshot on every state change and NOTICE. Returns an unsubscribe function. */
+  /** Calls `listener` with a snapshot on every state change (NOTICEs: at most once a second). Returns an unsubscribe function. */
   onStatus(listener: (s: ConnectionStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -107,6 +125,9 @@ export class RelayConnection {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.nextRetryAt = undefined;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = undefined;
+    this.authn?.reset();
     const ws = this.ws;
     if (ws) this.detach(ws, true);
     this.lost('closed by us');
@@ -115,19 +136,24 @@ export class RelayConnection {
 
   /** Sends REQ now if open (and again after every reconnect) until unsubscribe() or CLOSED. */
   subscribe(subId: string, filters: Filter[], handlers: ConnectionSubscriptionHandlers): void {
-    this.subs.set(subId, { filters, handlers, eosed: false, waitingAuth: false });
+    this.subs.set(subId, { filters, handlers, eosed: false });
     if (this.state === 'open') this.send(['REQ', subId, ...filters]);
     else this.connect();
   }
 
   /** Forgets a subscription and sends CLOSE if the socket is open. */
   unsubscribe(subId: string): void {
-    if (this.subs.delete(subId) && this.state === 'open') this.send(['CLOSE', subId]);
+    const sub = this.subs.get(subId);
+    if (!sub) return;
+    if (sub.authWaiter) this.authn?.drop(sub.authWaiter);
+    this.subs.delete(subId);
+    if (this.state === 'open') this.send(['CLOSE', subId]);
   }
 
   /**
    * Sends an event and waits for the relay's OK. While the relay is down between retries this
-   * answers `unreachable` at once instead of waiting for the next attempt.
+   * answers `unreachable` at once instead of waiting for the next attempt. Refused with
+   * `auth-required:` on a connection that authenticates, it is re-sent once after the AUTH.
    */
   publish(event: NostrEvent, timeoutMs = 10_000): Promise<PublishResult> {
     const relay = this.url;
@@ -137,16 +163,21 @@ export class RelayConnection {
     this.connect();
     return new Promise((resolve) => {
       let settled = false;
+      let authWaiter: AuthWaiter | null = null;
+      let authTried = false;
+      let waitingAuth = false; // the relay's further OKs for this id are ignored meanwhile
       const pending: PendingOk = {
         onOk: (ok, message) => {
-          if (ok) {
-            const text = cleanRelayText(message);
-            finish({ relay, status: 'ok', duplicate: text.startsWith('duplicate:'), message: text });
-          } else {
-            const r = parseRejection(message);
-            if (r.reason === 'duplicate') finish({ relay, status: 'ok', duplicate: true, message: r.message });
-            else finish({ relay, status: 'rejected', reason: r.reason, message: r.message });
+          if (waitingAuth) return;
+          const result = okResult(relay, ok, message);
+          if (result.status === 'rejected' && result.reason === 'auth-required' && this.authn && !authTried) {
+            authTried = waitingAuth = true;
+            const resend = () => ((waitingAuth = false), this.send(['EVENT', event]));
+            authWaiter = this.authn.waitFor(resend, (m) => finish({ relay, status: 'rejected', reason: 'auth-required', message: m }));
+            if (authWaiter) return;
+            waitingAuth = false;
           }
+          finish(result);
         },
         onLost: (why) => finish({ relay, status: 'unreachable', message: why })
       };
@@ -165,6 +196,7 @@ export class RelayConnection {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (authWaiter) this.authn?.drop(authWaiter);
         this.openWaiters.delete(waiter);
         const set = this.pendingOk.get(event.id);
         set?.delete(pending);
@@ -199,11 +231,11 @@ export class RelayConnection {
     clearTimeout(this.connectTimer);
     this.openedAt = this.now();
     this.error = undefined;
-    this.authEventId = undefined;
+    this.authn?.reset();
     this.setState('open');
     for (const [subId, sub] of this.subs) {
       sub.eosed = false;
-      sub.waitingAuth = false;
+      sub.authWaiter = undefined;
       this.send(['REQ', subId, ...sub.filters]);
     }
     for (const w of [...this.openWaiters]) w.opened();
@@ -308,57 +340,59 @@ export class RelayConnection {
         return this.guard(() => sub.handlers.oneose?.());
       }
       case 'OK': {
-        if (f.eventId === this.authEventId) return this.authAnswered(f.ok, f.message);
+        if (this.authn?.answered(f.eventId, f.ok, cleanRelayText(f.message))) return;
         for (const p of [...(this.pendingOk.get(f.eventId) ?? [])]) p.onOk(f.ok, f.message);
         return;
       }
       case 'CLOSED': {
         const sub = this.subs.get(f.subId);
         if (!sub) return void this.counters.unknownSubscription++;
+        if (sub.authWaiter) return; // already waiting for the AUTH: a repeated CLOSED changes nothing
         const rejection = parseRejection(f.message);
-        if (rejection.reason === 'auth-required' && this.opts.auth) {
-          sub.waitingAuth = true; // re-sent once the AUTH is accepted
-          return;
-        }
-        this.subs.delete(f.subId);
-        return this.guard(() => sub.handlers.onclosed?.(rejection));
+        if (rejection.reason === 'auth-required' && this.waitForAuth(f.subId, sub)) return;
+        return this.closedBy(f.subId, sub, rejection);
       }
       case 'NOTICE': {
         this.counters.notices++;
         this.lastNotice = cleanRelayText(f.message);
-        return this.emit();
+        return this.noticeChanged();
       }
       case 'AUTH':
-        if (this.opts.auth) this.authenticate(f.challenge);
-        return;
+        this.counters.authChallenges++;
+        return this.authn?.challenge(f.challenge); // stored; signed only when something needs it
       case 'ignored':
         return; // COUNT, NEG-*, future types: not ours
     }
   }
 
-  private authenticate(challenge: string): void {
-    const ws = this.ws;
-    const auth = this.opts.auth!;
-    auth(challenge, this.url).then(
-      (event) => {
-        if (this.ws !== ws || this.state !== 'open') return;
-        this.authEventId = event.id;
-        this.send(['AUTH', event]);
-      },
-      () => this.authAnswered(false, 'auth-required: signer refused')
-    );
+  /** A subscription refused with auth-required waits for the AUTH (true), or the refusal is final (false). */
+  private waitForAuth(subId: string, sub: SubState): boolean {
+    const live = () => this.subs.get(subId) === sub;
+    const resume = () => live() && ((sub.authWaiter = undefined), this.send(['REQ', subId, ...sub.filters]));
+    const w = this.authn?.waitFor(resume, (message) => live() && this.closedBy(subId, sub, { reason: 'auth-required', message }));
+    if (w && live()) sub.authWaiter = w;
+    return !!w;
   }
 
-  private authAnswered(ok: boolean, message: unknown): void {
-    for (const [subId, sub] of [...this.subs]) {
-      if (!sub.waitingAuth) continue;
-      sub.waitingAuth = false;
-      if (ok) {
-        this.send(['REQ', subId, ...sub.filters]);
-      } else {
-        this.subs.delete(subId);
-        this.guard(() => sub.handlers.onclosed?.({ reason: 'auth-required', message: cleanRelayText(message) }));
-      }
+  private closedBy(subId: string, sub: SubState, rejection: RelayRejection): void {
+    this.subs.delete(subId);
+    this.guard(() => sub.handlers.onclosed?.(rejection));
+  }
+
+  /** Status listeners hear of NOTICEs at most once per NOTICE_STATUS_MS, the latest one last. */
+  private noticeChanged(): void {
+    if (this.noticeTimer) {
+      this.noticePending = true;
+      return;
     }
+    this.emit();
+    const tick = (): void => {
+      this.noticeTimer = undefined;
+      if (!this.noticePending) return;
+      this.noticePending = false;
+      this.emit();
+      this.noticeTimer = setTimeout(tick, NOTICE_STATUS_MS);
+    };
+    this.noticeTimer = setTimeout(tick, NOTICE_STATUS_MS);
   }
 }

@@ -15,6 +15,7 @@ import { VeilError } from '../shared/errors';
 import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
 import type { Nip17Stats } from './nip17';
+import { reopenWatcher } from './outbox-queue';
 import { jitterMs } from './timing';
 import type { CoverRate } from '../camouflage/schedule';
 import { setNickname, type OwnProfileInput, type OwnProfileView } from './own-profile';
@@ -149,9 +150,11 @@ export class Messenger {
     const ctx = this.#ctx;
     this.#p.sockets.halted = false;
     this.#applyMode();
+    // Only a real reconnect lets the outbox retry that relay's copies early (never a NOTICE; issue 11).
+    const reopened = reopenWatcher((relay) => this.#p.outbox.relayOpened(relay));
     this.#offStatus = this.#p.sockets.openEnvelope(this.#p.relays.list()).onStatus((s) => {
       this.#emit({ type: 'relays' });
-      if (s.state === 'open') this.#p.outbox.kick(true);
+      reopened(s);
     });
     await ctx.store.pruneSeen(ctx.now()).catch(ctx.fail);
     for (const c of await ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);

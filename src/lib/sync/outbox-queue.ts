@@ -4,16 +4,44 @@
  * per relay, written together with the message (saveOutgoing) before anything goes out. The queue
  * owns the retries: due entries are published through the injected router, each answer classified,
  * the next attempt scheduled with backoff, and the message's delivery status written back.
+ *
+ * Backoff is never bypassed by what a relay sends (issue 11): only start() (a new session) and the
+ * user's retry() or mode switch publish before an entry is due. When a relay's socket really opens
+ * again (relayOpened, from `reopenWatcher`, never from a NOTICE), its copies whose last attempt failed
+ * only because that socket was down are tried once at once; that try counts as an attempt (same
+ * backoff growth, parked after MAX_ATTEMPTS), and a relay gets at most one such pass per
+ * REOPEN_GAP_MS, so a relay flapping open and closed cannot cause more than that.
  */
 import { VeilError } from '../shared/errors';
 import type { NostrEvent } from '../relay/types';
 import type { MessageInput, OutboxInput, OutboxRecord, VeilStore } from '../store';
-import { classifyOutcome, deliveryView, isSettled, nextAttemptAt, openItems, type PublishOutcome } from './outbox';
+import type { OutboxItem } from '../store/schema';
+import { BASE_BACKOFF_MS, classifyOutcome, deliveryView, isSettled, nextAttemptAt, openItems, type PublishOutcome } from './outbox';
 
 /** Due entries are looked for this often while running (ms). */
 const TICK_MS = 1_000;
 /** Entries published per pass. */
 const MAX_PER_PASS = 500;
+/** A relay's reconnects trigger at most one early pass per this many ms. */
+export const REOPEN_GAP_MS = BASE_BACKOFF_MS;
+/** The store parks an entry at this nextAttemptAt (nothing to do until retry() or start()). */
+const PARKED = Number.MAX_SAFE_INTEGER;
+
+/** A copy that failed only because the relay's socket was down (classifyOutcome's `unreachable:`). */
+const failedUnreachable = (it: OutboxItem): boolean => it.status === 'failed' && (it.lastError ?? '').startsWith('unreachable:');
+
+/**
+ * Status snapshots → `opened(relay)` once per real transition of a relay to open: a NOTICE, a NIP-11
+ * refresh or any other snapshot of a socket that was open already calls nothing.
+ */
+export function reopenWatcher(opened: (relay: string) => void): (s: { url: string; state: string }) => void {
+  const last = new Map<string, string>();
+  return (s) => {
+    const before = last.get(s.url);
+    last.set(s.url, s.state);
+    if (s.state === 'open' && before !== 'open') opened(s.url);
+  };
+}
 
 /** A message I send, with its outbox entries, as a sender prepared it (nothing stored yet). */
 export interface Outgoing {
@@ -43,6 +71,9 @@ export class OutboxQueue {
   #flushing: Promise<void> | null = null;
   #again = false;
   #forceNext = false;
+  /** Relays that reconnected since the last pass, and when each last got an early pass. */
+  readonly #reopened = new Set<string>();
+  readonly #reopenedAt = new Map<string, number>();
   #tick: ReturnType<typeof setInterval> | undefined;
 
   constructor(deps: OutboxQueueDeps) {
@@ -62,11 +93,28 @@ export class OutboxQueue {
     await this.#flushing?.catch(() => {});
   }
 
-  /** Runs a pass soon; `force` publishes every open entry, due or not (start, a relay reconnected). */
-  kick(force: boolean): void {
+  /**
+   * Runs a pass soon over the due entries. `force` publishes every open entry, due or not: for the
+   * user's own actions only (start, a mode switch), never for anything a relay sent.
+   */
+  kick(force = false): void {
     if (!this.#running) return;
     if (force) this.#forceNext = true;
     void this.flush().catch((e) => this.#d.onError(e));
+  }
+
+  /**
+   * A relay's socket opened again: its copies that failed only because it was down are tried once,
+   * now (at most one such pass per relay per REOPEN_GAP_MS); everything else waits until due.
+   */
+  relayOpened(relay: string): void {
+    if (!this.#running) return;
+    const at = this.#d.now();
+    const last = this.#reopenedAt.get(relay);
+    if (last !== undefined && at - last < REOPEN_GAP_MS) return;
+    this.#reopenedAt.set(relay, at);
+    this.#reopened.add(relay);
+    this.kick(false);
   }
 
   /** Publishes every due entry; a call during a pass runs one more pass after it. */
@@ -90,11 +138,17 @@ export class OutboxQueue {
 
   async #pass(force: boolean): Promise<void> {
     const { store, now } = this.#d;
-    const due = await store.listDueOutbox(force ? Number.MAX_SAFE_INTEGER : now(), MAX_PER_PASS);
+    const reopened = new Set(this.#reopened);
+    this.#reopened.clear();
+    const at = now();
+    // Not yet due entries are read only for a reconnect pass, and then only their down-relay copies go.
+    const upTo = force ? PARKED : reopened.size > 0 ? PARKED - 1 : at;
+    const due = await store.listDueOutbox(upTo, MAX_PER_PASS);
     const touched = new Set<string>();
     await Promise.all(
       due.map(async (rec) => {
-        const open = openItems(rec.items);
+        const open = force || rec.nextAttemptAt <= at ? openItems(rec.items) : rec.items.filter((it) => reopened.has(it.relay) && failedUnreachable(it));
+        if (open.length === 0 && !force && rec.nextAttemptAt > at) return;
         if (open.length > 0) {
           const results = await Promise.all(
             open.map(async (it) => {
