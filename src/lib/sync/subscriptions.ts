@@ -8,7 +8,8 @@ import { randomInt } from '../shared/bytes';
 import type { TrustedEvent } from '../shared/trusted-event';
 import type { PoolSubscription } from '../relay/pool';
 import type { SyncContext } from './context';
-import { giftWrapSince, subscribeGiftWraps } from './nip17';
+import { catchUp, maxLimitOf } from './catch-up';
+import { giftWrapFilters, giftWrapSince } from './nip17';
 import { msUntilNextDay, planFilters, planSignature, ReadPadding, readPlans, type PlanEntry, type RelayReadPlan } from './plan';
 import { exponentialMs, jitterMs, Timer } from './timing';
 import type { Sockets } from './sockets';
@@ -41,6 +42,7 @@ export class Subscriptions {
   readonly #polls = new Map<string, Timer>();
   readonly #lastRead = new Map<string, number>();
   readonly #padding = new ReadPadding();
+  readonly #incompleteRelays = new Set<string>();
   #dmSub: PoolSubscription | null = null;
   #dmLast = 0;
   readonly #debounce: Timer;
@@ -147,29 +149,44 @@ export class Subscriptions {
     }
   }
 
-  /** One REQ for a plan; `once` closes it at EOSE (a Private-mode poll). */
+  /**
+   * One read of a plan (catch-up.ts: stored events in pages); `once` closes it when the stored events
+   * are in (a Private-mode poll). The read point moves on only when every page was read.
+   */
   #read(plan: RelayReadPlan, once: boolean): PoolSubscription {
     const env = this.#d.sockets.envelope()!;
     const at = this.#ctx.nowS();
     // Until the stored envelopes are in and processed, identity-linked traffic waits (identity-gate.ts).
     const release = this.#ctx.identityGate.hold();
-    const sub: PoolSubscription = env.subscribe(
+    return catchUp(
+      env,
       planFilters(plan),
       {
-        onevent: (ev, relays) => this.#d.onEnvelope(ev, [...relays][0] ?? plan.relay),
-        onrelayeose: (relay) => {
-          void this.#markRead(relay, at);
+        onevent: (ev, relay) => this.#d.onEnvelope(ev, relay),
+        onrelaydone: (relay, complete) => {
+          this.#incomplete(relay, !complete);
+          if (complete) void this.#markRead(relay, at);
           this.#d.afterQueued(async () => release());
-          if (once) sub.close();
         },
         onclosed: () => {
           release();
           this.#ctx.emit({ type: 'relays' });
         }
       },
-      { relays: [plan.relay] }
+      { relays: [plan.relay], once, maxLimit: maxLimitOf(env) }
     );
-    return sub;
+  }
+
+  /** Relays whose last catch-up reached the page bound (older stored events may be unread). */
+  incomplete(): ReadonlySet<string> {
+    return this.#incompleteRelays;
+  }
+
+  #incomplete(relay: string, yes: boolean): void {
+    if (this.#incompleteRelays.has(relay) === yes) return;
+    if (yes) this.#incompleteRelays.add(relay);
+    else this.#incompleteRelays.delete(relay);
+    this.#ctx.emit({ type: 'relays' });
   }
 
   /** Private mode: reads `relay` now, then again after an exponential random gap (mean 10 min). */
@@ -206,15 +223,18 @@ export class Subscriptions {
     if (!this.#ctx.running() || relays.length === 0) return;
     this.#dmSub?.close();
     const startedAt = this.#ctx.nowS();
-    this.#dmSub = subscribeGiftWraps(
+    this.#dmSub = catchUp(
       this.#d.sockets.dmRead(relays),
-      this.#ctx.me,
+      giftWrapFilters(this.#ctx.me, { legacy: true, ...(this.#dmLast > 0 ? { since: giftWrapSince(this.#dmLast) } : {}) }),
       {
-        onevent: (ev, from) => this.#d.onGiftWrap(ev, [...from][0]),
-        // After the stored wraps are processed, remember how far we read.
-        oneose: () => this.#d.afterQueued(() => this.#markDmRead(startedAt))
+        onevent: (ev, from) => this.#d.onGiftWrap(ev, from),
+        // After the stored wraps of every relay are processed, remember how far we read.
+        onrelaydone: (relay, complete) => this.#incomplete(relay, !complete),
+        ondone: (complete) => {
+          if (complete) this.#d.afterQueued(() => this.#markDmRead(startedAt));
+        }
       },
-      { legacy: true, ...(this.#dmLast > 0 ? { since: giftWrapSince(this.#dmLast) } : {}) }
+      { relays, once: false, maxLimit: maxLimitOf(this.#d.sockets.dmRead(relays)) }
     );
   }
 
