@@ -44,6 +44,7 @@ export class Subscriptions {
   readonly #padding = new ReadPadding();
   readonly #incompleteRelays = new Set<string>();
   #dmSub: PoolSubscription | null = null;
+  readonly #dmRefresh: Timer;
   #dmLast = 0;
   readonly #debounce: Timer;
   readonly #dayRoll: Timer;
@@ -55,6 +56,7 @@ export class Subscriptions {
     this.#debounce = new Timer(ctx.timers);
     this.#dayRoll = new Timer(ctx.timers);
     this.#authors = new Timer(ctx.timers);
+    this.#dmRefresh = new Timer(ctx.timers);
   }
 
   async load(): Promise<void> {
@@ -69,13 +71,23 @@ export class Subscriptions {
   start(): void {
     this.envelopes();
     this.#authors.setIfIdle(() => this.#d.publicSubscribe(), jitterMs(...this.#ctx.timing.authorResubscribeMs));
-    // The gift-wrap read names me: in Private mode it waits like the other identity-linked work.
-    if (this.#ctx.privacy.mode !== 'private') this.giftWraps();
-    else {
-      const prepare = (): Promise<void> => (this.#d.dmRelays().length > 0 ? this.#d.sockets.dmRead(this.#d.dmRelays()).connect() : Promise.resolve());
-      this.#ctx.identityGate.run(() => this.giftWraps(), jitterMs(...this.#ctx.timing.startIdentityDelayMs), this.#ctx.fail, { prepare });
-    }
+    this.#giftWrapsGated(jitterMs(...this.#ctx.timing.startIdentityDelayMs));
     this.#scheduleDayRoll();
+  }
+
+  /**
+   * The gift-wrap read names me: in Private mode it waits like the other identity-linked work (at
+   * least `delay` ms). Then it is read again after exponential gaps (mean refreshMeanMs) in both
+   * modes, which finds a wrap whose live frame was lost.
+   */
+  #giftWrapsGated(delay: number): void {
+    const refresh = (): void => {
+      this.giftWraps();
+      this.#dmRefresh.set(() => this.#giftWrapsGated(0), exponentialMs(this.#ctx.timing.refreshMeanMs, this.#ctx.timing.pollMinMs));
+    };
+    if (this.#ctx.privacy.mode !== 'private') return refresh();
+    const prepare = (): Promise<void> => (this.#d.dmRelays().length > 0 ? this.#d.sockets.dmRead(this.#d.dmRelays()).connect() : Promise.resolve());
+    this.#ctx.identityGate.run(refresh, delay, this.#ctx.fail, { prepare });
   }
 
   #scheduleDayRoll(): void {
@@ -140,7 +152,7 @@ export class Subscriptions {
         if (!this.#polls.get(plan.relay)?.armed) this.#poll(plan.relay);
         continue;
       }
-      this.#polls.get(plan.relay)?.cancel();
+      if (!this.#polls.get(plan.relay)?.armed) this.#schedulePoll(plan.relay);
       if (old?.sub && old.signature === signature) continue;
       const sub = this.#read(plan, false);
       // Subscribe the new one first, then close the old: no gap in between.
@@ -189,14 +201,24 @@ export class Subscriptions {
     this.#ctx.emit({ type: 'relays' });
   }
 
-  /** Private mode: reads `relay` now, then again after an exponential random gap (mean 10 min). */
+  /**
+   * Reads `relay` once now, then again after an exponential random gap: Private mode's polls (mean
+   * 10 min), Live mode's re-reads beside the open subscription (mean 30 min), which find what a
+   * dropped frame, a lost REQ or a missing EOSE hid. Each relay has its own timer, so two relays
+   * never see one reader's reads at the same moment.
+   */
   #poll(relay: string): void {
+    const entry = this.#subs.get(relay);
+    if (!this.#ctx.running() || !entry) return;
+    this.#read(entry.plan, true);
+    this.#schedulePoll(relay);
+  }
+
+  #schedulePoll(relay: string): void {
     const timer = this.#polls.get(relay) ?? new Timer(this.#ctx.timers);
     this.#polls.set(relay, timer);
-    const entry = this.#subs.get(relay);
-    if (!this.#ctx.running() || !entry || this.#ctx.privacy.mode !== 'private') return;
-    this.#read(entry.plan, true);
-    timer.set(() => this.#poll(relay), exponentialMs(this.#ctx.timing.pollMeanMs, this.#ctx.timing.pollMinMs));
+    const t = this.#ctx.timing;
+    timer.set(() => this.#poll(relay), exponentialMs(this.#ctx.privacy.mode === 'private' ? t.pollMeanMs : t.refreshMeanMs, t.pollMinMs));
   }
 
   /** Closes the subscription and polls of one envelope relay (removed). */
@@ -248,6 +270,7 @@ export class Subscriptions {
     this.#debounce.cancel();
     this.#dayRoll.cancel();
     this.#authors.cancel();
+    this.#dmRefresh.cancel();
     for (const relay of [...this.#subs.keys()]) this.drop(relay);
     this.#dmSub?.close();
     this.#dmSub = null;
