@@ -159,7 +159,7 @@ export async function startFaultProxy(upstream: string, seed = 1): Promise<Fault
       const p = proxy.profile;
       let frame = data.toString();
       if (chance(p.drop)) return void stats.dropped++;
-      let msg: unknown[] | null = null;
+      let msg: unknown[] | null;
       try {
         msg = JSON.parse(frame) as unknown[];
       } catch {
