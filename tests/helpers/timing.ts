@@ -10,6 +10,7 @@ export const FAST_TIMING: TrafficTiming = {
   lookupDelayMs: [20, 120],
   pollMeanMs: 300,
   pollMinMs: 50,
+  refreshMeanMs: 2000,
   slotMeanMs: 800,
   identityQuietMs: 30,
   startIdentityDelayMs: [10, 60]

@@ -322,7 +322,7 @@ export class Messenger {
 
   /** Envelope relays with their connection state and NIP-11 limits. */
   relayStatus(): RelayStatus[] {
-    return relayStatusView(this.#p.relays.list(), this.#p.sockets.envelope()?.status() ?? []);
+    return relayStatusView(this.#p.relays.list(), this.#p.sockets.envelope()?.status() ?? [], this.#p.subs.incomplete());
   }
 
   /** Adds an envelope relay: stored, connected, in my inbox record, subscribed. */

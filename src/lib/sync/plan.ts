@@ -18,8 +18,6 @@ export const MAX_RELAYS_PER_TARGET = 8;
 export const MAX_TARGET_DEVICES = 8;
 /** `#p` values per filter; a REQ carries several filters when a relay needs more. */
 export const MAX_MAILBOXES_PER_FILTER = 256;
-/** Stored events asked for per filter (a relay's max_limit clamps it). */
-export const STORED_EVENTS_LIMIT = 1000;
 /** A reader's bucket count per relay and day is a multiple of this (spec 0005 §Read set). */
 export const READ_BUCKETS = 16;
 
@@ -212,18 +210,17 @@ export function readPlans(opts: {
 }
 
 /**
- * Splits a plan into `#p` filters of at most MAX_MAILBOXES_PER_FILTER values each. `limit` asks for
- * more stored events than a relay's default page (often 100); relays clamp it to their max_limit.
+ * Splits a plan into `#p` filters of at most MAX_MAILBOXES_PER_FILTER values each, the shared
+ * buckets and the intro buckets in separate filters: each filter gets its own page of stored events
+ * (catch-up.ts), so junk in the public intro bucket cannot crowd the buckets out of an answer.
  */
-export function planFilters(
-  plan: RelayReadPlan,
-  chunk = MAX_MAILBOXES_PER_FILTER,
-  limit = STORED_EVENTS_LIMIT
-): { kinds: number[]; '#p': string[]; since: number; limit: number }[] {
+export function planFilters(plan: RelayReadPlan, chunk = MAX_MAILBOXES_PER_FILTER): { kinds: number[]; '#p': string[]; since: number }[] {
   if (!Number.isSafeInteger(chunk) || chunk < 1) throw new VeilError('INVALID_INPUT', 'bad filter chunk size');
-  const out: { kinds: number[]; '#p': string[]; since: number; limit: number }[] = [];
-  for (let i = 0; i < plan.mailboxes.length; i += chunk)
-    out.push({ kinds: [1067], '#p': plan.mailboxes.slice(i, i + chunk), since: plan.since, limit });
+  const out: { kinds: number[]; '#p': string[]; since: number }[] = [];
+  for (const role of ['bucket', 'intro'] as const) {
+    const tags = plan.mailboxes.filter((m) => plan.index.get(m)?.kind === role);
+    for (let i = 0; i < tags.length; i += chunk) out.push({ kinds: [1067], '#p': tags.slice(i, i + chunk), since: plan.since });
+  }
   return out;
 }
 

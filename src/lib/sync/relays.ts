@@ -68,7 +68,7 @@ export class EnvelopeRelays {
 }
 
 /** The relay screen's view of one envelope relay: connection state and NIP-11 name and limits. */
-export function relayStatusView(relays: readonly string[], live: readonly PoolRelayStatus[]): RelayStatus[] {
+export function relayStatusView(relays: readonly string[], live: readonly PoolRelayStatus[], incomplete: ReadonlySet<string> = new Set()): RelayStatus[] {
   const byUrl = new Map(live.map((s) => [s.url, s]));
   return relays.map((url) => {
     const s = byUrl.get(url);
@@ -83,6 +83,7 @@ export function relayStatusView(relays: readonly string[], live: readonly PoolRe
       if (lim.payment_required !== undefined) out.limits.paymentRequired = lim.payment_required;
     }
     if (s?.info?.name) out.name = s.info.name;
+    if (incomplete.has(url)) out.incomplete = true;
     return out;
   });
 }

@@ -8,7 +8,8 @@ import { randomInt } from '../shared/bytes';
 import type { TrustedEvent } from '../shared/trusted-event';
 import type { PoolSubscription } from '../relay/pool';
 import type { SyncContext } from './context';
-import { giftWrapSince, subscribeGiftWraps } from './nip17';
+import { catchUp, maxLimitOf } from './catch-up';
+import { giftWrapFilters, giftWrapSince } from './nip17';
 import { msUntilNextDay, planFilters, planSignature, ReadPadding, readPlans, type PlanEntry, type RelayReadPlan } from './plan';
 import { exponentialMs, jitterMs, Timer } from './timing';
 import type { Sockets } from './sockets';
@@ -41,7 +42,9 @@ export class Subscriptions {
   readonly #polls = new Map<string, Timer>();
   readonly #lastRead = new Map<string, number>();
   readonly #padding = new ReadPadding();
+  readonly #incompleteRelays = new Set<string>();
   #dmSub: PoolSubscription | null = null;
+  readonly #dmRefresh: Timer;
   #dmLast = 0;
   readonly #debounce: Timer;
   readonly #dayRoll: Timer;
@@ -53,6 +56,7 @@ export class Subscriptions {
     this.#debounce = new Timer(ctx.timers);
     this.#dayRoll = new Timer(ctx.timers);
     this.#authors = new Timer(ctx.timers);
+    this.#dmRefresh = new Timer(ctx.timers);
   }
 
   async load(): Promise<void> {
@@ -67,13 +71,23 @@ export class Subscriptions {
   start(): void {
     this.envelopes();
     this.#authors.setIfIdle(() => this.#d.publicSubscribe(), jitterMs(...this.#ctx.timing.authorResubscribeMs));
-    // The gift-wrap read names me: in Private mode it waits like the other identity-linked work.
-    if (this.#ctx.privacy.mode !== 'private') this.giftWraps();
-    else {
-      const prepare = (): Promise<void> => (this.#d.dmRelays().length > 0 ? this.#d.sockets.dmRead(this.#d.dmRelays()).connect() : Promise.resolve());
-      this.#ctx.identityGate.run(() => this.giftWraps(), jitterMs(...this.#ctx.timing.startIdentityDelayMs), this.#ctx.fail, { prepare });
-    }
+    this.#giftWrapsGated(jitterMs(...this.#ctx.timing.startIdentityDelayMs));
     this.#scheduleDayRoll();
+  }
+
+  /**
+   * The gift-wrap read names me: in Private mode it waits like the other identity-linked work (at
+   * least `delay` ms). Then it is read again after exponential gaps (mean refreshMeanMs) in both
+   * modes, which finds a wrap whose live frame was lost.
+   */
+  #giftWrapsGated(delay: number): void {
+    const refresh = (): void => {
+      this.giftWraps();
+      this.#dmRefresh.set(() => this.#giftWrapsGated(0), exponentialMs(this.#ctx.timing.refreshMeanMs, this.#ctx.timing.pollMinMs));
+    };
+    if (this.#ctx.privacy.mode !== 'private') return refresh();
+    const prepare = (): Promise<void> => (this.#d.dmRelays().length > 0 ? this.#d.sockets.dmRead(this.#d.dmRelays()).connect() : Promise.resolve());
+    this.#ctx.identityGate.run(refresh, delay, this.#ctx.fail, { prepare });
   }
 
   #scheduleDayRoll(): void {
@@ -138,7 +152,7 @@ export class Subscriptions {
         if (!this.#polls.get(plan.relay)?.armed) this.#poll(plan.relay);
         continue;
       }
-      this.#polls.get(plan.relay)?.cancel();
+      if (!this.#polls.get(plan.relay)?.armed) this.#schedulePoll(plan.relay);
       if (old?.sub && old.signature === signature) continue;
       const sub = this.#read(plan, false);
       // Subscribe the new one first, then close the old: no gap in between.
@@ -147,39 +161,64 @@ export class Subscriptions {
     }
   }
 
-  /** One REQ for a plan; `once` closes it at EOSE (a Private-mode poll). */
+  /**
+   * One read of a plan (catch-up.ts: stored events in pages); `once` closes it when the stored events
+   * are in (a Private-mode poll). The read point moves on only when every page was read.
+   */
   #read(plan: RelayReadPlan, once: boolean): PoolSubscription {
     const env = this.#d.sockets.envelope()!;
     const at = this.#ctx.nowS();
     // Until the stored envelopes are in and processed, identity-linked traffic waits (identity-gate.ts).
     const release = this.#ctx.identityGate.hold();
-    const sub: PoolSubscription = env.subscribe(
+    return catchUp(
+      env,
       planFilters(plan),
       {
-        onevent: (ev, relays) => this.#d.onEnvelope(ev, [...relays][0] ?? plan.relay),
-        onrelayeose: (relay) => {
-          void this.#markRead(relay, at);
+        onevent: (ev, relay) => this.#d.onEnvelope(ev, relay),
+        onrelaydone: (relay, complete) => {
+          this.#incomplete(relay, !complete);
+          if (complete) void this.#markRead(relay, at);
           this.#d.afterQueued(async () => release());
-          if (once) sub.close();
         },
         onclosed: () => {
           release();
           this.#ctx.emit({ type: 'relays' });
         }
       },
-      { relays: [plan.relay] }
+      { relays: [plan.relay], once, maxLimit: maxLimitOf(env) }
     );
-    return sub;
   }
 
-  /** Private mode: reads `relay` now, then again after an exponential random gap (mean 10 min). */
+  /** Relays whose last catch-up reached the page bound (older stored events may be unread). */
+  incomplete(): ReadonlySet<string> {
+    return this.#incompleteRelays;
+  }
+
+  #incomplete(relay: string, yes: boolean): void {
+    if (this.#incompleteRelays.has(relay) === yes) return;
+    if (yes) this.#incompleteRelays.add(relay);
+    else this.#incompleteRelays.delete(relay);
+    this.#ctx.emit({ type: 'relays' });
+  }
+
+  /**
+   * Reads `relay` once now, then again after an exponential random gap: Private mode's polls (mean
+   * 10 min), Live mode's re-reads beside the open subscription (mean 30 min), which find what a
+   * dropped frame, a lost REQ or a missing EOSE hid. Each relay has its own timer, so two relays
+   * never see one reader's reads at the same moment.
+   */
   #poll(relay: string): void {
+    const entry = this.#subs.get(relay);
+    if (!this.#ctx.running() || !entry) return;
+    this.#read(entry.plan, true);
+    this.#schedulePoll(relay);
+  }
+
+  #schedulePoll(relay: string): void {
     const timer = this.#polls.get(relay) ?? new Timer(this.#ctx.timers);
     this.#polls.set(relay, timer);
-    const entry = this.#subs.get(relay);
-    if (!this.#ctx.running() || !entry || this.#ctx.privacy.mode !== 'private') return;
-    this.#read(entry.plan, true);
-    timer.set(() => this.#poll(relay), exponentialMs(this.#ctx.timing.pollMeanMs, this.#ctx.timing.pollMinMs));
+    const t = this.#ctx.timing;
+    timer.set(() => this.#poll(relay), exponentialMs(this.#ctx.privacy.mode === 'private' ? t.pollMeanMs : t.refreshMeanMs, t.pollMinMs));
   }
 
   /** Closes the subscription and polls of one envelope relay (removed). */
@@ -206,15 +245,18 @@ export class Subscriptions {
     if (!this.#ctx.running() || relays.length === 0) return;
     this.#dmSub?.close();
     const startedAt = this.#ctx.nowS();
-    this.#dmSub = subscribeGiftWraps(
+    this.#dmSub = catchUp(
       this.#d.sockets.dmRead(relays),
-      this.#ctx.me,
+      giftWrapFilters(this.#ctx.me, { legacy: true, ...(this.#dmLast > 0 ? { since: giftWrapSince(this.#dmLast) } : {}) }),
       {
-        onevent: (ev, from) => this.#d.onGiftWrap(ev, [...from][0]),
-        // After the stored wraps are processed, remember how far we read.
-        oneose: () => this.#d.afterQueued(() => this.#markDmRead(startedAt))
+        onevent: (ev, from) => this.#d.onGiftWrap(ev, from),
+        // After the stored wraps of every relay are processed, remember how far we read.
+        onrelaydone: (relay, complete) => this.#incomplete(relay, !complete),
+        ondone: (complete) => {
+          if (complete) this.#d.afterQueued(() => this.#markDmRead(startedAt));
+        }
       },
-      { legacy: true, ...(this.#dmLast > 0 ? { since: giftWrapSince(this.#dmLast) } : {}) }
+      { relays, once: false, maxLimit: maxLimitOf(this.#d.sockets.dmRead(relays)) }
     );
   }
 
@@ -228,6 +270,7 @@ export class Subscriptions {
     this.#debounce.cancel();
     this.#dayRoll.cancel();
     this.#authors.cancel();
+    this.#dmRefresh.cancel();
     for (const relay of [...this.#subs.keys()]) this.drop(relay);
     this.#dmSub?.close();
     this.#dmSub = null;

@@ -32,6 +32,11 @@ export interface TrafficTiming {
   /** Private mode: mean and least gap between two polls of one relay. */
   pollMeanMs: number;
   pollMinMs: number;
+  /**
+   * Live mode: mean gap between two re-reads of one relay (a REQ for the plan, closed at its EOSE),
+   * which finds what a dropped frame, a lost REQ or a missing EOSE hid from the open subscription.
+   */
+  refreshMeanMs: number;
   /** Private mode: mean gap between two send slots of one relay. */
   slotMeanMs: number;
   /** No identity-linked request within this long after an envelope for me arrived (identity-gate.ts). */
@@ -45,6 +50,7 @@ export const DEFAULT_TIMING: TrafficTiming = Object.freeze({
   lookupDelayMs: [120_000, 600_000] as const,
   pollMeanMs: 10 * 60_000,
   pollMinMs: 30_000,
+  refreshMeanMs: 30 * 60_000,
   slotMeanMs: 5 * 60_000,
   identityQuietMs: 60_000,
   startIdentityDelayMs: [60_000, 180_000] as const

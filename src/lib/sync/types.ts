@@ -106,6 +106,8 @@ export interface RelayStatus {
   /** NIP-11 limits when fetched. */
   limits?: { maxMessageLength?: number; authRequired?: boolean; paymentRequired?: boolean };
   name?: string;
+  /** The last catch-up stopped at its page bound: the relay holds more stored events than Veil reads at once. */
+  incomplete?: boolean;
 }
 
 /** Something that happened which the UI may want to re-read for. Coarse on purpose. */

@@ -1,0 +1,129 @@
+/**
+ * Issue 11, fault injection with real sockets: Alice and Bob talk through a proxy
+ * (tests/helpers/fault-proxy.ts) in front of the real local relay. After a clean first contact,
+ * each fault profile in turn is switched on while both send; every message must reach the other
+ * side, and none may show twice, with the fault still on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { generateSecretKey as ntSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
+import { envelopeKey } from '../../src/lib/crypto/envelope';
+import { generateSecretKey } from '../../src/lib/crypto/keys';
+import { encodeNpub } from '../../src/lib/crypto/nip19';
+import { LocalSigner } from '../../src/lib/crypto/signer';
+import { VeilStore } from '../../src/lib/store/db';
+import { Messenger } from '../../src/lib/sync/messenger';
+import { startFaultProxy, type FaultProfile, type FaultProxy, type FaultStats } from '../helpers/fault-proxy';
+import { startRelay, type TestRelay } from '../helpers/relay';
+import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
+import { FAST_TIMING } from '../helpers/timing';
+import { untilChecked } from '../helpers/until';
+
+const OK_PREFIXES = ['duplicate', 'pow', 'blocked', 'rate-limited', 'invalid', 'restricted', 'error', 'auth-required', 'mute'] as const;
+
+/** The fault matrix (issue 11 §4), each with the proxy counter that shows it was applied. */
+const PROFILES: (FaultProfile & { shows: keyof FaultStats })[] = [
+  { name: 'drop 30% of frames', drop: 0.3, shows: 'dropped' },
+  { name: 'duplicate 20% of frames', duplicate: 0.2, shows: 'duplicated' },
+  { name: 'reorder within 50 frames', reorderWindow: 50, shows: 'reordered' },
+  { name: 'delay every frame 0–400 ms', delayMs: [0, 400], shows: 'delayed' },
+  { name: 'OK false with each prefix (half of the OKs)', okFalsePrefix: OK_PREFIXES, okFalseRate: 0.5, shows: 'okFalse' },
+  { name: 'lying EOSE (before the stored events)', lyingEose: true, shows: 'eoseLies' },
+  { name: 'no EOSE at all', noEose: true, shows: 'eoseDropped' },
+  { name: 'forged copies first', forgedFirst: true, shows: 'forged' },
+  { name: 'replays of 20% of events', replay: 0.2, shows: 'replayed' },
+  { name: '1 MB frames', bigFrame: 0.05, shows: 'bigFrames' },
+  { name: 'AUTH and NOTICE floods', noticeEveryMs: 5, authEveryMs: 20, shows: 'notices' },
+  // Last: by now each re-read of the day's buckets alone is well over 200 frames.
+  { name: 'disconnect every 200 frames', disconnectEvery: 200, shows: 'disconnects' }
+];
+
+interface Veil {
+  m: Messenger;
+  pubkey: string;
+}
+
+let relay: TestRelay;
+let proxy: FaultProxy;
+let alice: Veil;
+let bob: Veil;
+let convA = '';
+let convB = '';
+
+async function veil(name: string): Promise<Veil> {
+  const sk = ntSecretKey();
+  const store = await VeilStore.open(freshPlatform(), `veil-faults-${name}`);
+  await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
+  const m = await Messenger.create({
+    store,
+    signer: new LocalSigner(sk),
+    identity: getPublicKey(sk),
+    deviceId: bytesToHex(randomBytes(8)),
+    ek: envelopeKey(generateSecretKey()),
+    WebSocket,
+    relays: [proxy.url],
+    deviceLabel: name,
+    queryTimeoutMs: 3000,
+    timing: FAST_TIMING
+  });
+  await m.start();
+  return { m, pubkey: getPublicKey(sk) };
+}
+
+async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+  return untilChecked([alice.m, bob.m], check, what, timeoutMs);
+}
+
+/** Texts of the incoming messages of a conversation, in order, duplicates kept. */
+async function incoming(v: Veil, conv: string): Promise<string[]> {
+  return (await v.m.pageMessages(conv, { limit: 500 })).filter((m) => m.direction === 'in').map((m) => m.text);
+}
+
+beforeAll(async () => {
+  relay = await startRelay();
+  proxy = await startFaultProxy(relay.url, 11);
+  alice = await veil('alice');
+  bob = await veil('bob');
+  convB = await bob.m.startChat(encodeNpub(alice.pubkey));
+  await bob.m.send(convB, 'hello');
+  const req = await until(async () => (await alice.m.listChats('request')).find((c) => c.peer === bob.pubkey), 'first contact');
+  convA = req.id;
+  await alice.m.accept(bob.pubkey);
+  await alice.m.send(convA, 'hi back');
+  await until(async () => ((await incoming(bob, convB)).includes('hi back') ? true : undefined), 'the reply');
+}, 120_000);
+
+afterAll(async () => {
+  await alice?.m.stop();
+  await bob?.m.stop();
+  await proxy?.stop();
+  await relay?.stop();
+});
+
+describe('delivery through a faulty relay connection', () => {
+  for (const [i, profile] of PROFILES.entries()) {
+    it(`${profile.name}: every message arrives, none twice`, async () => {
+      const before = proxy.stats[profile.shows];
+      proxy.setProfile(profile);
+      try {
+        const fromBob = [0, 1, 2].map((k) => `bob ${i}.${k} under ${profile.name}`);
+        const fromAlice = [0, 1, 2].map((k) => `alice ${i}.${k} under ${profile.name}`);
+        for (let k = 0; k < 3; k++) {
+          await bob.m.send(convB, fromBob[k]!);
+          await alice.m.send(convA, fromAlice[k]!);
+        }
+        await until(async () => ((await incoming(alice, convA)).filter((t) => fromBob.includes(t)).length >= 3 ? true : undefined), `Bob's 3 at Alice`);
+        await until(async () => ((await incoming(bob, convB)).filter((t) => fromAlice.includes(t)).length >= 3 ? true : undefined), `Alice's 3 at Bob`);
+        const atAlice = (await incoming(alice, convA)).filter((t) => fromBob.includes(t));
+        const atBob = (await incoming(bob, convB)).filter((t) => fromAlice.includes(t));
+        expect(atAlice.sort()).toEqual([...fromBob].sort());
+        expect(atBob.sort()).toEqual([...fromAlice].sort());
+        expect(proxy.stats[profile.shows], `the proxy applied "${profile.name}"`).toBeGreaterThan(before);
+      } finally {
+        proxy.setProfile({ name: 'none' });
+      }
+    }, 120_000);
+  }
+
+});
