@@ -22,7 +22,7 @@ export interface FaultProfile {
   reorderWindow?: number;
   /** Each relay frame waits a uniform random delay in this range (ms); frames overtake each other. */
   delayMs?: [number, number];
-  /** The client connection is cut after this many relay frames. */
+  /** Every this many relay frames (counted over all connections), the connection carrying the last one is cut. */
   disconnectEvery?: number;
   /** `OK true` becomes `OK false "<prefix>: …"` (a random one of these) with probability `okFalseRate` (the event was stored). */
   okFalsePrefix?: readonly string[];
@@ -55,6 +55,8 @@ export interface FaultStats {
   notices: number;
   auths: number;
   delayed: number;
+  /** Frames from the relay, over all connections. */
+  relayFrames: number;
   reordered: number;
   eoseLies: number;
   eoseDropped: number;
@@ -75,7 +77,7 @@ const BIG = 'x'.repeat(1024 * 1024);
 export async function startFaultProxy(upstream: string, seed = 1): Promise<FaultProxy> {
   const rnd = seeded(seed);
   const chance = (p: number | undefined): boolean => p !== undefined && p > 0 && rnd() < p;
-  const stats: FaultStats = { connections: 0, forwarded: 0, dropped: 0, duplicated: 0, disconnects: 0, okFalse: 0, forged: 0, replayed: 0, bigFrames: 0, notices: 0, auths: 0, delayed: 0, reordered: 0, eoseLies: 0, eoseDropped: 0 };
+  const stats: FaultStats = { connections: 0, forwarded: 0, dropped: 0, duplicated: 0, disconnects: 0, okFalse: 0, forged: 0, replayed: 0, bigFrames: 0, notices: 0, auths: 0, delayed: 0, relayFrames: 0, reordered: 0, eoseLies: 0, eoseDropped: 0 };
   const server: Server = createServer();
   const wss = new WebSocketServer({ server, maxPayload: 4 * 1024 * 1024 });
   const sockets = new Set<WebSocket>();
@@ -193,7 +195,8 @@ export async function startFaultProxy(upstream: string, seed = 1): Promise<Fault
         emit(r.frame);
       }
       if (type === 'EVENT' && chance(p.replay)) replays.push({ frame, after: frames + 5 + Math.floor(rnd() * 45) });
-      if (p.disconnectEvery && frames % p.disconnectEvery === 0) {
+      stats.relayFrames++;
+      if (p.disconnectEvery && stats.relayFrames % p.disconnectEvery === 0) {
         stats.disconnects++;
         flushHeld();
         end();
