@@ -49,15 +49,15 @@ test.afterEach(async () => {
 
 /** Nothing ran and nothing foreign is in the page, at this step. */
 async function clean(page: Page, guard: XssGuard, step: string): Promise<void> {
-  expect(guard.hits, `watchers after ${step}`).toEqual([]);
-  expect(await domFindings(page), `DOM after ${step}`).toEqual([]);
+  expect({ watchers: guard.hits, dom: await domFindings(page) }, `after ${step}`).toEqual({ watchers: [], dom: [] });
 }
 
+const request = (page: Page, peer: Peer) =>
+  page.getByRole('region', { name: 'Requests' }).getByRole('listitem', { name: new RegExp(peer.npub.slice(0, 16)) });
+
 async function accept(page: Page, peer: Peer): Promise<void> {
-  const item = page.getByRole('region', { name: 'Requests' }).getByRole('listitem', { name: new RegExp(peer.npub.slice(0, 16)) });
-  await expect(item).toBeVisible({ timeout: 60_000 });
-  await item.getByRole('button', { name: 'Accept' }).click();
-  await expect(item).toBeHidden();
+  await request(page, peer).getByRole('button', { name: 'Accept' }).click();
+  await expect(request(page, peer)).toBeHidden();
 }
 
 /** Opens the chat and loads older pages until `count` messages are in the log. */
@@ -94,9 +94,12 @@ test('XSS payloads from peers and relays are shown as text and never run', async
   const [ownOk] = await raw.publish(finalizeEvent({ kind: 0, created_at: nowSec(), tags: [], content: ownContent }, nip19.decode(nsec).data as Uint8Array));
   expect(ownOk).toBe(true);
 
+  // The requests show the newest text of each (a payload) as their preview.
+  await expect(request(page, carol)).toBeVisible({ timeout: 60_000 });
+  await expect(request(page, dave)).toBeVisible({ timeout: 60_000 });
+  await clean(page, guard, 'the requests');
   await accept(page, carol);
   await accept(page, dave);
-  await clean(page, guard, 'the requests');
 
   await showAll(page, carol, P.length);
   await clean(page, guard, 'the message bodies');
