@@ -2,7 +2,8 @@
  * A NIP-46 bunker (remote signer) for tests, built from nostr-tools primitives: it listens for kind
  * 24133 requests on a relay, answers over NIP-44, and signs with its own user key. Special kinds
  * exercise the failure paths: REFUSE_KIND is declined, IGNORE_KIND never answered, LIE_KIND signed
- * with other content.
+ * with other content. `authUrl` (optional) makes a request first answer NIP-46 `auth_url` (one or more) and
+ * only then, once its `approved` resolves, the real answer.
  */
 import WebSocket from 'ws';
 import { AbstractSimplePool, type SubCloser } from 'nostr-tools/abstract-pool';
@@ -28,7 +29,10 @@ export interface TestBunker {
   stop(): Promise<void>;
 }
 
-export async function startBunker(relayUrl: string, secret: string): Promise<TestBunker> {
+/** For a request method, the auth_url answers to send first (in order) and when the "user" approved there. */
+export type AuthUrlFor = (method: string) => { urls: readonly string[]; approved: Promise<void> } | undefined;
+
+export async function startBunker(relayUrl: string, secret: string, opts: { authUrl?: AuthUrlFor } = {}): Promise<TestBunker> {
   const bunkerSk = generateSecretKey();
   const userSk = generateSecretKey();
   const pool = new AbstractSimplePool({ verifyEvent: ntVerify, websocketImplementation: WS, maxWaitForConnection: 5000 });
@@ -48,6 +52,11 @@ export async function startBunker(relayUrl: string, secret: string): Promise<Tes
     const client = ev.pubkey;
     const req = JSON.parse(v2.decrypt(ev.content, v2.utils.getConversationKey(bunkerSk, client))) as { id: string; method: string; params: string[] };
     requests.push(req.method);
+    const auth = opts.authUrl?.(req.method);
+    if (auth) {
+      for (const url of auth.urls) await respond(client, req.id, { result: 'auth_url', error: url });
+      await auth.approved;
+    }
     if (req.method === 'connect') {
       if (req.params[0] !== pk(bunkerSk) || req.params[1] !== secret) return respond(client, req.id, { error: 'bad secret' });
       authorized.add(client);

@@ -8,6 +8,7 @@
  */
 import { loadRuntimeConfig } from './config';
 import { describeError } from './errors';
+import { BunkerAuth } from './bunker-auth.svelte';
 import { PrivacyState, type PrivacyChoices } from './privacy.svelte';
 import { Names } from './names.svelte';
 import { myKeySet, SafetyNumbers } from './safety';
@@ -33,7 +34,6 @@ import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
 import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
-
 type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' }
   | { type: 'privacy'; choices: PrivacyChoices };
 
@@ -55,6 +55,7 @@ export class VeilApp {
   readonly safety = new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' }));
   /** My public profile and my nicknames for contacts: `names.own`, `names.save(…)`, `names.setNickname(…)` (names.svelte.ts). */
   readonly names = new Names(() => this.#messenger, () => this.#onMessengerEvent({ type: 'chats' }));
+  readonly bunkerAuth = new BunkerAuth(); // a NIP-46 auth_url: shown by host, opened only on a click
 
   #store: VeilStore | null = null;
   #session: Session | null = null;
@@ -72,7 +73,7 @@ export class VeilApp {
 
   #platform(): AccountPlatform {
     const nostr = (window as unknown as { nostr?: Nip07Like }).nostr;
-    return { WebSocket, ...(nostr ? { nostr } : {}), onBunkerAuth: (url) => window.open(url, '_blank', 'noopener') };
+    return { WebSocket, ...(nostr ? { nostr } : {}), onBunkerAuth: (url) => this.bunkerAuth.request(url) };
   }
 
   async init(): Promise<void> {
