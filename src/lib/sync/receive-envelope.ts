@@ -22,6 +22,8 @@ export const EK_TAG = 'veil-ek';
 export const SEEN_FALLBACK_MS = 31 * 86_400_000;
 /** A relay-given expiration is believed at most this far ahead (ms). */
 const MAX_SEEN_MS = 100 * 86_400_000;
+/** Not for me (another EK, a forged author) or garbage: only ever in the pipeline's memory LRU, never in the store. */
+const JUNK: Opened = { ok: false, code: 'DECRYPT_FAILED' };
 
 export interface EnvelopeReceiverDeps {
   pipeline: InboundPipeline;
@@ -83,20 +85,20 @@ export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): 
     const expiresAt = Number.isSafeInteger(exp) && exp > 0 ? Math.min(exp * 1000, nowMs + MAX_SEEN_MS) : nowMs + SEEN_FALLBACK_MS;
     await deps.pipeline.receive(outer.id, expiresAt, async (): Promise<Opened> => {
       const u = await trialOpen(outer, ctx.ek, deps.scan ? { ecdh: deps.scan.ecdh } : undefined);
-      if (!u) return { ok: false, retry: false };
+      if (!u) return JUNK;
       try {
         const opened = await finishOpen(u, ctx.me);
         if (opened.type === 'cover') return { ok: true };
         // A pair tag proves which EK sealed it: the inner author must own that EK (spec 0004 §Recognising),
         // so a contact's device cannot speak for someone else.
         const owner = pairFrom ? deps.ownerOf?.(pairFrom) : undefined;
-        if (owner !== undefined && opened.event.pubkey !== owner) return { ok: false, retry: false };
+        if (owner !== undefined && opened.event.pubkey !== owner) return JUNK;
         const m = envelopeMessage(opened.event, ctx.me, pairFrom);
         ctx.identityGate.mine(); // no identity lookup may follow this within the quiet period
         if (m) m.outer = outerEvent(outer, entry.kind, opened.event.created_at, [relay]);
         return m ? { ok: true, message: m } : { ok: true };
       } catch {
-        return { ok: false, retry: false };
+        return JUNK;
       }
     });
   };

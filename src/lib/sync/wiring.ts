@@ -162,12 +162,13 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     senders,
     relays,
     dmRelays: () => dm.list(),
-    // Until it is classified and opened, an arrived envelope holds identity-linked traffic back.
+    // Until it is classified and opened (or dropped), an arrived envelope holds identity-linked traffic back.
     onEnvelope: (ev, relay) => {
       const release = ctx.identityGate.hold();
-      inbound.enqueue(() => onEnvelope(ev, relay).finally(release));
+      inbound.enqueueEnvelope(relay, { run: () => onEnvelope(ev, relay).finally(release), dropped: release });
     },
-    onGiftWrap: (ev, relay) => inbound.enqueue(() => onGiftWrap(ev, relay)),
+    // Gift wraps have their own queue: a slow signer never holds an envelope up.
+    onGiftWrap: (ev, relay) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay) }),
     afterQueued: (task) => inbound.enqueue(task),
     publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail, { prepare: () => lookup.openPublic() })
   }));
