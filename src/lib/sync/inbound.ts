@@ -65,6 +65,7 @@ export interface IncomingMessage {
 
 /** What a receiver's opener gives back. */
 export type Opened =
+  /** Without `message` (cover, a note to self): nothing to store, kept in the memory LRU only. */
   | { ok: true; message?: IncomingMessage }
   /** Could not open NOW (the signer refused, timed out or is locked): not marked seen, a later read retries it. */
   | { ok: false; code: 'SIGNER_UNAVAILABLE' }
@@ -126,6 +127,15 @@ export class InboundPipeline {
       .catch((e: unknown) => this.#ctx.fail(e));
   }
 
+  /** Runs `task` once the envelopes queued before it are done (gift wraps waiting on a signer do not hold it). */
+  afterEnvelopes(task: () => Promise<void>): void {
+    void this.#envelopes
+      .drained()
+      .then(() => this.#storing)
+      .then(task)
+      .catch((e: unknown) => this.#ctx.fail(e));
+  }
+
   /** Resolves when everything queued so far is done. */
   async idle(): Promise<void> {
     await Promise.all([this.#envelopes.drained(), this.#dms.drained()]);
@@ -164,11 +174,17 @@ export class InboundPipeline {
         }
         return;
       }
+      // Nothing to store (cover, a note to self): costs one ECDH to see again, so memory only.
+      if (!r.message) {
+        this.#done.add(eventId);
+        return;
+      }
+      const message = r.message;
       await this.#locked(async () => {
         const first = await store.claimSeen(eventId, Math.max(expiresAt, this.#ctx.now()));
         this.#done.add(eventId);
         if (!first) counters.duplicates++;
-        else if (r.message) await this.storeIncoming(r.message);
+        else await this.storeIncoming(message);
       });
     } finally {
       this.#opening.delete(eventId);

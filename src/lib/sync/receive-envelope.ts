@@ -61,25 +61,42 @@ function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | und
   return m;
 }
 
-export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: TrustedEvent, relay: string) => Promise<void> {
-  return async (outer, relay) => {
-    const mailbox = tagValue(outer.tags, 'p');
-    const entry = mailbox ? deps.classify(relay, mailbox) : undefined;
-    if (outer.kind !== 1067 || !entry) {
-      ctx.counters.invalidEvents++;
-      return;
-    }
-    // A shared bucket holds everyone's envelopes: mine are the ones whose nonce is the pair tag of a
-    // sender I know (spec 0004 §Recognising), found with one HMAC per sender and no curve operation.
-    let pairFrom: string | undefined;
-    if (entry.kind === 'bucket') {
-      const nonce = envelopePairTag(outer);
-      pairFrom = nonce ? ctx.pairKeys.matchSender(deps.senders(), entry.day, hexToBytes(outer.pubkey, 32), nonce) : undefined;
-      if (!pairFrom) {
-        ctx.counters.notMine++;
-        return;
-      }
-    }
+/** An envelope that may be mine: sorted at arrival, opened later in the inbound queue. */
+export interface EnvelopeCandidate {
+  outer: TrustedEvent;
+  relay: string;
+  entry: PlanEntry;
+  /** Shared bucket: the sender EK whose pair tag matched. */
+  pairFrom?: string;
+}
+
+/**
+ * The cheap half of receiving, run as the event arrives (no curve operation, no storage): the kind,
+ * which mailbox of the read plan it is in, and in a shared bucket whether its pair tag names a
+ * sender I know. Only what passes is queued, so other people's mail never takes a queue slot.
+ */
+export function sortEnvelope(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, outer: TrustedEvent, relay: string): EnvelopeCandidate | undefined {
+  const mailbox = tagValue(outer.tags, 'p');
+  const entry = mailbox ? deps.classify(relay, mailbox) : undefined;
+  if (outer.kind !== 1067 || !entry) {
+    ctx.counters.invalidEvents++;
+    return undefined;
+  }
+  if (entry.kind !== 'bucket') return { outer, relay, entry };
+  // A shared bucket holds everyone's envelopes: mine are the ones whose nonce is the pair tag of a
+  // sender I know (spec 0004 §Recognising), found with one HMAC per sender and no curve operation.
+  const nonce = envelopePairTag(outer);
+  const pairFrom = nonce ? ctx.pairKeys.matchSender(deps.senders(), entry.day, hexToBytes(outer.pubkey, 32), nonce) : undefined;
+  if (!pairFrom) {
+    ctx.counters.notMine++;
+    return undefined;
+  }
+  return { outer, relay, entry, pairFrom };
+}
+
+/** The costly half: the trial open (one ECDH), finishing, and the pipeline. */
+export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: EnvelopeCandidate) => Promise<void> {
+  return async ({ outer, relay, entry, pairFrom }) => {
     const exp = Number(tagValue(outer.tags, 'expiration'));
     const nowMs = ctx.now();
     const expiresAt = Number.isSafeInteger(exp) && exp > 0 ? Math.min(exp * 1000, nowMs + MAX_SEEN_MS) : nowMs + SEEN_FALLBACK_MS;
@@ -101,5 +118,14 @@ export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): 
         return JUNK;
       }
     });
+  };
+}
+
+/** Both halves at once (tests, and callers without a queue). */
+export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: TrustedEvent, relay: string) => Promise<void> {
+  const open = openEnvelope(ctx, deps);
+  return async (outer, relay) => {
+    const c = sortEnvelope(ctx, deps, outer, relay);
+    if (c) await open(c);
   };
 }
