@@ -17,16 +17,13 @@ import { nip17ChatTemplate, wrapNip17Message } from '../../src/lib/crypto/nip17'
 import { LocalSigner, Nip07Signer, type Nip07Like, type Signer } from '../../src/lib/crypto/signer';
 import type { TrustedEvent } from '../../src/lib/shared/trusted-event';
 import { VeilStore } from '../../src/lib/store/db';
-import type { SyncContext } from '../../src/lib/sync/context';
 import { InboundPipeline } from '../../src/lib/sync/inbound';
 import { Peers, storePeerRepo } from '../../src/lib/sync/peers';
-import { PairKeys } from '../../src/lib/sync/pair-keys';
-import { IdentityGate } from '../../src/lib/sync/identity-gate';
-import { DEFAULT_TIMING, realTimers } from '../../src/lib/sync/timing';
 import { envelopeReceiver } from '../../src/lib/sync/receive-envelope';
 import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
 import { newNip17Stats } from '../../src/lib/sync/nip17';
 import { freshPlatform, rawDump, TEST_ITERATIONS } from '../helpers/store-idb';
+import { testSyncContext } from '../helpers/sync-context';
 
 const RELAY = 'wss://relay.example';
 const DB = 'veil-bounds';
@@ -49,27 +46,7 @@ beforeEach(async () => {
 
 /** One app session: a context and a pipeline over the same store (a restart is a new session). */
 function session(signer: Signer) {
-  const ctx: SyncContext = {
-    store,
-    signer,
-    me,
-    ek: myEk,
-    ekHex: bytesToHex(myEk.publicKey),
-    counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
-    pairKeys: new PairKeys(myEk),
-    timers: realTimers,
-    timing: DEFAULT_TIMING,
-    identityGate: new IdentityGate(Date.now, realTimers, DEFAULT_TIMING),
-    privacy: { mode: 'live', publishRecord: true, coverRate: 'default' },
-    now: Date.now,
-    nowS: () => Math.floor(Date.now() / 1000),
-    emit: () => {},
-    fail: (e) => {
-      throw e;
-    },
-    running: () => true,
-    resubscribe: () => {}
-  };
+  const ctx = testSyncContext({ store, signer, me, ek: myEk });
   const pipeline = new InboundPipeline(ctx, { peers: new Peers(storePeerRepo(store)), lookup: { applyRecord: async () => true, refreshLater: () => {} } });
   const intro = { kind: 'intro' as const, relay: RELAY, day: epochDay(NOW_S) };
   return {

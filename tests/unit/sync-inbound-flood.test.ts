@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getEventHash } from 'nostr-tools/pure';
 import { bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
 import { jsEcdh } from '../../src/lib/crypto/ecdh-wasm';
-import { chatMessageTemplate, envelopeKey, sealEnvelope } from '../../src/lib/crypto/envelope';
+import { chatMessageTemplate, envelopeKey, sealEnvelope, type EnvelopeKey } from '../../src/lib/crypto/envelope';
 import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
 import { epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
 import { LocalSigner } from '../../src/lib/crypto/signer';
@@ -93,20 +93,14 @@ describe('a 20k junk-envelope flood from one relay', () => {
     // Junk: one envelope sealed to someone else's EK in my mailbox on A, sent under 20,000 ids.
     const other = envelopeKey(generateSecretKey());
     const bob = new LocalSigner(generateSecretKey());
-    const sealedElsewhere = (await sealEnvelope({
-      recipientEk: other.publicKey,
-      mailbox: introA,
-      payload: { type: 'event', event: await bob.signEvent(chatMessageTemplate({ text: 'junk', recipients: [me], createdAt: nowS })) },
-      nowSeconds: nowS
-    })) as unknown as NostrEvent;
+    const sealedTo = async (to: EnvelopeKey, mailbox: string, text: string): Promise<NostrEvent> => {
+      const inner = await bob.signEvent(chatMessageTemplate({ text, recipients: [me], createdAt: nowS }));
+      return (await sealEnvelope({ recipientEk: to.publicKey, mailbox, payload: { type: 'event', event: inner }, nowSeconds: nowS })) as unknown as NostrEvent;
+    };
+    const sealedElsewhere = await sealedTo(other, introA, 'junk');
     const socketA = ws.sockets.find((x) => x.url.startsWith(A) && x.sentOf('REQ').length > 0)!;
     const socketB = ws.sockets.find((x) => x.url.startsWith(B) && x.sentOf('REQ').length > 0)!;
-    const real = (await sealEnvelope({
-      recipientEk: ek.publicKey,
-      mailbox: introB,
-      payload: { type: 'event', event: await bob.signEvent(chatMessageTemplate({ text: 'through the flood', recipients: [me], createdAt: nowS })) },
-      nowSeconds: nowS
-    })) as unknown as NostrEvent;
+    const real = await sealedTo(ek, introB, 'through the flood');
     const junkIds: string[] = [];
     const heapBefore = process.memoryUsage().heapUsed;
     const tStart = performance.now();
