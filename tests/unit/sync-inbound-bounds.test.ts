@@ -22,6 +22,7 @@ import { Peers, storePeerRepo } from '../../src/lib/sync/peers';
 import { envelopeReceiver } from '../../src/lib/sync/receive-envelope';
 import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
 import { newNip17Stats } from '../../src/lib/sync/nip17';
+import { PROBE_RETRY_MS, WORKS_FOR_MS } from '../../src/lib/sync/signer-check';
 import { freshPlatform, rawDump, TEST_ITERATIONS } from '../helpers/store-idb';
 import { testSyncContext } from '../helpers/sync-context';
 
@@ -45,8 +46,8 @@ beforeEach(async () => {
 });
 
 /** One app session: a context and a pipeline over the same store (a restart is a new session). */
-function session(signer: Signer) {
-  const ctx = testSyncContext({ store, signer, me, ek: myEk });
+function session(signer: Signer, nowMs: () => number = Date.now) {
+  const ctx = testSyncContext({ store, signer, me, ek: myEk, nowMs });
   const pipeline = new InboundPipeline(ctx, { peers: new Peers(storePeerRepo(store)), lookup: { applyRecord: async () => true, refreshLater: () => {} } });
   const intro = { kind: 'intro' as const, relay: RELAY, day: epochDay(NOW_S) };
   return {
@@ -81,6 +82,7 @@ async function foreignEnvelope(text: string): Promise<TrustedEvent> {
  * with a plain Error, the same way a "no" from the user does. Records the peer key of every decrypt.
  */
 function extension(opts: { refuse?: boolean; hang?: boolean } = {}): { signer: Nip07Signer; decrypts: string[] } {
+  // `opts` is read at each call: a test may revoke or grant permission midway.
   const decrypts: string[] = [];
   const nostr: Nip07Like = {
     getPublicKey: async () => me,
@@ -159,6 +161,27 @@ describe('a garbage gift wrap costs a NIP-07 user one prompt, not one per start'
 });
 
 describe('signer unavailable: the wrap waits for a later read', () => {
+  it('permission revoked later in a session: a real wrap is not taken for garbage on an old proof', async () => {
+    const perm = { refuse: false };
+    const ext = extension(perm);
+    let t = Date.now();
+    const s = session(ext.signer, () => t);
+    const carol = new LocalSigner(generateSecretKey());
+    const dm = async (text: string) =>
+      (await wrapNip17Message({ rumor: nip17ChatTemplate({ text, recipients: [me], createdAt: NOW_S }), recipients: [me], signer: carol, nowSeconds: NOW_S, selfCopy: false })).copies[0]!.wrap as unknown as TrustedEvent;
+    await s.wrap(await dm('first'), RELAY); // the signer works: proven
+    t += WORKS_FOR_MS + 1;
+    perm.refuse = true;
+    const second = await dm('second');
+    await s.wrap(second, RELAY);
+    expect(await store.hasSeen(second.id)).toBe(false); // the probe was refused too: unavailable, not garbage
+    perm.refuse = false;
+    t += PROBE_RETRY_MS + 1;
+    await s.wrap(second, RELAY);
+    const cid = await store.conversationIdFor([await carol.getPublicKey()]);
+    expect((await store.pageMessages(cid, { limit: 5 })).messages.map((m) => m.content.body).sort()).toEqual(['first', 'second']);
+  });
+
   it('a signer that says no to everything (the probe too) leaves every wrap unseen, with one probe', async () => {
     const ext = extension({ refuse: true });
     const wraps = Array.from({ length: 5 }, junkWrap);

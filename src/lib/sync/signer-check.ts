@@ -4,8 +4,8 @@
  * MAC: a junk gift wrap); a NIP-46 bunker answers both with an error. Treating every rejection as
  * "try again later" retried every junk wrap at every start (a prompt each). So:
  * - timed out, unavailable, closed: the signer is unavailable (retry later);
- * - rejected, while the signer is known to work (it decrypted something since it last failed to
- *   answer): the ciphertext is the problem, decrypt failed;
+ * - rejected, while the signer is known to work (it decrypted something in the last WORKS_FOR_MS
+ *   and has not failed to answer since): the ciphertext is the problem, decrypt failed;
  * - rejected, not known to work: one probe, a NIP-44 payload sealed here to my own key with a
  *   throwaway key; if the signer opens it, the ciphertext was the problem. A failed probe is not
  *   repeated for PROBE_RETRY_MS (rejections meanwhile are "unavailable").
@@ -18,12 +18,15 @@ import type { Signer } from '../crypto/signer';
 
 /** How long after a failed probe rejections count as "unavailable" without probing again (ms). */
 export const PROBE_RETRY_MS = 5 * 60_000;
+/** How long a decryption proves the signer works (permissions can be revoked meanwhile) (ms). */
+export const WORKS_FOR_MS = 5 * 60_000;
 const PROBE_TEXT = 'veil signer check';
 
 export class SignerCheck {
   readonly #me: string;
   readonly #now: () => number;
-  #works = false;
+  /** When the signer last answered a decryption; undefined after it failed to answer. */
+  #worksAt: number | undefined;
   #probeFailedAt: number | undefined;
   #probe: Promise<boolean> | undefined;
   /** Probes sent (a prompt each on some signers): for the debug screen and tests. */
@@ -48,10 +51,10 @@ export class SignerCheck {
         asked?.();
         try {
           const out = await f.call(signer, peer, ct);
-          this.#works = true;
+          this.#worksAt = this.#now();
           return out;
         } catch (e) {
-          if (isVeilError(e) && e.code.startsWith('SIGNER_') && e.code !== 'SIGNER_REJECTED') this.#works = false;
+          if (isVeilError(e) && e.code.startsWith('SIGNER_') && e.code !== 'SIGNER_REJECTED') this.#worksAt = undefined;
           throw e;
         }
       });
@@ -64,7 +67,7 @@ export class SignerCheck {
 
   /** What a SIGNER_REJECTED from `signer` means: the ciphertext failed, or the signer is not available now. */
   async rejection(signer: Signer): Promise<'DECRYPT_FAILED' | 'SIGNER_UNAVAILABLE'> {
-    if (this.#works) return 'DECRYPT_FAILED';
+    if (this.#worksAt !== undefined && this.#now() - this.#worksAt < WORKS_FOR_MS) return 'DECRYPT_FAILED';
     if (this.#probeFailedAt !== undefined && this.#now() - this.#probeFailedAt < PROBE_RETRY_MS) return 'SIGNER_UNAVAILABLE';
     this.#probe ??= this.#runProbe(signer).finally(() => (this.#probe = undefined));
     return (await this.#probe) ? 'DECRYPT_FAILED' : 'SIGNER_UNAVAILABLE';
@@ -77,7 +80,7 @@ export class SignerCheck {
       const ct = nip44Encrypt(PROBE_TEXT, getConversationKey(sk, this.#me));
       this.probes++;
       const ok = (await signer.nip44Decrypt(bytesToHex(getXOnlyPublicKey(sk)), ct)) === PROBE_TEXT;
-      if (ok) this.#works = true;
+      if (ok) this.#worksAt = this.#now();
       else this.#probeFailedAt = this.#now();
       return ok;
     } catch {
