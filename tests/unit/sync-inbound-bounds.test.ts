@@ -99,6 +99,12 @@ function extension(opts: { refuse?: boolean; hang?: boolean } = {}): { signer: N
           throw new Error('invalid MAC');
         }
       }
+    },
+    nip04: {
+      decrypt: async (pk) => {
+        decrypts.push(pk);
+        throw new Error('bad padding');
+      }
     }
   };
   return { signer: new Nip07Signer(nostr, { timeoutMs: 50 }), decrypts };
@@ -148,14 +154,16 @@ describe('a garbage gift wrap costs a NIP-07 user one prompt, not one per start'
     expect((await store.pageMessages(cid, { limit: 5 })).messages.map((m) => m.content.body)).toEqual(['real one']);
   });
 
-  it('a wrap not even shaped like NIP-44 is refused without asking the signer', async () => {
+  it('a wrap not shaped like NIP-44, or a kind 4 not shaped like NIP-04, is refused without asking the signer', async () => {
     const ext = extension();
     const sk = generateSecretKey();
     const w = finalizeEvent({ kind: 1059, created_at: NOW_S, tags: [['p', me]], content: 'not a payload' }, sk) as unknown as TrustedEvent;
+    const dm4 = finalizeEvent({ kind: 4, created_at: NOW_S, tags: [['p', me]], content: 'not?iv=either' }, sk) as unknown as TrustedEvent;
     const s = session(ext.signer);
     await s.wrap(w, RELAY);
+    await s.wrap(dm4, RELAY);
     expect(ext.decrypts).toEqual([]);
-    expect(s.ctx.counters.openFailures).toBe(1);
+    expect(s.ctx.counters.openFailures).toBe(2);
     expect(await seenRecords()).toBe(0);
   });
 });

@@ -10,7 +10,7 @@
 import type { TrustedEvent } from '../shared/trusted-event';
 import { VeilError, isVeilError, type VeilErrorCode, userError } from '../shared/errors';
 import { buildDmRelayList, cleanDmRelays, newerDmRelayList, parseDmRelayList, DM_RELAYS_KIND, type DmRelayList } from '../crypto/dm-relays';
-import { LEGACY_DM_KIND, nip04DecryptWith } from '../crypto/nip04';
+import { LEGACY_DM_KIND, nip04DecryptWith, parseNip04Content } from '../crypto/nip04';
 import {
   GIFT_WRAP_KIND,
   MAX_TEXT_CHARS,
@@ -260,6 +260,7 @@ export async function legacyNip04(event: unknown, signer: Signer | Uint8Array, m
     if (peer === me) return failed(stats, 'legacy-malformed', 'INVALID_EVENT');
     let text: string;
     try {
+      parseNip04Content(ev.content); // not even "b64?iv=b64": no signer is asked
       text = await nip04DecryptWith(signer, peer, ev.content);
     } catch (e) {
       if (isVeilError(e) && (e.code.startsWith('SIGNER_') || e.code === 'TOO_LARGE')) throw e;
