@@ -21,8 +21,6 @@ import { InboundPipeline } from '../../src/lib/sync/inbound';
 import { Messenger } from '../../src/lib/sync/messenger';
 import { Peers, storePeerRepo } from '../../src/lib/sync/peers';
 import { PairKeys } from '../../src/lib/sync/pair-keys';
-import { IdentityGate } from '../../src/lib/sync/identity-gate';
-import { DEFAULT_TIMING, realTimers } from '../../src/lib/sync/timing';
 import { envelopeReceiver, CARD_TAG, EK_TAG } from '../../src/lib/sync/receive-envelope';
 import { nip17Receiver } from '../../src/lib/sync/receive-nip17';
 import { outerEvent } from '../../src/lib/sync/outer';
@@ -31,6 +29,7 @@ import { newNip17Stats } from '../../src/lib/sync/nip17';
 import type { InboxRecord } from '../../src/lib/crypto/inbox';
 import type { MessengerEvent } from '../../src/lib/sync/types';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
+import { testSyncContext } from '../helpers/sync-context';
 
 const RELAY = 'wss://relay.example';
 
@@ -72,27 +71,7 @@ beforeEach(async () => {
   events = [];
   applied = [];
   refreshed = [];
-  ctx = {
-    store,
-    signer: me.signer,
-    me: me.pubkey,
-    ek: myEk,
-    ekHex: bytesToHex(myEk.publicKey),
-    counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
-    pairKeys: new PairKeys(myEk),
-    timers: realTimers,
-    timing: DEFAULT_TIMING,
-    identityGate: new IdentityGate(() => NOW_MS, realTimers, DEFAULT_TIMING),
-    privacy: { mode: 'live', publishRecord: true, coverRate: 'default' },
-    now: () => NOW_MS,
-    nowS: () => NOW_S,
-    emit: (e) => events.push(e),
-    fail: (e) => {
-      throw e;
-    },
-    running: () => true,
-    resubscribe: () => {}
-  };
+  ctx = testSyncContext({ store, signer: me.signer, me: me.pubkey, ek: myEk, nowMs: () => NOW_MS, emit: (e) => events.push(e) });
   peers = new Peers(storePeerRepo(store));
   pipeline = new InboundPipeline(ctx, {
     peers,

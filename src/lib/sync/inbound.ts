@@ -2,13 +2,20 @@
  * The one inbound pipeline. Both receivers (receive-envelope.ts, receive-nip17.ts) hand in a
  * relay event the pool has ALREADY verified (id and signature), with a function that opens it into
  * one `IncomingMessage`; this module
- * 1. dedupes it in the store's persistent seen set (one mechanism for both protocols), and
- * 2. stores it with `storeIncoming`, the one function that owns contact state (requests, blocks,
+ * 1. queues it (inbound-queue.ts): envelopes one at a time, gift wraps a few at once (their opening
+ *    waits on the signer, which must not hold envelopes up), one bounded lane per relay each;
+ * 2. dedupes it: a memory LRU of ids already done, then the store's persistent seen set;
+ * 3. records it as seen in the store only once it OPENED (issue 11): junk, and everything not for
+ *    me, goes to the memory LRU and never writes IndexedDB; a wrap a remote signer could not
+ *    decrypt is remembered in the store (it cost a prompt; it must not cost one at every start);
+ *    one the signer could not open NOW (refused, timed out, locked) is not recorded at all;
+ * 4. stores it with `storeIncoming`, the one function that owns contact state (requests, blocks,
  *    accept), routing hints carried in the message, the created_at clamp and the change events.
- * Events are processed one at a time, so contact creation and unread counts stay consistent
- * without locks.
+ *    Storing runs one at a time (a lock over both queues), so contact creation and unread counts
+ *    stay consistent without other locks.
  */
 import type { ContactCard } from '../crypto/card';
+import { LruSet } from '../shared/lru';
 import { MAX_BODY_CHARS, type OuterEvent } from '../store/db';
 import { clampCreatedAt, emitChanged, HEX64, type SyncContext } from './context';
 import { settleContact } from './contact-state';
@@ -16,6 +23,18 @@ import type { PeerLookup } from './peer-lookup';
 import type { Peers } from './peers';
 import { addReaction } from './reactions';
 import type { Protocol } from './types';
+import { FairQueue, type QueueStats, type QueuedTask } from './inbound-queue';
+
+/** Ids of events done with (junk, not mine, or known seen) kept in memory: a few `since` windows of a busy relay. */
+export const DONE_LRU_SIZE = 16_384;
+/** Envelopes waiting per relay; beyond, they are dropped (and counted) until the lane drains. */
+export const ENVELOPE_LANE = 1_000;
+/** Gift wraps waiting per DM relay. */
+export const DM_LANE = 500;
+/** Gift wraps opened at once (each may wait on a NIP-07/NIP-46 signer). */
+export const DM_CONCURRENCY = 4;
+/** At most this many failed wraps are remembered in the store per session; the rest in memory only. */
+export const MAX_REMEMBERED_FAILURES = 1_000;
 
 /** A message (or reaction) opened from an envelope or a gift wrap, ready to be stored. */
 export interface IncomingMessage {
@@ -46,9 +65,25 @@ export interface IncomingMessage {
 
 /** What a receiver's opener gives back. */
 export type Opened =
+  /** Without `message` (cover, a note to self): nothing to store, kept in the memory LRU only. */
   | { ok: true; message?: IncomingMessage }
-  /** `retry`: could not open NOW (the signer refused or timed out): not marked seen. */
-  | { ok: false; retry: boolean };
+  /** Could not open NOW (the signer refused, timed out or is locked): not marked seen, a later read retries it. */
+  | { ok: false; code: 'SIGNER_UNAVAILABLE' }
+  /**
+   * Opened as not for me, or as garbage: never opened again. `remember`: in the store's seen set
+   * (a failure that cost a signer prompt); otherwise in the memory LRU only.
+   */
+  | { ok: false; code: 'DECRYPT_FAILED'; remember?: boolean };
+
+/** What the queues hold and did (relay/debug screen, tests). */
+export interface InboundStats {
+  envelopes: QueueStats;
+  dms: QueueStats;
+  /** Ids held in the memory LRU. */
+  done: number;
+  /** Failed wraps remembered in the store this session. */
+  rememberedFailures: number;
+}
 
 export interface InboundDeps {
   peers: Peers;
@@ -58,42 +93,112 @@ export interface InboundDeps {
 export class InboundPipeline {
   readonly #ctx: SyncContext;
   readonly #d: InboundDeps;
-  #queue: Promise<void> = Promise.resolve();
+  readonly #envelopes: FairQueue;
+  readonly #dms: FairQueue;
+  readonly #done = new LruSet<string>(DONE_LRU_SIZE);
+  /** Ids being opened now (gift wraps open concurrently; a resubscribe may deliver one again meanwhile). */
+  readonly #opening = new Set<string>();
+  /** The store lock: claims and storeIncoming run one at a time. */
+  #storing: Promise<void> = Promise.resolve();
+  #remembered = 0;
 
   constructor(ctx: SyncContext, deps: InboundDeps) {
     this.#ctx = ctx;
     this.#d = deps;
+    const onError = (e: unknown): void => ctx.fail(e);
+    this.#envelopes = new FairQueue({ perSource: ENVELOPE_LANE, concurrency: 1, onError });
+    this.#dms = new FairQueue({ perSource: DM_LANE, concurrency: DM_CONCURRENCY, onError });
   }
 
-  /** Runs `task` after everything queued before it; failures are reported, never thrown. */
+  /** Queues the opening of one envelope from `relay` (its lane; false if dropped: lane full). */
+  enqueueEnvelope(relay: string, task: QueuedTask): boolean {
+    return this.#envelopes.push(relay, task);
+  }
+
+  /** Queues the opening of one gift wrap (or kind 4) from `relay`, apart from the envelopes. */
+  enqueueDm(relay: string, task: QueuedTask): boolean {
+    return this.#dms.push(relay, task);
+  }
+
+  /** Runs `task` once everything queued before it (both queues) is done; failures are reported, never thrown. */
   enqueue(task: () => Promise<void>): void {
-    this.#queue = this.#queue.then(task).catch((e) => this.#ctx.fail(e));
+    void this.idle()
+      .then(task)
+      .catch((e: unknown) => this.#ctx.fail(e));
+  }
+
+  /** Runs `task` once the envelopes queued before it are done (gift wraps waiting on a signer do not hold it). */
+  afterEnvelopes(task: () => Promise<void>): void {
+    void this.#envelopes
+      .drained()
+      .then(() => this.#storing)
+      .then(task)
+      .catch((e: unknown) => this.#ctx.fail(e));
   }
 
   /** Resolves when everything queued so far is done. */
-  idle(): Promise<void> {
-    return this.#queue.catch(() => {});
+  async idle(): Promise<void> {
+    await Promise.all([this.#envelopes.drained(), this.#dms.drained()]);
+    await this.#storing;
+  }
+
+  stats(): InboundStats {
+    return { envelopes: this.#envelopes.stats(), dms: this.#dms.stats(), done: this.#done.size, rememberedFailures: this.#remembered };
   }
 
   /**
-   * One verified relay event: skipped if seen, opened, claimed in the seen set (atomic: another
-   * tab may have claimed it meanwhile), then stored. A permanent open failure is claimed too, so it
-   * is never opened again; a retryable one is not.
+   * One verified relay event (see the module comment): skipped if done or seen, opened, then, if it
+   * opened, claimed in the seen set (atomic: another tab may have claimed it meanwhile) and stored.
    */
   async receive(eventId: string, expiresAt: number, open: () => Promise<Opened>): Promise<void> {
     const { store, counters } = this.#ctx;
+    if (this.#done.has(eventId) || this.#opening.has(eventId)) {
+      counters.duplicates++;
+      return;
+    }
     if (await store.hasSeen(eventId)) {
+      this.#done.add(eventId);
       counters.duplicates++;
       return;
     }
-    const r = await open();
-    if (!r.ok && r.retry) return;
-    if (!(await store.claimSeen(eventId, Math.max(expiresAt, this.#ctx.now())))) {
-      counters.duplicates++;
-      return;
+    this.#opening.add(eventId);
+    try {
+      const r = await open();
+      if (!r.ok) {
+        if (r.code === 'SIGNER_UNAVAILABLE') return;
+        counters.openFailures++;
+        this.#done.add(eventId);
+        if (r.remember && this.#remembered < MAX_REMEMBERED_FAILURES) {
+          this.#remembered++;
+          await this.#locked(() => store.claimSeen(eventId, Math.max(expiresAt, this.#ctx.now())));
+        }
+        return;
+      }
+      // Nothing to store (cover, a note to self): costs one ECDH to see again, so memory only.
+      if (!r.message) {
+        this.#done.add(eventId);
+        return;
+      }
+      const message = r.message;
+      await this.#locked(async () => {
+        const first = await store.claimSeen(eventId, Math.max(expiresAt, this.#ctx.now()));
+        this.#done.add(eventId);
+        if (!first) counters.duplicates++;
+        else await this.storeIncoming(message);
+      });
+    } finally {
+      this.#opening.delete(eventId);
     }
-    if (!r.ok) counters.openFailures++;
-    else if (r.message) await this.storeIncoming(r.message);
+  }
+
+  /** Runs `fn` under the store lock. */
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#storing.then(fn);
+    this.#storing = run.then(
+      () => undefined,
+      () => undefined
+    );
+    return run;
   }
 
   /** Stores one incoming message (see the module comment). Idempotent by message id. */

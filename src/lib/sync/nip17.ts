@@ -10,7 +10,7 @@
 import type { TrustedEvent } from '../shared/trusted-event';
 import { VeilError, isVeilError, type VeilErrorCode, userError } from '../shared/errors';
 import { buildDmRelayList, cleanDmRelays, newerDmRelayList, parseDmRelayList, DM_RELAYS_KIND, type DmRelayList } from '../crypto/dm-relays';
-import { LEGACY_DM_KIND, nip04DecryptWith } from '../crypto/nip04';
+import { LEGACY_DM_KIND, nip04DecryptWith, parseNip04Content } from '../crypto/nip04';
 import {
   GIFT_WRAP_KIND,
   MAX_TEXT_CHARS,
@@ -126,8 +126,13 @@ export type Nip17Failure =
   | 'not-addressed'
   /** More than one other participant: NIP-17 group chats are not supported yet. */
   | 'group-unsupported'
-  /** The signer refused, timed out or cannot decrypt: retry later, do NOT mark the wrap as seen. */
+  /** The signer is unavailable (timed out, locked, closed, cannot decrypt): retry later, do NOT mark the wrap as seen. */
   | 'signer'
+  /**
+   * The signer answered with a refusal (SIGNER_REJECTED). Extensions and bunkers answer so both when
+   * the user says no and when the ciphertext is garbage; the receiver tells them apart (signer-check.ts).
+   */
+  | 'signer-rejected'
   | 'too-large'
   /** Kind 4: not to/from me, or undecryptable. */
   | 'legacy-malformed'
@@ -179,11 +184,19 @@ function failed(stats: Nip17Stats | undefined, reason: Nip17Failure, code: VeilE
 
 function fromError(e: unknown, stats: Nip17Stats | undefined): Nip17OpenResult {
   if (!isVeilError(e)) return failed(stats, 'other', 'UNKNOWN');
+  if (e.code === 'SIGNER_REJECTED') return failed(stats, 'signer-rejected', e.code);
   if (e.code.startsWith('SIGNER_')) return failed(stats, 'signer', e.code);
   const reason = unwrapFailureOf(e);
   if (reason) return failed(stats, reason, e.code);
   if (e.code === 'TOO_LARGE') return failed(stats, 'too-large', e.code);
   return failed(stats, 'other', e.code);
+}
+
+/** Base64 (padded) of a version 2 payload of at least the shortest length (NIP-44: 1 + 32 + 34 + 32 bytes). */
+const NIP44_V2_SHAPE = /^A[g-v][A-Za-z0-9+/]{130,}={0,2}$/;
+
+function nip44Shaped(content: unknown): boolean {
+  return typeof content === 'string' && content.length % 4 === 0 && NIP44_V2_SHAPE.test(content);
 }
 
 /**
@@ -198,6 +211,8 @@ export async function openIncomingGiftWrap(event: unknown, signer: Signer | Uint
     const w = event as { tags?: unknown };
     const tags = Array.isArray(w?.tags) ? (w.tags as unknown[]) : [];
     if (!tags.some((t) => Array.isArray(t) && t[0] === 'p' && t[1] === me)) return failed(stats, 'wrap-recipient', 'INVALID_EVENT');
+    // Not even shaped like a NIP-44 v2 payload: no signer is asked (an extension would prompt for it).
+    if (!nip44Shaped((event as { content?: unknown }).content)) return failed(stats, 'wrap-decrypt', 'DECRYPT_FAILED');
     const { wrap, rumor, sender } = await unwrapGiftWrap(event, signer);
     const parsed = parseNip17Rumor(rumor);
     if (sender !== me && !parsed.participants.includes(me)) return failed(stats, 'not-addressed', 'INVALID_EVENT');
@@ -245,6 +260,7 @@ export async function legacyNip04(event: unknown, signer: Signer | Uint8Array, m
     if (peer === me) return failed(stats, 'legacy-malformed', 'INVALID_EVENT');
     let text: string;
     try {
+      parseNip04Content(ev.content); // not even "b64?iv=b64": no signer is asked
       text = await nip04DecryptWith(signer, peer, ev.content);
     } catch (e) {
       if (isVeilError(e) && (e.code.startsWith('SIGNER_') || e.code === 'TOO_LARGE')) throw e;

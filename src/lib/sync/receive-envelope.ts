@@ -22,6 +22,8 @@ export const EK_TAG = 'veil-ek';
 export const SEEN_FALLBACK_MS = 31 * 86_400_000;
 /** A relay-given expiration is believed at most this far ahead (ms). */
 const MAX_SEEN_MS = 100 * 86_400_000;
+/** Not for me (another EK, a forged author) or garbage: only ever in the pipeline's memory LRU, never in the store. */
+const JUNK: Opened = { ok: false, code: 'DECRYPT_FAILED' };
 
 export interface EnvelopeReceiverDeps {
   pipeline: InboundPipeline;
@@ -59,45 +61,71 @@ function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | und
   return m;
 }
 
-export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: TrustedEvent, relay: string) => Promise<void> {
-  return async (outer, relay) => {
-    const mailbox = tagValue(outer.tags, 'p');
-    const entry = mailbox ? deps.classify(relay, mailbox) : undefined;
-    if (outer.kind !== 1067 || !entry) {
-      ctx.counters.invalidEvents++;
-      return;
-    }
-    // A shared bucket holds everyone's envelopes: mine are the ones whose nonce is the pair tag of a
-    // sender I know (spec 0004 §Recognising), found with one HMAC per sender and no curve operation.
-    let pairFrom: string | undefined;
-    if (entry.kind === 'bucket') {
-      const nonce = envelopePairTag(outer);
-      pairFrom = nonce ? ctx.pairKeys.matchSender(deps.senders(), entry.day, hexToBytes(outer.pubkey, 32), nonce) : undefined;
-      if (!pairFrom) {
-        ctx.counters.notMine++;
-        return;
-      }
-    }
+/** An envelope that may be mine: sorted at arrival, opened later in the inbound queue. */
+export interface EnvelopeCandidate {
+  outer: TrustedEvent;
+  relay: string;
+  entry: PlanEntry;
+  /** Shared bucket: the sender EK whose pair tag matched. */
+  pairFrom?: string;
+}
+
+/**
+ * The cheap half of receiving, run as the event arrives (no curve operation, no storage): the kind,
+ * which mailbox of the read plan it is in, and in a shared bucket whether its pair tag names a
+ * sender I know. Only what passes is queued, so other people's mail never takes a queue slot.
+ */
+export function sortEnvelope(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, outer: TrustedEvent, relay: string): EnvelopeCandidate | undefined {
+  const mailbox = tagValue(outer.tags, 'p');
+  const entry = mailbox ? deps.classify(relay, mailbox) : undefined;
+  if (outer.kind !== 1067 || !entry) {
+    ctx.counters.invalidEvents++;
+    return undefined;
+  }
+  if (entry.kind !== 'bucket') return { outer, relay, entry };
+  // A shared bucket holds everyone's envelopes: mine are the ones whose nonce is the pair tag of a
+  // sender I know (spec 0004 §Recognising), found with one HMAC per sender and no curve operation.
+  const nonce = envelopePairTag(outer);
+  const pairFrom = nonce ? ctx.pairKeys.matchSender(deps.senders(), entry.day, hexToBytes(outer.pubkey, 32), nonce) : undefined;
+  if (!pairFrom) {
+    ctx.counters.notMine++;
+    return undefined;
+  }
+  return { outer, relay, entry, pairFrom };
+}
+
+/** The costly half: the trial open (one ECDH), finishing, and the pipeline. */
+export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: EnvelopeCandidate) => Promise<void> {
+  return async ({ outer, relay, entry, pairFrom }) => {
     const exp = Number(tagValue(outer.tags, 'expiration'));
     const nowMs = ctx.now();
     const expiresAt = Number.isSafeInteger(exp) && exp > 0 ? Math.min(exp * 1000, nowMs + MAX_SEEN_MS) : nowMs + SEEN_FALLBACK_MS;
     await deps.pipeline.receive(outer.id, expiresAt, async (): Promise<Opened> => {
       const u = await trialOpen(outer, ctx.ek, deps.scan ? { ecdh: deps.scan.ecdh } : undefined);
-      if (!u) return { ok: false, retry: false };
+      if (!u) return JUNK;
       try {
         const opened = await finishOpen(u, ctx.me);
         if (opened.type === 'cover') return { ok: true };
         // A pair tag proves which EK sealed it: the inner author must own that EK (spec 0004 §Recognising),
         // so a contact's device cannot speak for someone else.
         const owner = pairFrom ? deps.ownerOf?.(pairFrom) : undefined;
-        if (owner !== undefined && opened.event.pubkey !== owner) return { ok: false, retry: false };
+        if (owner !== undefined && opened.event.pubkey !== owner) return JUNK;
         const m = envelopeMessage(opened.event, ctx.me, pairFrom);
         ctx.identityGate.mine(); // no identity lookup may follow this within the quiet period
         if (m) m.outer = outerEvent(outer, entry.kind, opened.event.created_at, [relay]);
         return m ? { ok: true, message: m } : { ok: true };
       } catch {
-        return { ok: false, retry: false };
+        return JUNK;
       }
     });
+  };
+}
+
+/** Both halves at once (tests, and callers without a queue). */
+export function envelopeReceiver(ctx: SyncContext, deps: EnvelopeReceiverDeps): (outer: TrustedEvent, relay: string) => Promise<void> {
+  const open = openEnvelope(ctx, deps);
+  return async (outer, relay) => {
+    const c = sortEnvelope(ctx, deps, outer, relay);
+    if (c) await open(c);
   };
 }

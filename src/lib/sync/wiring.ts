@@ -16,7 +16,7 @@ import { OwnProfile } from './own-profile';
 import { OwnRecord } from './own-record';
 import { PeerLookup } from './peer-lookup';
 import { Peers, storePeerRepo } from './peers';
-import { envelopeReceiver } from './receive-envelope';
+import { openEnvelope, sortEnvelope, type EnvelopeReceiverDeps } from './receive-envelope';
 import { nip17Receiver } from './receive-nip17';
 import { DmRelayList, EnvelopeRelays } from './relays';
 import type { ScanCrypto } from './scan';
@@ -152,22 +152,27 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const profile = new OwnProfile(ctx, { lookupRelays, ownPool, openOwn: () => lookup.openOwn() });
   const nip17Stats = newNip17Stats();
   const senders = (): string[] => [...own.otherDevices().map((d) => d.ek), ...peers.deviceEks()];
-  const onEnvelope = envelopeReceiver(ctx, { pipeline: inbound, ...opt('scan', deps.scan), classify: (r, tag) => late.subs?.classify(r, tag),
+  const envelopeDeps: EnvelopeReceiverDeps = { pipeline: inbound, ...opt('scan', deps.scan), classify: (r, tag) => late.subs?.classify(r, tag),
     senders,
     ownerOf: (ek) => (own.otherDevices().some((d) => d.ek === ek) ? ctx.me : peers.ownerOf(ek))
-  });
+  };
+  const onEnvelope = openEnvelope(ctx, envelopeDeps);
   const onGiftWrap = nip17Receiver(ctx, { pipeline: inbound, stats: nip17Stats });
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
     senders,
     relays,
     dmRelays: () => dm.list(),
-    // Until it is classified and opened, an arrived envelope holds identity-linked traffic back.
+    // Until it is classified and opened (or dropped), an arrived envelope holds identity-linked traffic back.
+    // Sorted as it arrives (other people's mail never takes a queue slot), opened in the queue.
     onEnvelope: (ev, relay) => {
+      const c = sortEnvelope(ctx, envelopeDeps, ev, relay);
+      if (!c) return;
       const release = ctx.identityGate.hold();
-      inbound.enqueue(() => onEnvelope(ev, relay).finally(release));
+      inbound.enqueueEnvelope(relay, { run: () => onEnvelope(c).finally(release), dropped: release });
     },
-    onGiftWrap: (ev, relay) => inbound.enqueue(() => onGiftWrap(ev, relay)),
+    // Gift wraps have their own queue: a slow signer never holds an envelope up.
+    onGiftWrap: (ev, relay) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay) }),
     afterQueued: (task) => inbound.enqueue(task),
     publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail, { prepare: () => lookup.openPublic() })
   }));
