@@ -8,6 +8,7 @@ import { randomInt } from '../shared/bytes';
 import type { TrustedEvent } from '../shared/trusted-event';
 import type { PoolSubscription } from '../relay/pool';
 import type { SyncContext } from './context';
+import { normalizeRelayUrl } from '../relay/url';
 import { catchUp, maxLimitOf } from './catch-up';
 import { giftWrapFilters, giftWrapSince } from './nip17';
 import { msUntilNextDay, planFilters, planSignature, ReadPadding, readPlans, type PlanEntry, type RelayReadPlan } from './plan';
@@ -31,6 +32,10 @@ export interface SubscriptionDeps {
   /** Queues one gift wrap from `relay`; `oneose` runs after everything queued before it. */
   onGiftWrap(ev: TrustedEvent, relay?: string): void;
   afterQueued(task: () => Promise<void>): void;
+  /** Runs `task` once the envelopes queued before it are done (a gift wrap waiting on a signer does not hold it). */
+  afterEnvelopes(task: () => Promise<void>): void;
+  /** Events from `relay` the inbound queue dropped so far (its lane was full): a read that lost some is not complete. */
+  droppedFrom(queue: 'envelopes' | 'dms', relay: string): number;
   /** Author subscriptions on the public pool follow too. */
   publicSubscribe(): void;
 }
@@ -170,15 +175,17 @@ export class Subscriptions {
     const at = this.#ctx.nowS();
     // Until the stored envelopes are in and processed, identity-linked traffic waits (identity-gate.ts).
     const release = this.#ctx.identityGate.hold();
+    const dropped = this.#d.droppedFrom('envelopes', plan.relay);
     return catchUp(
       env,
       planFilters(plan),
       {
         onevent: (ev, relay) => this.#d.onEnvelope(ev, relay),
-        onrelaydone: (relay, complete) => {
+        onrelaydone: (relay, paged) => {
+          const complete = paged && this.#d.droppedFrom('envelopes', relay) === dropped;
           this.#incomplete(relay, !complete);
           if (complete) void this.#markRead(relay, at);
-          this.#d.afterQueued(async () => release());
+          this.#d.afterEnvelopes(async () => release());
         },
         onclosed: () => {
           release();
@@ -245,6 +252,8 @@ export class Subscriptions {
     if (!this.#ctx.running() || relays.length === 0) return;
     this.#dmSub?.close();
     const startedAt = this.#ctx.nowS();
+    const dropped = (): number => relays.reduce((n, r) => n + this.#d.droppedFrom('dms', normalizeRelayUrl(r)), 0);
+    const dropped0 = dropped();
     this.#dmSub = catchUp(
       this.#d.sockets.dmRead(relays),
       giftWrapFilters(this.#ctx.me, { legacy: true, ...(this.#dmLast > 0 ? { since: giftWrapSince(this.#dmLast) } : {}) }),
@@ -253,7 +262,7 @@ export class Subscriptions {
         // After the stored wraps of every relay are processed, remember how far we read.
         onrelaydone: (relay, complete) => this.#incomplete(relay, !complete),
         ondone: (complete) => {
-          if (complete) this.#d.afterQueued(() => this.#markDmRead(startedAt));
+          if (complete && dropped() === dropped0) this.#d.afterQueued(() => this.#markDmRead(startedAt));
         }
       },
       { relays, once: false, maxLimit: maxLimitOf(this.#d.sockets.dmRead(relays)) }

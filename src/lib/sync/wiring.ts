@@ -174,6 +174,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     // Gift wraps have their own queue: a slow signer never holds an envelope up.
     onGiftWrap: (ev, relay) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay) }),
     afterQueued: (task) => inbound.enqueue(task),
+    afterEnvelopes: (task) => inbound.afterEnvelopes(task),
+    droppedFrom: (queue, relay) => inbound.stats()[queue].droppedBy[relay] ?? 0,
     publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail, { prepare: () => lookup.openPublic() })
   }));
   const outbox = new OutboxQueue({
