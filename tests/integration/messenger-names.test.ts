@@ -26,6 +26,8 @@ import { untilChecked } from '../helpers/until';
 interface SpiedSocket {
   url: string;
   sent: unknown[][];
+  /** Frames received (parsed). */
+  received: unknown[][];
 }
 
 function spyingWebSocket(log: SpiedSocket[]): typeof WebSocket {
@@ -33,8 +35,9 @@ function spyingWebSocket(log: SpiedSocket[]): typeof WebSocket {
     readonly #entry: SpiedSocket;
     constructor(url: string) {
       super(url);
-      this.#entry = { url, sent: [] };
+      this.#entry = { url, sent: [], received: [] };
       log.push(this.#entry);
+      this.on('message', (data) => this.#entry.received.push(JSON.parse(String(data)) as unknown[]));
     }
     override send(data: unknown, ...rest: unknown[]): void {
       this.#entry.sent.push(JSON.parse(String(data)) as unknown[]);
@@ -173,5 +176,21 @@ describe('my profile and the lookup relays', () => {
     const dave = await client('dave', { lookup: ['ws://127.0.0.1:1'] });
     await expect(dave.m.saveOwnProfile({ displayName: 'Dave', picture: '' })).rejects.toMatchObject({ code: 'RELAY_UNREACHABLE', user: expect.stringContaining('not published') });
     expect(await dave.m.ownProfile()).toBeNull();
+  });
+
+  it("a profile that arrived before its author became a contact shows once they are one", async () => {
+    const erin = await client('erin');
+    await erin.m.saveOwnProfile({ displayName: 'Erin', picture: '' });
+    // Frank, a Veil user who does not know Erin yet, reads every inbox record and so, soon after,
+    // the profiles of the Veil users he saw: Erin's kind 0 reaches him while she is a stranger.
+    const frank = await client('frank');
+    await untilChecked(
+      clients.map((c) => c.m),
+      async () => frank.sockets.some((s) => s.received.some((m) => m[0] === 'EVENT' && (m[2] as { kind?: number; pubkey?: string }).kind === 0 && (m[2] as { pubkey?: string }).pubkey === erin.pubkey)) || undefined,
+      "Erin's kind 0 at Frank"
+    );
+    // Only now does she become his contact: the name she published shows without another read.
+    await frank.m.startChat(encodeNpub(erin.pubkey));
+    await untilChecked(clients.map((c) => c.m), async () => (await frank.m.listChats('accepted')).find((c) => c.peer === erin.pubkey && c.name === 'Erin'), "Erin's name at Frank");
   });
 });

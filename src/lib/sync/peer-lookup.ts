@@ -65,6 +65,12 @@ export class PeerLookup {
   /** Authors of every inbox record seen (Veil users): profiles are read for all of them, not for contacts alone. */
   readonly #veilUsers = new Set<string>();
   #decoys: { day: number; keys: Set<string> } = { day: -1, keys: new Set() };
+  /**
+   * The newest profile of each Veil user who is not a contact (yet), at most MAX_AUTHORS, oldest
+   * forgotten first: the live subscription delivers a kind 0 once, and it must not be lost when its
+   * author becomes a contact afterwards (memory only, never stored).
+   */
+  readonly #strangerProfiles = new Map<string, TrustedEvent>();
 
   constructor(ctx: SyncContext, deps: LookupDeps) {
     this.#ctx = ctx;
@@ -186,11 +192,27 @@ export class PeerLookup {
   async #onProfile(ev: TrustedEvent): Promise<void> {
     const profile = parseProfileContent(ev.content);
     if (!profile || ev.pubkey === this.#ctx.me) return;
-    if (!(await this.#ctx.store.getContact(ev.pubkey))) return;
+    if (!(await this.#ctx.store.getContact(ev.pubkey))) {
+      const kept = this.#strangerProfiles.get(ev.pubkey);
+      if (kept && kept.created_at >= ev.created_at) return;
+      this.#strangerProfiles.delete(ev.pubkey);
+      if (this.#strangerProfiles.size >= MAX_AUTHORS) this.#strangerProfiles.delete(this.#strangerProfiles.keys().next().value!);
+      this.#strangerProfiles.set(ev.pubkey, ev);
+      return;
+    }
+    this.#strangerProfiles.delete(ev.pubkey);
     if (ev.created_at <= (await this.#d.peers.get(ev.pubkey)).profileAt) return;
     await this.#d.peers.update(ev.pubkey, { profileAt: ev.created_at });
     await this.#ctx.store.upsertContact({ pubkey: ev.pubkey, profile: { ...profile, fetchedAt: this.#ctx.now() } });
     this.#ctx.emit({ type: 'chats' });
+  }
+
+  /** Profiles that arrived before their authors became contacts, applied now that they are. */
+  async #applyKeptProfiles(contacts: readonly string[]): Promise<void> {
+    for (const pubkey of contacts) {
+      const ev = this.#strangerProfiles.get(pubkey);
+      if (ev) await this.#onProfile(ev);
+    }
   }
 
   /**
@@ -204,6 +226,7 @@ export class PeerLookup {
     this.subscribeOwn();
     const onevent = (ev: TrustedEvent): void => void this.#onPublicEvent(ev).catch((e) => this.#ctx.fail(e));
     const contacts = this.#d.peers.followed().filter((k) => k !== this.#ctx.me);
+    void this.#applyKeptProfiles(contacts).catch((e) => this.#ctx.fail(e));
     const profiles = this.#profileAuthors(contacts);
     const signature = profiles.join(',');
     if (this.#sub?.signature === signature) return;
