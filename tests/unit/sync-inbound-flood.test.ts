@@ -53,6 +53,7 @@ describe('a 20k junk-envelope flood from one relay', () => {
     let ecdhCalls = 0;
     const events: MessengerEvent[] = [];
     let ecdhWhenStored = -1;
+    let verifyCalls = 0;
     let stored: () => void = () => {};
     const firstStored = new Promise<void>((resolve) => (stored = resolve));
     parts = wireParts(
@@ -65,7 +66,7 @@ describe('a 20k junk-envelope flood from one relay', () => {
         WebSocket: ws.WebSocket,
         relays: [A, B],
         timing: FAST_TIMING,
-        scan: { ecdh: (sk, pub) => (ecdhCalls++, jsEcdh(sk, pub)), verifyEvent: () => true }
+        scan: { ecdh: (sk, pub) => (ecdhCalls++, jsEcdh(sk, pub)), verifyEvent: () => (verifyCalls++, true) }
       },
       {
         emit: (e) => {
@@ -127,6 +128,9 @@ describe('a 20k junk-envelope flood from one relay', () => {
     expect(burst.peakQueued).toBeLessThanOrEqual(ENVELOPE_LANE + 1);
     expect(burst.droppedBy[A]).toBeGreaterThanOrEqual(FLOOD - ENVELOPE_LANE - 1);
     expect(burst.droppedBy[B]).toBeUndefined();
+    // What A's full lane could not hold was refused before its signature check (pool `admit`).
+    expect(verifyCalls).toBeLessThanOrEqual(ENVELOPE_LANE + 2);
+    expect(parts.sockets.envelope()!.status().find((r) => r.url === A)!.refusedEvents).toBeGreaterThanOrEqual(FLOOD - ENVELOPE_LANE - 1);
     await parts.inbound.idle();
     const cid = await store.conversationIdFor([(await bob.getPublicKey())]);
     expect((await store.pageMessages(cid, { limit: 5 })).messages.map((m) => m.content.body)).toEqual(['through the flood']);

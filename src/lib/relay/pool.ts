@@ -27,6 +27,12 @@ export interface PoolOptions extends ConnectionOptions {
   publishTimeoutMs?: number;
   /** The merged oneose fires at the latest after this long. Default 10000 ms. */
   eoseTimeoutMs?: number;
+  /**
+   * Asked before an event from `relay` is verified: false drops it unverified (counted in
+   * `refusedEvents`), e.g. when the consumer's queue for that relay is full. A refused event is never
+   * deduplicated, stored or shown, so verification still comes before all of those.
+   */
+  admit?: (relay: string) => boolean;
   /** Ids remembered per subscription for dedupe (oldest forgotten first). Default 10000. */
   maxSeenPerSubscription?: number;
 }
@@ -53,6 +59,8 @@ export interface RelayStatus extends ConnectionStatus {
   invalidEvents: number;
   /** Verified events that did not match the filters they were sent for. */
   unmatchedEvents: number;
+  /** Events dropped unverified because `admit` refused them. */
+  refusedEvents: number;
   info?: RelayInfo;
   infoError?: string;
 }
@@ -61,6 +69,7 @@ interface Entry {
   conn: RelayConnection;
   invalid: number;
   unmatched: number;
+  refused: number;
   info?: RelayInfo;
   infoError?: string;
 }
@@ -95,7 +104,7 @@ export class RelayPool {
     const key = normalizeRelayUrl(url);
     if (this.entries.has(key)) return key;
     const conn = new RelayConnection(key, this.opts);
-    const entry: Entry = { conn, invalid: 0, unmatched: 0 };
+    const entry: Entry = { conn, invalid: 0, unmatched: 0, refused: 0 };
     this.entries.set(key, entry);
     conn.onStatus((s) => {
       if (s.state === 'error' || s.state === 'closed') for (const sub of [...this.subs]) sub.relayDown(key);
@@ -195,6 +204,7 @@ export class RelayPool {
 
     const receive = (key: string, entry: Entry, raw: unknown) => {
       if (closed) return;
+      if (this.opts.admit && !this.opts.admit(key)) return void entry.refused++;
       const event = verifyRelayEvent(raw, this.verify); // first, before the id is looked at
       if (!event) return void entry.invalid++;
       if (!matchFilters(filters as NtFilter[], event as unknown as NtEvent)) return void entry.unmatched++;
@@ -279,7 +289,7 @@ export class RelayPool {
   private statusOf(key: string): RelayStatus | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    return { ...e.conn.status(), invalidEvents: e.invalid, unmatchedEvents: e.unmatched, info: e.info, infoError: e.infoError };
+    return { ...e.conn.status(), invalidEvents: e.invalid, unmatchedEvents: e.unmatched, refusedEvents: e.refused, info: e.info, infoError: e.infoError };
   }
 
   private emit(key: string): void {

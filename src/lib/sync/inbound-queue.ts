@@ -57,6 +57,17 @@ export class FairQueue {
     this.#onError = opts.onError;
   }
 
+  /**
+   * Whether the lane of `source` has room now. When it has none the event is counted as dropped for
+   * `source` (as `push` would), so a caller can refuse it before spending any work on it.
+   */
+  admit(source: string): boolean {
+    if ((this.#lanes.get(source)?.length ?? 0) < this.#perSource) return true;
+    this.#dropped++;
+    this.#droppedBy.set(source, (this.#droppedBy.get(source) ?? 0) + 1);
+    return false;
+  }
+
   /** Queues `task` in the lane of `source`; false (and `task.dropped()`) when that lane is full. */
   push(source: string, task: QueuedTask): boolean {
     let lane = this.#lanes.get(source);

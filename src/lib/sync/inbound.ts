@@ -115,6 +115,14 @@ export class InboundPipeline {
     return this.#envelopes.push(relay, task);
   }
 
+  /**
+   * Asked by the envelope pool before it verifies an event from `relay`: false when that relay's
+   * lane is full (counted as a drop), so a flood costs no signature check beyond what the lane holds.
+   */
+  admitEnvelope(relay: string): boolean {
+    return this.#envelopes.admit(relay);
+  }
+
   /** Queues the opening of one gift wrap (or kind 4) from `relay`, apart from the envelopes. */
   enqueueDm(relay: string, task: QueuedTask): boolean {
     return this.#dms.push(relay, task);

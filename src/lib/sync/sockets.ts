@@ -58,6 +58,8 @@ export class Sockets {
   #ownRecord: RelayPool | null = null;
   /** Set in Private mode: envelopes are published in its slots. */
   slots: EnvelopeSlots | null = null;
+  /** Asked before the envelope read pool verifies an event from `relay` (the inbound lane's room). */
+  admitEnvelope: ((relay: string) => boolean) | null = null;
   /** Live mode: a real envelope went to `relay` at once (the cover schedule skips its next slot). */
   onLivePublish: ((relay: string) => void) | null = null;
   /**
@@ -86,7 +88,11 @@ export class Sockets {
 
   /** Opens the envelope read pool on `relays` (no `auth` option: AUTH is never answered there). */
   openEnvelope(relays: readonly string[]): RelayPool {
-    this.#env ??= new RelayPool([...relays], { ...this.#options('envelope'), ...(this.#p.scan ? { verify: this.#p.scan.verifyEvent } : {}) });
+    this.#env ??= new RelayPool([...relays], {
+      ...this.#options('envelope'),
+      ...(this.#p.scan ? { verify: this.#p.scan.verifyEvent } : {}),
+      admit: (relay) => this.admitEnvelope?.(relay) ?? true
+    });
     this.#envPublish ??= new RelayPool([...relays], this.#options('envelopePublish'));
     return this.#env;
   }

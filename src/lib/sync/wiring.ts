@@ -158,6 +158,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   };
   const onEnvelope = openEnvelope(ctx, envelopeDeps);
   const onGiftWrap = nip17Receiver(ctx, { pipeline: inbound, stats: nip17Stats });
+  // A flooding relay's events beyond what its lane holds are refused before their signature check.
+  sockets.admitEnvelope = (relay) => inbound.admitEnvelope(relay);
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
     senders,
