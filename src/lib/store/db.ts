@@ -253,6 +253,13 @@ export class VeilStore {
 
   // ------------------------------------------------------------------------------ messages
 
+  /**
+   * A 64-hex message id only this vault can make, for lines Veil writes itself (a system line): stable for the same
+   * `domain` and `value`, underivable from public data.
+   */
+  localMessageId(domain: string, value: string): Promise<string> {
+    return this.#c.vault.localId(domain, value);
+  }
   /** Stores one message; a second add of the same id changes nothing and returns 'duplicate'. */
   async addMessage(input: MessageInput): Promise<'added' | 'duplicate'> {
     const [r] = await this.#messages.addMany([input]);
@@ -276,7 +283,7 @@ export class VeilStore {
   getMessage(id: string): Promise<Message | undefined> {
     return this.#messages.get(id);
   }
-  /** Sets a message's delivery status and merges per-relay results (by URL). Works while locked; NOT_FOUND if unknown. */
+  /** Sets a message's delivery status and merges per-relay results (by URL, sealed). NOT_FOUND if unknown. */
   updateMessageStatus(id: string, status: MessageStatus, relays?: RelayResult[]): Promise<void> {
     return this.#messages.updateStatus(id, status, relays);
   }
@@ -291,15 +298,15 @@ export class VeilStore {
 
   // ------------------------------------------------------------------------------ outbox
 
-  /** Queues final (signed) events, one per relay. Idempotent by id: a repeat is 'duplicate' and keeps the first events. */
+  /** Queues final (signed) events, one per relay, sealed. Idempotent by id: a repeat is 'duplicate' and keeps the first events. */
   enqueueOutbox(input: OutboxInput): Promise<'added' | 'duplicate'> {
     return this.#outbox.enqueue(input);
   }
-  /** Entries due at `now` (ms), earliest first (index `by-due`). Works while locked. */
+  /** Entries due at `now` (ms), earliest first (index `by-due`); damaged ones skipped. */
   listDueOutbox(now: number, maxItems = 100): Promise<OutboxRecord[]> {
     return this.#outbox.listDue(now, maxItems);
   }
-  /** Every outbox entry of one message (index `by-message`), oldest first. Works while locked. */
+  /** Every outbox entry of one message (index `by-message`), oldest first. */
   listOutboxByMessage(messageId: string): Promise<OutboxRecord[]> {
     return this.#outbox.listByMessage(messageId);
   }
@@ -317,6 +324,13 @@ export class VeilStore {
   /** Removes an outbox entry (delivered, or given up). */
   removeOutbox(id: string): Promise<void> {
     return this.#outbox.remove(id);
+  }
+  /**
+   * Purges settled entries a day after their last attempt and stale ones (parked for 7 days, or queued 30 days ago;
+   * repos/outbox.ts); returns how many. Works while locked.
+   */
+  pruneOutbox(now: number = Date.now()): Promise<number> {
+    return this.#outbox.prune(now);
   }
 
   // ------------------------------------------------------------------------------ seen ids
