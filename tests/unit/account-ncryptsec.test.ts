@@ -5,15 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
-import { MIN_STORED_LOG_N, decryptNcryptsec, encryptNcryptsec, inspectNcryptsec } from '../../src/lib/crypto/nip49';
+import { decryptNcryptsec, encryptNcryptsec, inspectNcryptsec } from '../../src/lib/crypto/nip49';
 import { isVeilError } from '../../src/lib/shared/errors';
 import { bytesToHex } from '../../src/lib/shared/bytes';
 import { VeilStore } from '../../src/lib/store/db';
-import { MIN_PASSPHRASE, createLocalIdentity, importIdentity, unlockSession } from '../../src/lib/sync/account';
+import { createLocalIdentity, importIdentity, unlockSession } from '../../src/lib/sync/account';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
 
 const NAME = 'veil-account-ncryptsec';
 const LONG = 'a long enough passphrase';
+/** The floor (nip49 FLOOR), written out so the test means the same on code without the constant. */
+const FLOOR = 16;
 
 async function fresh() {
   return VeilStore.open(freshPlatform(), NAME);
@@ -34,12 +36,11 @@ describe('ncryptsec import and the passphrase policy', () => {
     await importIdentity(store, weak, LONG);
     const stored = await kept(store);
     expect(stored).not.toBe(weak);
-    expect(inspectNcryptsec(stored)).toMatchObject({ logN: MIN_STORED_LOG_N, keySecurity: 1 });
+    expect(inspectNcryptsec(stored)).toMatchObject({ logN: FLOOR, keySecurity: 1 });
     expect(bytesToHex(await decryptNcryptsec(stored, LONG))).toBe(bytesToHex(sk));
   });
 
   it('an ncryptsec whose passphrase is below the minimum is refused before anything is written, unless a new passphrase is given', async () => {
-    expect(MIN_PASSPHRASE).toBe(8);
     const sk = generateSecretKey();
     const short = await encryptNcryptsec(sk, 'pw', { logN: 1 });
     const store = await fresh();
@@ -51,7 +52,7 @@ describe('ncryptsec import and the passphrase policy', () => {
 
     await importIdentity(store, short, 'pw', { newPassphrase: LONG });
     const stored = await kept(store);
-    expect(inspectNcryptsec(stored).logN).toBe(MIN_STORED_LOG_N);
+    expect(inspectNcryptsec(stored).logN).toBe(FLOOR);
     expect(bytesToHex(await decryptNcryptsec(stored, LONG))).toBe(bytesToHex(sk));
     store.lock();
     // The vault opens with the new passphrase, not the ncryptsec's old one.
@@ -61,7 +62,7 @@ describe('ncryptsec import and the passphrase policy', () => {
 
   it('a new identity never gets an ncryptsec below log_n 16, even when asked for less', async () => {
     const { backup } = await createLocalIdentity(await fresh(), LONG, { logN: 1 });
-    expect(inspectNcryptsec(backup.ncryptsec).logN).toBe(MIN_STORED_LOG_N);
+    expect(inspectNcryptsec(backup.ncryptsec).logN).toBe(FLOOR);
   });
 
   it('an ncryptsec stored below log_n 16 by an older build is re-encrypted at the next unlock', async () => {
@@ -74,7 +75,14 @@ describe('ncryptsec import and the passphrase policy', () => {
     const session = await unlockSession(store, {}, LONG);
     expect(session.account.pubkey).toBe(pubkey);
     const stored = await kept(store);
-    expect(inspectNcryptsec(stored)).toMatchObject({ logN: MIN_STORED_LOG_N, keySecurity: 0 });
+    expect(inspectNcryptsec(stored)).toMatchObject({ logN: FLOOR, keySecurity: 0 });
     expect(bytesToHex(await decryptNcryptsec(stored, LONG))).toBe(bytesToHex(sk));
+  });
+});
+
+describe('the policy constants', () => {
+  it('are the ones the tests above write out', async () => {
+    expect((await import('../../src/lib/crypto/nip49')).MIN_STORED_LOG_N).toBe(16);
+    expect((await import('../../src/lib/sync/account')).MIN_PASSPHRASE).toBe(8);
   });
 });
