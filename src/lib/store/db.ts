@@ -4,8 +4,9 @@
  *
  * - One IndexedDB transaction per logical write, so a failure (disk full: STORAGE_QUOTA; anything
  *   else: STORAGE_FAILED) leaves nothing half-written.
- * - Sealed fields need the unlocked vault (VAULT_LOCKED otherwise); plain counters (unread, outbox,
- *   relays, public settings) work while locked, so the service worker can badge and retry.
+ * - Sealed fields need the unlocked vault (VAULT_LOCKED otherwise), and so does every lookup by a
+ *   message or outbox id (ids are blinded, issue 11); plain counters (unread, relays, public
+ *   settings) and the outbox purge work while locked, so the service worker can badge.
  * - Writes notify `onChange` listeners after commit with `{ store, key }` (keys are ids or blind
  *   ids, never plaintext), so the app can tell other tabs over BroadcastChannel.
  *

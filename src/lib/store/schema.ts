@@ -58,7 +58,7 @@ export interface RelayLimits {
   payment_required?: boolean;
 }
 
-/** A signed Nostr event as queued for sending. Already encrypted and signed: PLAIN on purpose. */
+/** A signed Nostr event as queued for sending (already encrypted and signed); sealed in the outbox since v5. */
 export type SignedEventJson = NostrEventJson;
 
 // ---------------------------------------------------------------- raw records (what is on disk)
