@@ -10,7 +10,7 @@ import { makeSortKey, type LegacyMessageRecord, type OutboxRecord, type SignedEv
 import { OUTBOX_MAX_AGE_MS, OUTBOX_SETTLED_TTL_MS, OUTBOX_STALE_MS } from '../../src/lib/store/repos/outbox';
 import { Vault, unwrapWithPassphrase } from '../../src/lib/store/vault';
 import { upgradeLine } from '../../src/lib/sync/stored-content';
-import { findPlaintext, hexId, rawDump, rawPut, storeWithChat, type RawRecord } from '../helpers/store-idb';
+import { findPlaintext, freshPlatform, hexId, rawDump, rawPut, storeWithChat, TEST_ITERATIONS, type RawRecord } from '../helpers/store-idb';
 
 const NAME = 'veil-at-rest';
 const PASS = 'pw';
@@ -124,8 +124,11 @@ describe('store at rest (issue 11)', () => {
     expect(leaks(await rawDump(a.platform, NAME), { derivable, id: la.id })).toEqual([]);
   });
 
-  it('records a v4 build wrote (plain outbox, id-keyed messages) are sealed and blind-keyed after the first unlock', async () => {
-    const { platform, store, cid } = await storeWithChat(NAME, BOB, PASS);
+  it('v4 → v5: records a v4 build wrote (plain outbox, id-keyed messages) are sealed and blind-keyed after the first unlock', async () => {
+    const platform = freshPlatform();
+    const store = await VeilStore.open(platform, NAME, { version: 4 });
+    await store.setupVault(PASS, { iterations: TEST_ITERATIONS });
+    const cid = await store.ensureConversation([BOB]);
     store.close();
     // Write the old shapes raw, sealed with the same vault key the way v4 sealed them.
     const rec = (await rawDump(platform, NAME)).find((r) => r.store === 'vault' && r.key === 'passphrase')!.value as VaultPassphraseRecord;
@@ -156,11 +159,12 @@ describe('store at rest (issue 11)', () => {
     await rawPut(platform, NAME, 'messages', oldMsg);
     await rawPut(platform, NAME, 'outbox', oldEntry(`${mid}-p0`, 1, now - 1000));
     await rawPut(platform, NAME, 'outbox', oldEntry(`${mid}-p1`, 2, now - 40 * DAY));
-    await rawPut(platform, NAME, 'meta', { key: 'at-rest', value: 'pending', updatedAt: 0 });
     const needles = { mid, relay: RELAY, pTag: RECIPIENT, wrap: giftWrap(1).id };
     expect(leaks(await rawDump(platform, NAME), needles).length).toBeGreaterThan(0);
 
+    // Opening runs the v5 step (it can only mark the move as pending); the unlock moves the records.
     const again = await VeilStore.open(platform, NAME);
+    expect((await rawDump(platform, NAME)).find((r) => r.store === 'meta' && r.key === 'at-rest')?.value).toMatchObject({ value: 'pending' });
     await again.unlock(PASS);
     const m = await again.getMessage(mid);
     expect(m?.content).toEqual(content);
