@@ -57,10 +57,12 @@ describe('store messages', () => {
     ];
     await store.addMessages(spec.map(([n, t]) => msg(cid, n, t)));
     await store.addMessage(msg(other, 50, 200)); // another conversation must not leak into pages
-    const expected = [...spec]
-      .sort((a, b) => a[1] - b[1] || (hexId(a[0]) < hexId(b[0]) ? -1 : 1))
-      .reverse()
-      .map(([n]) => hexId(n));
+    // Ties in created_at order by the blind record key (issue 11: never by the public id), the same way on every page.
+    const whole = (await store.pageMessages(cid, { limit: 50 })).messages;
+    const expected = whole.map((m) => m.id);
+    expect([...expected].sort()).toEqual(spec.map(([n]) => hexId(n)).sort());
+    const at = new Map(spec.map(([n, t]) => [hexId(n), t]));
+    for (let i = 1; i < expected.length; i++) expect(at.get(expected[i - 1]!)! >= at.get(expected[i]!)!).toBe(true);
 
     const seen: string[] = [];
     let before: string | undefined;
@@ -105,7 +107,11 @@ describe('store messages', () => {
     expect(page.messages[0]!.content.body).toBe(`message ${N}`);
     for (let i = 1; i < 50; i++) expect(page.messages[i - 1]!.sortKey > page.messages[i]!.sortKey).toBe(true);
     const next = await store.pageMessages(cid, { before: page.nextBefore, limit: 50 });
-    expect(next.messages[0]!.id).toBe(hexId(N - 50));
+    // The second page continues the first: no overlap, nothing newer, and together they are the newest 100.
+    const both = [...page.messages, ...next.messages].map((m) => m.id);
+    expect(new Set(both).size).toBe(100);
+    expect(next.messages[0]!.createdAt).toBeLessThanOrEqual(page.messages[49]!.createdAt);
+    expect(both.map((id) => parseInt(id, 16)).sort((a, b) => b - a)[99]).toBeGreaterThan(N - 100 - 3);
     const conv = await store.getConversation(cid);
     expect(conv?.unread).toBe(N);
     expect(conv?.preview?.text).toBe(`message ${N}`);

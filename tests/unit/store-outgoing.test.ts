@@ -82,17 +82,19 @@ describe('store addOutgoing', () => {
       issued.push(`put ${this.name}`);
       return put.apply(this, args);
     });
+    // Entry record keys are blind ids (issue 11), so the adds are told apart by their order.
+    let outboxAdds = 0;
     vi.spyOn(proto, 'add').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
-      const id = (args[0] as { id?: string }).id;
-      issued.push(`add ${this.name} ${id}`);
-      if (this.name === 'outbox' && id === 'e-3') throw new DOMException('simulated', 'QuotaExceededError');
+      const n = this.name === 'outbox' ? ++outboxAdds : 0;
+      issued.push(`add ${this.name} #${n}`);
+      if (n === 3) throw new DOMException('simulated', 'QuotaExceededError');
       return add.apply(this, args);
     });
     const before = await disk(platform);
     const err = await store.addOutgoing(outgoing(cid, 3), [entry('e-1', 1), entry('e-2', 2), entry('e-3', 3)]).catch((e) => e);
     expect(isVeilError(err, 'STORAGE_QUOTA')).toBe(true);
     // The message and conversation puts and the first two entry adds really were issued before the failure.
-    expect(issued).toEqual(['put messages', 'put conversations', 'add outbox e-1', 'add outbox e-2', 'add outbox e-3']);
+    expect(issued).toEqual(['put messages', 'put conversations', 'add outbox #1', 'add outbox #2', 'add outbox #3']);
     vi.restoreAllMocks();
     expect(await disk(platform)).toEqual(before);
     expect(await store.getMessage(hexId(3))).toBeUndefined();

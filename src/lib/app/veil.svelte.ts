@@ -133,9 +133,10 @@ export class VeilApp {
     this.phase = 'ready';
   }
 
-  async importKey(keyText: string, passphrase: string, remember: boolean): Promise<void> {
+  async importKey(keyText: string, passphrase: string, remember: boolean, newPassphrase = ''): Promise<void> {
     const session = await importIdentity(this.#requireStore(), keyText, passphrase, {
       remember,
+      ...(newPassphrase ? { newPassphrase } : {}),
       deviceLabel: defaultDeviceLabel(navigator.userAgent)
     });
     await this.#begin(session);

@@ -23,8 +23,21 @@ import { assertSecretKey } from './keys';
 export const DEFAULT_MAX_LOG_N = 20;
 /** Default log_n when encrypting: 64 MiB, about 1 s with the async KDF (NIP-49's own example value). */
 export const DEFAULT_LOG_N = 16;
-/** Smallest log_n we accept when decrypting or encrypting; below this the passphrase is too cheap to guess. */
+/**
+ * Smallest log_n decrypt and encrypt accept at all (NIP-49 allows any; other clients' ncryptsecs are
+ * read as they are). Far too cheap to keep: see MIN_STORED_LOG_N.
+ */
 export const MIN_LOG_N = 1;
+/**
+ * Smallest log_n of an ncryptsec Veil keeps or hands out (issue 11): anything cheaper, e.g. an
+ * imported log_n 1, is re-encrypted at DEFAULT_LOG_N before it is stored or exported again.
+ */
+export const MIN_STORED_LOG_N = 16;
+
+/** True when an ncryptsec must be re-encrypted before Veil stores or exports it (log_n below MIN_STORED_LOG_N). */
+export function needsReencryption(ncryptsec: string): boolean {
+  return inspectNcryptsec(ncryptsec).logN < MIN_STORED_LOG_N;
+}
 const NCRYPTSEC_LEN = 162; // "ncryptsec1" + ceil(91·8/5) + 6
 const DATA_LEN = 91;
 

@@ -4,8 +4,9 @@
  *
  * - One IndexedDB transaction per logical write, so a failure (disk full: STORAGE_QUOTA; anything
  *   else: STORAGE_FAILED) leaves nothing half-written.
- * - Sealed fields need the unlocked vault (VAULT_LOCKED otherwise); plain counters (unread, outbox,
- *   relays, public settings) work while locked, so the service worker can badge and retry.
+ * - Sealed fields need the unlocked vault (VAULT_LOCKED otherwise), and so does every lookup by a
+ *   message or outbox id (ids are blinded, issue 11); plain counters (unread, relays, public
+ *   settings) and the outbox purge work while locked, so the service worker can badge.
  * - Writes notify `onChange` listeners after commit with `{ store, key }` (keys are ids or blind
  *   ids, never plaintext), so the app can tell other tabs over BroadcastChannel.
  *
@@ -253,6 +254,13 @@ export class VeilStore {
 
   // ------------------------------------------------------------------------------ messages
 
+  /**
+   * A 64-hex message id only this vault can make, for lines Veil writes itself (a system line): stable for the same
+   * `domain` and `value`, underivable from public data.
+   */
+  localMessageId(domain: string, value: string): Promise<string> {
+    return this.#c.vault.localId(domain, value);
+  }
   /** Stores one message; a second add of the same id changes nothing and returns 'duplicate'. */
   async addMessage(input: MessageInput): Promise<'added' | 'duplicate'> {
     const [r] = await this.#messages.addMany([input]);
@@ -276,7 +284,7 @@ export class VeilStore {
   getMessage(id: string): Promise<Message | undefined> {
     return this.#messages.get(id);
   }
-  /** Sets a message's delivery status and merges per-relay results (by URL). Works while locked; NOT_FOUND if unknown. */
+  /** Sets a message's delivery status and merges per-relay results (by URL, sealed). NOT_FOUND if unknown. */
   updateMessageStatus(id: string, status: MessageStatus, relays?: RelayResult[]): Promise<void> {
     return this.#messages.updateStatus(id, status, relays);
   }
@@ -291,15 +299,15 @@ export class VeilStore {
 
   // ------------------------------------------------------------------------------ outbox
 
-  /** Queues final (signed) events, one per relay. Idempotent by id: a repeat is 'duplicate' and keeps the first events. */
+  /** Queues final (signed) events, one per relay, sealed. Idempotent by id: a repeat is 'duplicate' and keeps the first events. */
   enqueueOutbox(input: OutboxInput): Promise<'added' | 'duplicate'> {
     return this.#outbox.enqueue(input);
   }
-  /** Entries due at `now` (ms), earliest first (index `by-due`). Works while locked. */
+  /** Entries due at `now` (ms), earliest first (index `by-due`); damaged ones skipped. */
   listDueOutbox(now: number, maxItems = 100): Promise<OutboxRecord[]> {
     return this.#outbox.listDue(now, maxItems);
   }
-  /** Every outbox entry of one message (index `by-message`), oldest first. Works while locked. */
+  /** Every outbox entry of one message (index `by-message`), oldest first. */
   listOutboxByMessage(messageId: string): Promise<OutboxRecord[]> {
     return this.#outbox.listByMessage(messageId);
   }
@@ -317,6 +325,13 @@ export class VeilStore {
   /** Removes an outbox entry (delivered, or given up). */
   removeOutbox(id: string): Promise<void> {
     return this.#outbox.remove(id);
+  }
+  /**
+   * Purges settled entries a day after their last attempt and stale ones (parked for 7 days, or queued 30 days ago;
+   * repos/outbox.ts); returns how many. Works while locked.
+   */
+  pruneOutbox(now: number = Date.now()): Promise<number> {
+    return this.#outbox.prune(now);
   }
 
   // ------------------------------------------------------------------------------ seen ids

@@ -15,7 +15,7 @@ import type { DBSchema, StoreNames } from 'idb';
 /** Default database name. Tests and multi-profile setups pass their own. */
 export const DB_NAME = 'veil';
 /** Latest schema version; `MIGRATIONS.length` in migrations.ts must equal it. */
-export const LATEST_VERSION = 4;
+export const LATEST_VERSION = 5;
 
 /**
  * A sealed field: `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)`. Produced and opened only by
@@ -58,7 +58,7 @@ export interface RelayLimits {
   payment_required?: boolean;
 }
 
-/** A signed Nostr event as queued for sending. Already encrypted and signed: PLAIN on purpose. */
+/** A signed Nostr event as queued for sending (already encrypted and signed); sealed in the outbox since v5. */
 export type SignedEventJson = NostrEventJson;
 
 // ---------------------------------------------------------------- raw records (what is on disk)
@@ -141,19 +141,29 @@ export interface ConversationRecord {
   draft?: Sealed;
 }
 
-/** `messages`: key = inner event id (hash of the signed/rumor event; never published in plain). */
+/**
+ * `messages` (v5 shape): key = blind(inner event id), a 32-hex HMAC under the vault's blind-index
+ * key, so a record cannot be matched to an event (or to a derivable id) seen on a relay. The event
+ * id itself is inside `sealed`; the per-relay delivery results (relay URLs) are sealed too.
+ */
 export interface MessageRecord {
   id: string;
   conversationId: string;
-  /** makeSortKey(createdAt, id): fixed-width created_at then id, so ties in created_at still order. */
+  /** makeSortKey(createdAt, blind id): fixed-width created_at then the blind id, so ties still order. */
   sortKey: string;
   createdAt: number;
   receivedAt: number;
   direction: Direction;
   status: MessageStatus;
-  relays: RelayResult[];
-  /** body, sender, kind, reply-to, subject, tags */
+  /** RelayResult[] */
+  sealedRelays: Sealed;
+  /** { id, content }: the inner event id and body, sender, kind, reply-to, subject, tags */
   sealed: Sealed;
+}
+
+/** A `messages` record as v1–v4 wrote it (key = event id, relays plain); atrest.ts moves it to the v5 shape. */
+export interface LegacyMessageRecord extends Omit<MessageRecord, 'sealedRelays'> {
+  relays: RelayResult[];
 }
 
 /** One relay's copy of a queued event. */
@@ -167,20 +177,44 @@ export interface OutboxItem {
 }
 
 /**
- * `outbox`: persistent send queue. The events are final (encrypted + signed), so a retry resends the
- * SAME event id and relays dedupe it: nothing goes out twice as a different message. PLAIN so that
- * the service worker can retry while the vault is locked.
+ * An outbox entry as the store API hands it out (opened): the persistent send queue. The events are
+ * final (encrypted + signed), so a retry resends the SAME event id and relays dedupe it: nothing
+ * goes out twice as a different message.
  */
 export interface OutboxRecord {
   id: string;
-  /** The message this entry delivers; index `by-message` (v3). */
+  /** The message this entry delivers. */
   messageId?: string;
   createdAt: number;
   attempts: number;
-  /** ms since epoch; index `by-due`. Number.MAX_SAFE_INTEGER parks an entry. */
+  /** ms since epoch. Number.MAX_SAFE_INTEGER parks an entry. */
   nextAttemptAt: number;
   items: OutboxItem[];
 }
+
+/**
+ * `outbox` on disk (v5): key = blind(entry id). The entry id and message id, the relay URLs and the
+ * signed events (gift wraps carry `p` tags naming the recipient) are sealed; only what the queue
+ * and the purge need to find entries is plain.
+ */
+export interface OutboxDiskRecord {
+  id: string;
+  /** blind(message id) = the message's record key; index `by-message` (v3). */
+  messageId?: string;
+  createdAt: number;
+  /** Last attempt or change (ms); the purge measures staleness from it. */
+  updatedAt: number;
+  attempts: number;
+  /** ms since epoch; index `by-due`. Number.MAX_SAFE_INTEGER parks an entry. */
+  nextAttemptAt: number;
+  /** Nothing left to publish: every copy accepted or refused for good. */
+  settled: boolean;
+  /** { id, messageId?, items } */
+  sealed: Sealed;
+}
+
+/** An `outbox` record as v1–v4 wrote it: the opened shape, in plain. */
+export type LegacyOutboxRecord = OutboxRecord;
 
 /** `seen`: key = blind(event id). Dedupe across relays and restarts; pruned by `expiresAt` (ms). */
 export interface SeenRecord {
@@ -239,7 +273,7 @@ export interface VeilDB extends DBSchema {
   };
   outbox: {
     key: string;
-    value: OutboxRecord;
+    value: OutboxDiskRecord;
     indexes: {
       'by-due': number;
       /** v3 */

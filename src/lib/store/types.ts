@@ -161,8 +161,11 @@ export interface MessageInput {
   relays?: RelayResult[];
   receivedAt?: number;
 }
-/** A stored message: its plain record fields (schema.ts MessageRecord) with the sealed part opened. */
-export type Message = Omit<MessageRecord, 'sealed'> & { content: MessageContent };
+/**
+ * A stored message: its record fields (schema.ts MessageRecord) with the sealed parts opened: `id` is the inner
+ * event id (the record key is its blind id), `relays` the per-relay results. `sortKey` is an opaque paging cursor.
+ */
+export type Message = Omit<MessageRecord, 'sealed' | 'sealedRelays'> & { relays: RelayResult[]; content: MessageContent };
 export interface MessagePage {
   /** Newest first. */
   messages: Message[];

@@ -275,8 +275,20 @@ export class Vault implements AtRestCipher {
    * store find a contact or dedupe an envelope id without writing the pubkey or id to disk.
    */
   async blind(domain: string, value: string): Promise<string> {
+    return bytesToHex((await this.#mac(domain, value)).subarray(0, 16));
+  }
+
+  /**
+   * A 64-hex id only this vault can make (the whole HMAC-SHA256 under the blind-index key, in its
+   * own domain): for ids Veil makes itself, such as system lines, that must not be derivable from
+   * anything public (a thief holding the disk cannot recompute them from relay data).
+   */
+  async localId(domain: string, value: string): Promise<string> {
+    return bytesToHex(await this.#mac(`veil/local-id\0${domain}`, value));
+  }
+
+  async #mac(domain: string, value: string): Promise<Uint8Array> {
     if (!this.#indexKey) throw new VeilError('VAULT_LOCKED', 'vault is locked');
-    const mac = await crypto.subtle.sign('HMAC', this.#indexKey, enc(`${domain}\0${value}`));
-    return bytesToHex(new Uint8Array(mac, 0, 16));
+    return new Uint8Array(await crypto.subtle.sign('HMAC', this.#indexKey, enc(`${domain}\0${value}`)));
   }
 }

@@ -12,7 +12,7 @@ import { VeilError, userError } from '../shared/errors';
 import { envelopeKey, type EnvelopeKey } from '../crypto/envelope';
 import { generateSecretKey, getXOnlyPublicKey } from '../crypto/keys';
 import { decodeNsec, encodeNpub, encodeNsec } from '../crypto/nip19';
-import { decryptNcryptsec, encryptNcryptsec } from '../crypto/nip49';
+import { DEFAULT_LOG_N, MIN_STORED_LOG_N, decryptNcryptsec, encryptNcryptsec, inspectNcryptsec, needsReencryption, type KeySecurity } from '../crypto/nip49';
 import { parseBunkerUrl } from '../crypto/nip46';
 import { LocalSigner, Nip07Signer, Nip46Signer, type Nip07Like, type Signer } from '../crypto/signer';
 import { Nip46RelayTransport } from '../relay/nip46-transport';
@@ -44,11 +44,11 @@ export interface Backup {
 
 const SECRET_SETTING = (accountId: string) => `identity-secret:${accountId}`;
 const ACTIVE_ACCOUNT = 'active-account';
-const MIN_PASSPHRASE = 8;
+/** The passphrase minimum, on every path that sets the vault passphrase (create, import of an nsec or an ncryptsec, extension, bunker). */
+export const MIN_PASSPHRASE = 8;
 
-function checkPassphrase(p: string): void {
-  if (typeof p !== 'string' || p.length < MIN_PASSPHRASE)
-    throw userError('INVALID_INPUT', `Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`);
+function checkPassphrase(p: string, problem = `Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`): void {
+  if (typeof p !== 'string' || p.normalize('NFKC').length < MIN_PASSPHRASE) throw userError('INVALID_INPUT', problem);
 }
 
 /** A default label for this device, shown to the user's other devices ("Chrome on Linux"). */
@@ -90,10 +90,12 @@ async function storeLocalIdentity(
   store: VeilStore,
   sk: Uint8Array,
   passphrase: string,
-  opts: { remember?: boolean; deviceLabel?: string; logN?: number; ncryptsec?: string }
+  opts: { remember?: boolean; deviceLabel?: string; logN?: number; ncryptsec?: string; keySecurity?: KeySecurity }
 ): Promise<{ session: Session; backup: Backup }> {
   const pubkey = bytesToHex(getXOnlyPublicKey(sk));
-  const ncryptsec = opts.ncryptsec ?? (await encryptNcryptsec(sk, passphrase, opts.logN ? { logN: opts.logN } : {}));
+  // What is kept (and shown as the backup) is never cheaper than log_n 16, whatever was asked or imported.
+  const logN = Math.max(opts.logN ?? DEFAULT_LOG_N, MIN_STORED_LOG_N);
+  const ncryptsec = opts.ncryptsec ?? (await encryptNcryptsec(sk, passphrase, { logN, ...(opts.keySecurity !== undefined ? { keySecurity: opts.keySecurity } : {}) }));
   await store.setupVault(passphrase, { rememberDevice: !!opts.remember });
   const accountId = await store.putAccount({ pubkey, signer: { type: 'local', ncryptsec } });
   if (opts.remember) await store.setSetting(SECRET_SETTING(accountId), bytesToHex(sk));
@@ -103,32 +105,46 @@ async function storeLocalIdentity(
 
 /**
  * Imports an nsec or an ncryptsec. For an ncryptsec the passphrase is the one it was made with
- * (WRONG_PASSPHRASE otherwise); it then also protects the vault on this device.
+ * (WRONG_PASSPHRASE otherwise); it then also protects the vault on this device, unless
+ * `newPassphrase` is given. Either way the vault passphrase meets MIN_PASSPHRASE (INVALID_INPUT,
+ * checked before any work), and the ncryptsec kept is re-encrypted (log_n 16, the vault passphrase,
+ * the same key security byte) when its log_n is below MIN_STORED_LOG_N or its passphrase changes.
  */
 export async function importIdentity(
   store: VeilStore,
   keyText: string,
   passphrase: string,
-  opts: { remember?: boolean; deviceLabel?: string } = {}
+  opts: { remember?: boolean; deviceLabel?: string; newPassphrase?: string } = {}
 ): Promise<Session> {
   const text = (keyText ?? '').trim();
+  const { newPassphrase, ...rest } = opts;
   if (text.toLowerCase().startsWith('ncryptsec1')) {
     if (!passphrase) throw userError('INVALID_INPUT', 'Enter the passphrase this ncryptsec was encrypted with.');
+    const vaultPassphrase = newPassphrase || passphrase;
+    checkPassphrase(
+      vaultPassphrase,
+      newPassphrase
+        ? `Choose a new passphrase of at least ${MIN_PASSPHRASE} characters.`
+        : `This ncryptsec's passphrase is shorter than ${MIN_PASSPHRASE} characters: choose a new passphrase for Veil.`
+    );
+    const { logN, keySecurity } = inspectNcryptsec(text);
     const sk = await decryptNcryptsec(text, passphrase);
+    const keep = logN >= MIN_STORED_LOG_N && vaultPassphrase === passphrase ? text : undefined;
     try {
-      return (await storeLocalIdentity(store, sk, passphrase, { ...opts, ncryptsec: text })).session;
+      return (await storeLocalIdentity(store, sk, vaultPassphrase, { ...rest, keySecurity, ...(keep ? { ncryptsec: keep } : {}) })).session;
     } finally {
       wipe(sk);
     }
   }
   if (text.toLowerCase().startsWith('npub1'))
     throw userError('INVALID_KEY', 'This is a public key (npub). Importing needs your private key (nsec or ncryptsec).');
-  checkPassphrase(passphrase);
+  const vaultPassphrase = newPassphrase || passphrase;
+  checkPassphrase(vaultPassphrase);
   let sk: Uint8Array;
   if (/^[0-9a-f]{64}$/i.test(text)) sk = hexToBytes(text.toLowerCase(), 32);
   else sk = decodeNsec(text);
   try {
-    return (await storeLocalIdentity(store, sk, passphrase, opts)).session;
+    return (await storeLocalIdentity(store, sk, vaultPassphrase, rest)).session;
   } finally {
     wipe(sk);
   }
@@ -215,6 +231,12 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
     if (passphrase === null) throw userError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
     const sk = await decryptNcryptsec(info.ncryptsec, passphrase);
     try {
+      // One imported before the log_n floor existed is re-encrypted now, once (issue 11).
+      if (needsReencryption(info.ncryptsec)) {
+        const { keySecurity } = inspectNcryptsec(info.ncryptsec);
+        const ncryptsec = await encryptNcryptsec(sk, passphrase, { logN: DEFAULT_LOG_N, keySecurity });
+        await store.putAccount({ id: account.id, pubkey: account.pubkey, signer: { type: 'local', ncryptsec }, ...(account.profile ? { profile: account.profile } : {}) });
+      }
       return new LocalSigner(sk);
     } finally {
       wipe(sk);

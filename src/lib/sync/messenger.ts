@@ -157,6 +157,8 @@ export class Messenger {
       reopened(s);
     });
     await ctx.store.pruneSeen(ctx.now()).catch(ctx.fail);
+    // Settled and stale outbox entries go (repos/outbox.ts): a failed gift wrap is not kept forever (issue 11).
+    await ctx.store.pruneOutbox(ctx.now()).catch(ctx.fail);
     for (const c of await ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);
     this.#p.subs.start();
     this.#readPublicNotes();

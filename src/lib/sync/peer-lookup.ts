@@ -175,7 +175,7 @@ export class PeerLookup {
     if (contact) await ctx.store.upsertContact({ pubkey, eks: devices.map((d) => d.ek).slice(0, 16), relays, ...(upgrade ? { protocol: 'veil' as const } : {}) });
     if (upgrade) {
       const conversationId = await ctx.store.ensureConversation([pubkey]);
-      await ctx.store.addMessage(upgradeLine(ctx.me, pubkey, rec.createdAt, conversationId, ctx.nowS()));
+      await ctx.store.addMessage(await upgradeLine(ctx.store, ctx.me, pubkey, rec.createdAt, conversationId, ctx.nowS()));
       emitChanged(ctx, conversationId);
     }
     ctx.resubscribe();

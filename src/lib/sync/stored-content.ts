@@ -3,8 +3,6 @@
  * the file can be fetched later) and the system lines Veil writes into a chat itself. Also the one
  * place a file is downloaded.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8Encode } from '../shared/bytes';
 import { VeilError, userError } from '../shared/errors';
 import { downloadNip17File, type FileFetch } from './file-download';
 import type { MessageInput, VeilStore } from '../store';
@@ -54,10 +52,14 @@ export function isSystemLine(kind: number, tags: readonly (readonly string[])[])
   return kind === SYSTEM_KIND && tags.some((t) => t[0] === SYSTEM_TAG);
 }
 
-/** The system line "Upgraded to Veil's private envelope" (one per contact and record). */
-export function upgradeLine(me: string, peer: string, recordAt: number, conversationId: string, nowS: number): MessageInput {
+/**
+ * The system line "Upgraded to Veil's private envelope" (one per contact and record). Its id is made by
+ * the vault (store.localMessageId), not hashed from the contact's pubkey and record time: those are
+ * public, so a thief holding the disk could recompute such an id for every record on a relay (issue 11).
+ */
+export async function upgradeLine(store: VeilStore, me: string, peer: string, recordAt: number, conversationId: string, nowS: number): Promise<MessageInput> {
   return {
-    id: bytesToHex(sha256(utf8Encode(`veil/system/upgrade\0${peer}\0${recordAt}`))),
+    id: await store.localMessageId('system/upgrade', `${peer}\0${recordAt}`),
     conversationId,
     createdAt: nowS,
     direction: 'out',

@@ -1,14 +1,16 @@
 /**
- * Repository of `messages`: key = inner event id. Delivery state, times and sort key plain
- * (indexes `by-conversation`, `by-status`); body, sender, kind, reply-to, subject, tags sealed.
+ * Repository of `messages`: key = blind(inner event id) (atrest.ts), never the id itself. Delivery
+ * state, times and sort key plain (indexes `by-conversation`, `by-status`); the id, body, sender,
+ * kind, reply-to, subject, tags sealed, and the per-relay results (relay URLs) sealed apart.
  * Adding messages also updates their conversations (activity, preview, unread) in the same
- * transaction.
+ * transaction. Every lookup by id blinds the id first.
  */
 import { VeilError } from '../../shared/errors';
 import { openEach, settle, type AnyTxStore, type StoreContext } from '../context';
 import { makeSortKey, type ConversationRecord, type MessageRecord, type MessageStatus, type RelayResult } from '../schema';
+import { messageKey, openMessage, sealMessage, sealRelays, sortCursor, sameBytes } from './atrest';
 import type { ChangeEvent, Message, MessageContent, MessageInput, MessagePage, OutboxInput, Preview } from '../types';
-import { outboxRecord } from './outbox';
+import { outboxRecord, sealOutbox } from './outbox';
 import {
   MAX_BATCH,
   MAX_OUTGOING_ENTRIES,
@@ -30,6 +32,8 @@ import {
 /** Messages validated and sealed, ready to be written inside a transaction. */
 export interface PreparedMessages {
   recs: MessageRecord[];
+  /** The inner event ids of `recs`, in order (change events carry them). */
+  ids: string[];
   /** Per conversation: the sealed preview of its newest message in the batch. */
   previews: Map<string, { at: number; sealed: Uint8Array }>;
 }
@@ -47,26 +51,35 @@ export class MessagesRepo {
     if (!Array.isArray(inputs) || inputs.length > MAX_BATCH) bad('message batch');
     const receivedAt = Date.now();
     const recs: MessageRecord[] = [];
+    const ids: string[] = [];
     const contents: MessageContent[] = [];
+    const relays: RelayResult[][] = [];
     for (const m of inputs) {
-      const id = hex64(m.id, 'message id');
-      const createdAt = timestamp(m.createdAt, 'created_at');
+      ids.push(hex64(m.id, 'message id'));
+      timestamp(m.createdAt, 'created_at');
       if (m.direction !== 'in' && m.direction !== 'out') bad('direction');
       if (!STATUS_FOR[m.direction].includes(m.status)) bad('status');
       contents.push(validContent(m.content));
+      relays.push(validRelayResults(m.relays));
+      localId(m.conversationId, 'conversation id');
+      if (m.receivedAt !== undefined) msTime(m.receivedAt, 'receivedAt');
+    }
+    const keys = await Promise.all(ids.map((id) => messageKey(this.#c, id)));
+    inputs.forEach((m, i) => {
+      const key = keys[i]!;
       recs.push({
-        id,
-        conversationId: localId(m.conversationId, 'conversation id'),
-        sortKey: makeSortKey(createdAt, id),
-        createdAt,
-        receivedAt: m.receivedAt === undefined ? receivedAt : msTime(m.receivedAt, 'receivedAt'),
+        id: key,
+        conversationId: m.conversationId,
+        sortKey: makeSortKey(m.createdAt, key),
+        createdAt: m.createdAt,
+        receivedAt: m.receivedAt ?? receivedAt,
         direction: m.direction,
         status: m.status,
-        relays: validRelayResults(m.relays),
+        sealedRelays: new Uint8Array(0),
         sealed: new Uint8Array(0)
       });
-    }
-    // Seal bodies, and one preview per conversation (its newest message in this batch).
+    });
+    // Seal bodies and relay results, and one preview per conversation (its newest message in this batch).
     const newest = new Map<string, number>();
     recs.forEach((r, i) => {
       const j = newest.get(r.conversationId);
@@ -75,16 +88,16 @@ export class MessagesRepo {
     const previews = new Map<string, { at: number; sealed: Uint8Array }>();
     await Promise.all([
       ...recs.map(async (r, i) => {
-        r.sealed = await this.#c.vault.seal('messages', r.id, 'data', contents[i]);
+        [r.sealed, r.sealedRelays] = await Promise.all([sealMessage(this.#c, r.id, ids[i]!, contents[i]!), sealRelays(this.#c, r.id, relays[i]!)]);
       }),
       ...[...newest].map(async ([cid, i]) => {
         const r = recs[i]!;
         const c = contents[i]!;
-        const p: Preview = { text: c.body.slice(0, MAX_PREVIEW_CHARS), sender: c.sender, messageId: r.id, createdAt: r.createdAt };
+        const p: Preview = { text: c.body.slice(0, MAX_PREVIEW_CHARS), sender: c.sender, messageId: ids[i]!, createdAt: r.createdAt };
         previews.set(cid, { at: r.createdAt, sealed: await this.#c.vault.seal('conversations', cid, 'preview', p) });
       })
     ]);
-    return { recs, previews };
+    return { recs, ids, previews };
   }
 
   /**
@@ -118,7 +131,7 @@ export class MessagesRepo {
       inBatch.add(r.id);
       results.push('added');
       puts.push(settle(msgs.put(r)));
-      changes.push({ store: 'messages', key: r.id });
+      changes.push({ store: 'messages', key: p.ids[i]! });
       const c = byId.get(r.conversationId)!;
       if (r.direction === 'in') c.unread++;
       if (r.createdAt > c.lastActivity) c.lastActivity = r.createdAt;
@@ -160,52 +173,67 @@ export class MessagesRepo {
       return outboxRecord({ ...e, messageId: message.id }, now);
     });
     if (new Set(entries.map((e) => e.id)).size !== entries.length) bad('outbox ids');
-    const prepared = await this.prepare([message]);
+    const [prepared, disks] = await Promise.all([this.prepare([message]), Promise.all(entries.map((e) => sealOutbox(this.#c, e, now)))]);
     return this.#c.tx(['messages', 'conversations', 'outbox'], 'readwrite', async (tx, changes) => {
       const [result] = await this.write(tx.objectStore('messages'), tx.objectStore('conversations'), prepared, changes);
       if (result === 'duplicate') return 'duplicate';
       const box = tx.objectStore('outbox');
       // `add`, not `put`: an id already queued is a ConstraintError that aborts everything.
-      await Promise.all(entries.map((e) => settle(box.add(e))));
+      await Promise.all(disks.map((e) => settle(box.add(e))));
       for (const e of entries) changes.push({ store: 'outbox', key: e.id });
       return 'added';
     });
   }
 
   async #view(r: MessageRecord): Promise<Message> {
-    const content = validContent(await this.#c.vault.open<MessageContent>('messages', r.id, 'data', r.sealed));
+    const { id, content, relays } = await openMessage(this.#c, r);
     return {
-      id: r.id,
+      id,
       conversationId: r.conversationId,
       sortKey: r.sortKey,
       createdAt: r.createdAt,
       receivedAt: r.receivedAt,
       direction: r.direction,
       status: r.status,
-      relays: r.relays,
+      relays,
       content
     };
   }
 
   async get(id: string): Promise<Message | undefined> {
     hex64(id, 'message id');
-    this.#c.requireUnlocked();
-    const r = await this.#c.get('messages', id);
+    const r = await this.#c.get('messages', await messageKey(this.#c, id));
     return r ? this.#view(r) : undefined;
   }
 
+  /**
+   * Sets the status and merges relay results. The results are sealed, so the merge happens outside
+   * the transaction; the write then checks that nobody changed them meanwhile and starts over if so.
+   */
   async updateStatus(id: string, status: MessageStatus, relays?: RelayResult[]): Promise<void> {
     hex64(id, 'message id');
     const fresh = validRelayResults(relays);
-    await this.#c.one('messages', 'readwrite', async (store, changes) => {
-      const r = await store.get(id);
-      if (!r) throw new VeilError('NOT_FOUND', 'no such message');
-      if (!STATUS_FOR[r.direction].includes(status)) bad('status');
-      r.status = status;
-      r.relays = mergeRelayResults(r.relays, fresh);
-      await store.put(r);
-      changes.push({ store: 'messages', key: id });
-    });
+    const key = await messageKey(this.#c, id);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const before = fresh.length === 0 ? undefined : await this.#c.get('messages', key);
+      if (fresh.length > 0 && !before) throw new VeilError('NOT_FOUND', 'no such message');
+      const sealed = before ? await sealRelays(this.#c, key, mergeRelayResults((await openMessage(this.#c, before)).relays, fresh)) : undefined;
+      const done = await this.#c.one('messages', 'readwrite', async (store, changes) => {
+        const r = await store.get(key);
+        if (!r) throw new VeilError('NOT_FOUND', 'no such message');
+        if (!STATUS_FOR[r.direction].includes(status)) bad('status');
+        if (before && sealed) {
+          if (!sameBytes(r.sealedRelays, before.sealedRelays)) return false;
+          r.sealedRelays = sealed;
+        }
+        r.status = status;
+        await store.put(r);
+        changes.push({ store: 'messages', key: id });
+        return true;
+      });
+      if (done) return;
+    }
+    throw new VeilError('STORAGE_FAILED', 'message status kept changing');
   }
 
   /** Up to `n` records of an index range, walking backwards (newest first). */
@@ -226,11 +254,12 @@ export class MessagesRepo {
     const n = limit(opts.limit, MAX_PAGE);
     if (opts.before !== undefined && (typeof opts.before !== 'string' || opts.before.length > 200)) bad('before');
     this.#c.requireUnlocked();
+    const before = opts.before === undefined ? undefined : await sortCursor(this.#c, opts.before);
     const K = this.#c.keyRange;
     const range =
-      opts.before === undefined
+      before === undefined
         ? K.bound([conversationId, ''], [conversationId, '\uffff'])
-        : K.bound([conversationId, ''], [conversationId, opts.before], false, true);
+        : K.bound([conversationId, ''], [conversationId, before], false, true);
     const recs = await this.#newestFirst('by-conversation', range, n);
     const { ok, corrupted } = await openEach(recs, (r) => this.#view(r));
     const page: MessagePage = { messages: ok, corrupted };

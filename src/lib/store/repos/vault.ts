@@ -7,6 +7,7 @@ import { VeilError } from '../../shared/errors';
 import type { StoreContext } from '../context';
 import type { VaultDeviceRecord, VaultPassphraseRecord } from '../schema';
 import type { VaultOptions } from '../types';
+import { upgradeAtRest } from './upgrade';
 import { DEFAULT_KDF_ITERATIONS, newMasterKey, unwrapWithDevice, unwrapWithPassphrase, wrapWithDevice, wrapWithPassphrase } from '../vault';
 
 export class VaultRepo {
@@ -53,6 +54,7 @@ export class VaultRepo {
     } finally {
       wipe(master);
     }
+    await this.#afterUnlock();
   }
 
   async unlock(passphrase: string, opts: { rememberDevice?: boolean }): Promise<void> {
@@ -64,12 +66,14 @@ export class VaultRepo {
     } finally {
       wipe(master);
     }
+    await this.#afterUnlock();
   }
 
   async unlockWithDevice(): Promise<boolean> {
     const rec = await this.#c.get('vault', 'device');
     if (!rec || rec.id !== 'device') return false;
     await this.#c.vault.load(await unwrapWithDevice(rec));
+    await this.#afterUnlock();
     return true;
   }
 
@@ -90,6 +94,14 @@ export class VaultRepo {
     } finally {
       wipe(master);
     }
+  }
+
+  /**
+   * After every unlock: moves records an older version wrote to the sealed shape (upgrade.ts). A
+   * failure (a full disk) does not fail the unlock; the next unlock goes on where this one stopped.
+   */
+  async #afterUnlock(): Promise<void> {
+    await upgradeAtRest(this.#c).catch(() => {});
   }
 
   async #passphraseRecord(): Promise<VaultPassphraseRecord> {
