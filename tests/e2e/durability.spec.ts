@@ -214,6 +214,7 @@ test('the renderer killed at 100+ random points while sending: nothing shown is 
       staleDrafts,
       sendMs,
       maxDelayMs: maxDelay,
+      killDelayMs: { min: Math.min(...delays), median: [...delays].sort((a, b) => a - b)[delays.length >> 1], max: Math.max(...delays) },
       seconds
     };
     console.log(`DURABILITY ${JSON.stringify(figures)}`);
