@@ -30,7 +30,7 @@ export const ERROR_SENTENCES: Readonly<Record<VeilErrorCode, string>> = Object.f
   RELAY_PROTOCOL: 'The relay answered in a way Veil does not understand. Veil retries by itself.',
   NO_DM_RELAYS: 'This contact has not said where to receive messages (no DM relays), so nothing can be sent to them yet.',
   FILE_UNAVAILABLE: 'The file could not be downloaded. Try again later.',
-  STORAGE_QUOTA: 'This device is out of storage space for Veil. Free some space; nothing was lost.',
+  STORAGE_QUOTA: 'This device is out of storage space for Veil, so this was not saved. Free some space and try again; everything saved before is kept.',
   STORAGE_FAILED: 'Veil could not save this on this device. Nothing was lost; please try again.',
   VAULT_LOCKED: 'Veil is locked. Enter your passphrase.',
   NOT_FOUND: 'That is no longer here.',

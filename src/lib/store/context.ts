@@ -51,6 +51,20 @@ export async function openEach<R, V>(recs: R[], view: (r: R) => Promise<V>): Pro
   return { ok: out.filter((x): x is { v: Awaited<V> } => x !== undefined).map((x) => x.v), corrupted };
 }
 
+/**
+ * Stores whose writes must reach the disk before the commit is reported (issue 11 item 7): the
+ * outbox (a queued message: the UI shows it once the commit resolves) and the keys (vault wraps,
+ * accounts, devices). A read-write transaction touching any of them asks for `durability: 'strict'`,
+ * so a power cut or OS crash after "committed" cannot undo it; everything else keeps the engine's
+ * default (Chromium: relaxed), which costs less and is rebuilt from relays if lost.
+ */
+export const STRICT_STORES: ReadonlySet<VeilStoreName> = new Set<VeilStoreName>(['outbox', 'vault', 'accounts', 'devices']);
+
+/** The durability a transaction over `names` in `mode` asks for. */
+export function durabilityFor(names: ArrayLike<VeilStoreName>, mode: IDBTransactionMode): IDBTransactionDurability {
+  return mode === 'readwrite' && Array.from(names).some((n) => STRICT_STORES.has(n)) ? 'strict' : 'default';
+}
+
 export type Tx<Names extends ArrayLike<VeilStoreName>, Mode extends IDBTransactionMode> = IDBPTransaction<VeilDB, Names, Mode>;
 export type Store<N extends VeilStoreName, Mode extends IDBTransactionMode> = IDBPObjectStore<VeilDB, [N], N, Mode>;
 /** A read-write object store of a transaction over any set of stores (for helpers shared by several writes). */
@@ -104,7 +118,7 @@ export class StoreContext {
   ): Promise<T> {
     let tx: Tx<Names, Mode>;
     try {
-      tx = this.db.transaction(names, mode);
+      tx = this.db.transaction(names, mode, { durability: durabilityFor(names, mode) });
     } catch (e) {
       throw toStoreError(e);
     }
