@@ -58,6 +58,16 @@ describe('store addOutgoing', () => {
     expect((await store.getMessage(hexId(1)))?.content.body).toBe('mine 1');
   });
 
+  it('the draft of the conversation goes in the same transaction (a crash after a send cannot bring it back); a failed add keeps it', async () => {
+    const { store, cid } = await setup();
+    await store.setDraft(cid, 'mine 5');
+    expect(await store.addOutgoing(outgoing(cid, 5), [entry('d-1', 5)])).toBe('added');
+    expect(await store.getDraft(cid)).toBeNull();
+    await store.setDraft(cid, 'half typed');
+    await store.addOutgoing(outgoing(cid, 6), [entry('d-1', 6)]).catch(() => undefined); // id already queued: aborted
+    expect(await store.getDraft(cid)).toBe('half typed');
+  });
+
   it('an entry that fails inside the transaction, after the message put, leaves neither the message nor any entry', async () => {
     const { platform, store, cid } = await setup();
     // Already queued: `add` of the same id fails with ConstraintError after the message put was issued.

@@ -180,13 +180,15 @@ export class ConversationModel {
     if (!body.trim()) return false;
     const id = this.#id;
     this.error = '';
+    // A draft save still waiting would land after the send and bring the sent text back.
+    if (this.#pendingDraft?.id === id) {
+      clearTimeout(this.#draftTimer);
+      this.#pendingDraft = null;
+    }
     try {
-      // The message is in the outbox before this resolves; clearing the box loses nothing.
+      // The message is in the outbox before this resolves, and its draft is cleared with it (one
+      // transaction in the store); clearing the box loses nothing.
       await this.#source.send(id, body, this.replyTo?.id);
-      if (this.#pendingDraft?.id === id) {
-        clearTimeout(this.#draftTimer);
-        this.#pendingDraft = null;
-      }
       void this.#source.setDraft(id, '');
       if (id !== this.#id) return true; // another chat was opened meanwhile: its box stays as it is
       this.text = '';

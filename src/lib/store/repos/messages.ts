@@ -109,7 +109,8 @@ export class MessagesRepo {
     msgs: AnyTxStore<'messages'>,
     convs: AnyTxStore<'conversations'>,
     p: PreparedMessages,
-    changes: ChangeEvent[]
+    changes: ChangeEvent[],
+    opts: { clearDraft?: boolean } = {}
   ): Promise<('added' | 'duplicate')[]> {
     const cids = [...p.previews.keys()];
     const convRecs = await Promise.all(cids.map((cid) => settle(convs.get(cid))));
@@ -139,6 +140,9 @@ export class MessagesRepo {
     });
     for (const cid of touched) {
       const c = byId.get(cid)!;
+      // A message I sent from the composer: its draft goes in the same transaction, so a crash
+      // right after the send cannot bring the sent text back into the box (to be sent twice).
+      if (opts.clearDraft) delete c.draft;
       const pv = p.previews.get(cid)!;
       if (c.previewAt === undefined || pv.at >= c.previewAt) {
         c.preview = pv.sealed;
@@ -175,7 +179,7 @@ export class MessagesRepo {
     if (new Set(entries.map((e) => e.id)).size !== entries.length) bad('outbox ids');
     const [prepared, disks] = await Promise.all([this.prepare([message]), Promise.all(entries.map((e) => sealOutbox(this.#c, e, now)))]);
     return this.#c.tx(['messages', 'conversations', 'outbox'], 'readwrite', async (tx, changes) => {
-      const [result] = await this.write(tx.objectStore('messages'), tx.objectStore('conversations'), prepared, changes);
+      const [result] = await this.write(tx.objectStore('messages'), tx.objectStore('conversations'), prepared, changes, { clearDraft: true });
       if (result === 'duplicate') return 'duplicate';
       const box = tx.objectStore('outbox');
       // `add`, not `put`: an id already queued is a ConstraintError that aborts everything.
