@@ -89,7 +89,7 @@ describe('notification content', () => {
   it('shows sender and preview when chosen, cut to PREVIEW_CHARS', () => {
     expect(notificationFor(c, { preview: true, request: false })).toMatchObject({ title: 'Bob', body: 'meet at noon' });
     const long = notificationFor(chat('a', 1, { preview: 'x'.repeat(500) }), { preview: true, request: false });
-    expect(long.title).toBe('Contact FP-a');
+    expect(long.title).toBe('npub1a…');
     expect(long.body).toHaveLength(PREVIEW_CHARS);
     expect(long.body.endsWith('…')).toBe(true);
   });

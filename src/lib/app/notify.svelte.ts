@@ -75,14 +75,14 @@ export function shouldNotify(chatId: string, view: { hidden: boolean; openChat: 
  * screen or someone beside you learns nothing. Shown: the contact's name and the start of the text.
  * A request (a stranger) never shows its content: a stranger chooses what it says.
  */
-export function notificationFor(chat: Pick<ChatSummary, 'id' | 'name' | 'fingerprint' | 'preview'>, opts: { preview: boolean; request: boolean }): NotificationSpec {
+export function notificationFor(chat: Pick<ChatSummary, 'id' | 'name' | 'peerNpub' | 'preview'>, opts: { preview: boolean; request: boolean }): NotificationSpec {
   const base = { tag: `veil-chat-${chat.id}`, chatId: chat.id };
   if (!opts.preview) return { ...base, title: HIDDEN_TITLE, body: '' };
   if (opts.request) return { ...base, title: 'New message request', body: '' };
   const text = chat.preview ?? '';
   return {
     ...base,
-    title: chat.name ?? `Contact ${chat.fingerprint}`,
+    title: chat.name ?? `${chat.peerNpub.slice(0, 16)}…`, // as the chat list names them
     body: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text
   };
 }
