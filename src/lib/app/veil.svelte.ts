@@ -11,6 +11,8 @@ import { describeError } from './errors';
 import { BunkerAuth } from './bunker-auth.svelte';
 import { PrivacyState, type PrivacyChoices } from './privacy.svelte';
 import { Names } from './names.svelte';
+import { Notify } from './notify.svelte';
+import { saveBytes } from './download';
 import { myKeySet, SafetyNumbers } from './safety';
 import { encodeNpub } from '$lib/crypto/nip19';
 import type { Nip07Like } from '$lib/crypto/signer';
@@ -56,6 +58,7 @@ export class VeilApp {
   /** My public profile and my nicknames for contacts: `names.own`, `names.save(…)`, `names.setNickname(…)` (names.svelte.ts). */
   readonly names = new Names(() => this.#messenger, () => this.#onMessengerEvent({ type: 'chats' }));
   readonly bunkerAuth = new BunkerAuth(); // a NIP-46 auth_url: shown by host, opened only on a click
+  readonly notify = new Notify(() => this.#store, () => this.socketOwner); // unread in title and badge, notifications
 
   #store: VeilStore | null = null;
   #session: Session | null = null;
@@ -218,6 +221,7 @@ export class VeilApp {
     this.chats = [];
     this.requests = [];
     this.names.own = null;
+    this.notify.pause();
   }
 
   /** Waits for the Web Lock; the tab that gets it runs the sockets until it closes or locks. */
@@ -290,6 +294,7 @@ export class VeilApp {
     const [accepted, requests] = await Promise.all([m.listChats('accepted'), m.listChats('request')]);
     this.chats = accepted;
     this.requests = requests;
+    this.notify.update(accepted, requests);
   }
 
   /** Calls `listener(conversationId)` when messages of a conversation change. Returns an unsubscribe. */
@@ -384,12 +389,7 @@ export class VeilApp {
   /** Downloads and decrypts a NIP-17 file message and hands it to the browser as a download. */
   async downloadFile(messageId: string): Promise<void> {
     const { bytes, mimeType } = await this.#requireMessenger().downloadFile(messageId);
-    const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mimeType ?? 'application/octet-stream' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = 'veil-file';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    saveBytes(bytes, mimeType);
   }
 
   refreshRelays(): void {
