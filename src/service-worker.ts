@@ -30,3 +30,20 @@ self.addEventListener('message', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(self.clients.claim());
 });
+
+// A notification's click (the page shows them through this registration where `new Notification`
+// is missing, as on Android) opens its chat: an open Veil window is focused and sent there.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const data = event.notification.data as { url?: unknown } | null;
+  const url = new URL(typeof data?.url === 'string' ? data.url : '/', self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async (windows) => {
+      const w = windows[0];
+      if (!w) return void (await self.clients.openWindow(url.href));
+      await w.focus();
+      await w.navigate(url.href);
+    })
+  );
+});

@@ -36,8 +36,7 @@ import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
 import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
-type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' }
-  | { type: 'privacy'; choices: PrivacyChoices };
+type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' } | { type: 'privacy'; choices: PrivacyChoices };
 
 export class VeilApp {
   phase = $state<Phase>('loading');
