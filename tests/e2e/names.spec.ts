@@ -63,7 +63,7 @@ test('Alice publishes her display name; Bob gives her a nickname and clears it',
   await expect(profile.getByRole('alert')).toBeHidden();
 
   // Her name above "Signed in as".
-  const device = alice.getByRole('region', { name: 'This device' });
+  const device = alice.getByRole('region', { name: 'This device', exact: true });
   await expect(device.getByText('Alice Liddell', { exact: true })).toBeVisible();
   await expect(device).toContainText(`Signed in as ${aliceNpub}`);
   await fitsWidth(alice, '.settings section, .settings label, .settings input, .settings p', 'Settings at 390 px');
@@ -81,7 +81,7 @@ test('Alice publishes her display name; Bob gives her a nickname and clears it',
   await unlock(alice);
   await expect(alice.getByRole('region', { name: 'Your profile' }).getByRole('textbox', { name: 'Display name' })).toHaveValue('Alice Liddell');
   await expect(alice.getByRole('region', { name: 'Your profile' }).getByRole('textbox', { name: 'Picture URL' })).toHaveValue('https://example.com/alice.png');
-  await expect(alice.getByRole('region', { name: 'This device' }).getByText('Alice Liddell', { exact: true })).toBeVisible();
+  await expect(alice.getByRole('region', { name: 'This device', exact: true }).getByText('Alice Liddell', { exact: true })).toBeVisible();
 
   // Bob writes first; Alice accepts. Bob gives her a nickname from the chat header.
   await alice.getByRole('link', { name: 'Back to chats' }).click();
