@@ -76,7 +76,7 @@ function counts(texts: string[]): Map<string, number> {
   return m;
 }
 
-test('the renderer killed at 100+ random points while sending: nothing shown is lost or sent twice', async ({ relay, web }) => {
+test('the renderer killed at random points while sending (DURABILITY_KILLS, 40 here): nothing shown is lost or sent twice', async ({ relay, web }) => {
   const started = Date.now();
   mkdirSync(SCRATCH, { recursive: true });
   const dir = mkdtempSync(join(SCRATCH, 'profile-'));
