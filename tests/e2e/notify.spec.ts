@@ -91,9 +91,15 @@ test('unread count in title and badge, a permission prompt after the first chat,
   }
 
   // A click on the notification opens that chat; reading it clears title and badge.
-  await alice.evaluate(() => (window as unknown as { __rec: Recorded }).__rec.notes.at(-1)!.onclick!());
+  const clicked = await alice.evaluate(() => {
+    const n = (window as unknown as { __rec: Recorded }).__rec.notes.at(-1)!;
+    n.onclick!();
+    return n.tag;
+  });
   await expect(messages(alice).getByText('third secret')).toBeVisible();
-  expect(new URL(alice.url()).searchParams.get('chat')).toBeTruthy();
+  // The chat opened is the one the notification was for (its tag is `veil-chat-<id>`).
+  expect(clicked).toMatch(/^veil-chat-.+/);
+  expect(`veil-chat-${new URL(alice.url()).searchParams.get('chat')}`).toBe(clicked);
   await expect(alice).toHaveTitle('Veil');
   await expect.poll(() => lastBadge(alice)).toBe(0);
 
