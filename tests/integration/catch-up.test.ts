@@ -6,29 +6,18 @@
  * and the message never arrived, for envelopes and for NIP-17 gift wraps alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { wrapEvent as ntWrapDm } from 'nostr-tools/nip17';
 import { finalizeEvent, generateSecretKey as ntSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
-import { base64Encode, bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
-import { envelopeKey } from '../../src/lib/crypto/envelope';
-import { generateSecretKey } from '../../src/lib/crypto/keys';
+import { base64Encode, randomBytes } from '../../src/lib/shared/bytes';
 import { epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
-import { LocalSigner } from '../../src/lib/crypto/signer';
-import { VeilStore } from '../../src/lib/store/db';
 import { Messenger } from '../../src/lib/sync/messenger';
 import { RawClient } from '../helpers/raw-ws';
 import { startRelay, tempRelayDb, type TestRelay } from '../helpers/relay';
-import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
-import { FAST_TIMING } from '../helpers/timing';
+import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { untilChecked } from '../helpers/until';
 
-interface Veil {
-  name: string;
-  m: Messenger;
-  pubkey: string;
-  deps: Parameters<typeof Messenger.create>[0];
-}
+type Veil = VeilClient;
 
 const running: Veil[] = [];
 let relay: TestRelay;
@@ -38,24 +27,7 @@ let bob: Veil;
 const JUNK = 600;
 
 async function veil(name: string): Promise<Veil> {
-  const sk = ntSecretKey();
-  const store = await VeilStore.open(freshPlatform(), `veil-catchup-${name}`);
-  await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
-  const deps = {
-    store,
-    signer: new LocalSigner(sk),
-    identity: getPublicKey(sk),
-    deviceId: bytesToHex(randomBytes(8)),
-    ek: envelopeKey(generateSecretKey()),
-    WebSocket,
-    relays: [relay.url],
-    deviceLabel: name,
-    queryTimeoutMs: 3000,
-    timing: FAST_TIMING
-  };
-  const m = await Messenger.create(deps);
-  await m.start();
-  const v = { name, m, pubkey: getPublicKey(sk), deps };
+  const v = await veilClient(`catchup-${name}`, [relay.url]);
   running.push(v);
   return v;
 }

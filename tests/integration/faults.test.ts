@@ -5,22 +5,15 @@
  * side, and none may show twice, with the fault still on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { finalizeEvent, generateSecretKey as ntSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { base64Encode, bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
+import { finalizeEvent, generateSecretKey as ntSecretKey } from 'nostr-tools/pure';
+import { base64Encode, randomBytes } from '../../src/lib/shared/bytes';
 import { bucketPoint } from '../../src/lib/crypto/bucket';
 import { epochDay, normalizeRelayUrl } from '../../src/lib/crypto/mailbox';
-import { envelopeKey } from '../../src/lib/crypto/envelope';
-import { generateSecretKey } from '../../src/lib/crypto/keys';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
-import { LocalSigner } from '../../src/lib/crypto/signer';
-import { VeilStore } from '../../src/lib/store/db';
-import { Messenger } from '../../src/lib/sync/messenger';
 import { startFaultProxy, type FaultProfile, type FaultProxy, type FaultStats } from '../helpers/fault-proxy';
 import { RawClient } from '../helpers/raw-ws';
 import { startRelay, type TestRelay } from '../helpers/relay';
-import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
-import { FAST_TIMING } from '../helpers/timing';
+import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { untilChecked } from '../helpers/until';
 
 const OK_PREFIXES = ['duplicate', 'pow', 'blocked', 'rate-limited', 'invalid', 'restricted', 'error', 'auth-required', 'mute'] as const;
@@ -45,10 +38,7 @@ const PROFILES: (FaultProfile & { shows: keyof FaultStats; first?: boolean; busy
   { name: 'AUTH and NOTICE floods', noticeEveryMs: 5, authEveryMs: 20, shows: 'notices' },
 ];
 
-interface Veil {
-  m: Messenger;
-  pubkey: string;
-}
+type Veil = VeilClient;
 
 let relay: TestRelay;
 let proxy: FaultProxy;
@@ -57,25 +47,7 @@ let bob: Veil;
 let convA = '';
 let convB = '';
 
-async function veil(name: string): Promise<Veil> {
-  const sk = ntSecretKey();
-  const store = await VeilStore.open(freshPlatform(), `veil-faults-${name}`);
-  await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
-  const m = await Messenger.create({
-    store,
-    signer: new LocalSigner(sk),
-    identity: getPublicKey(sk),
-    deviceId: bytesToHex(randomBytes(8)),
-    ek: envelopeKey(generateSecretKey()),
-    WebSocket,
-    relays: [proxy.url],
-    deviceLabel: name,
-    queryTimeoutMs: 3000,
-    timing: FAST_TIMING
-  });
-  await m.start();
-  return { m, pubkey: getPublicKey(sk) };
-}
+const veil = (name: string): Promise<Veil> => veilClient(`faults-${name}`, [proxy.url]);
 
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
   return untilChecked([alice.m, bob.m], check, what, timeoutMs);
