@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/lib/shared/bytes';
-import { VeilError } from '../../src/lib/shared/errors';
+import { isVeilError, VeilError } from '../../src/lib/shared/errors';
 import { encodeContactCard } from '../../src/lib/crypto/card';
 import { chatMessageTemplate, envelopeKey, sealEnvelope, type EnvelopeKey } from '../../src/lib/crypto/envelope';
 import { buildInboxRecord, parseInboxRecord } from '../../src/lib/crypto/inbox';
@@ -243,6 +243,58 @@ describe('envelope receiver → the one inbound pipeline', () => {
     await receiveEnvelope()(outer, RELAY);
     expect(applied.map((a) => [a.pubkey, a.rec.devices[0]?.ek])).toEqual([[bob.pubkey, bobEk]]);
     expect((await peers.get(bob.pubkey)).pairReady).toEqual([bobEk]);
+  });
+});
+
+describe('a full disk while a message comes in', () => {
+  /** Every write to the `messages` store throws the browser's quota error, as a full disk does. */
+  function diskFullForMessages(): () => void {
+    const proto = globalThis.IDBObjectStore.prototype;
+    const original = proto.put;
+    proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'messages') throw new DOMException('simulated', 'QuotaExceededError');
+      return original.apply(this, args);
+    };
+    return () => {
+      proto.put = original;
+    };
+  }
+
+  it('an envelope that could not be stored is not marked seen: reported as STORAGE_QUOTA, stored when read again', async () => {
+    const bob = party();
+    const outer = await envelopeFrom(bob, 'arrived on a full disk');
+    const spaceBack = diskFullForMessages();
+    let err: unknown;
+    try {
+      err = await receiveEnvelope()(outer, RELAY).catch((e: unknown) => e);
+    } finally {
+      spaceBack();
+    }
+    expect(isVeilError(err, 'STORAGE_QUOTA')).toBe(true);
+    expect(await store.hasSeen(outer.id)).toBe(false);
+    expect(await messagesWith(bob.pubkey)).toEqual([]);
+    // The next read (a re-read, a reconnect, the next start) stores it, once.
+    await receiveEnvelope()(outer, RELAY);
+    await pipeline.idle();
+    expect((await messagesWith(bob.pubkey)).map((m) => m.content.body)).toEqual(['arrived on a full disk']);
+    expect(await store.hasSeen(outer.id)).toBe(true);
+  });
+
+  it('a gift wrap the same way', async () => {
+    const carol = party();
+    const { wrap, rumorId } = await wrapFrom(carol, nip17ChatTemplate({ text: 'dm on a full disk', recipients: [me.pubkey], createdAt: NOW_S }));
+    const spaceBack = diskFullForMessages();
+    let err: unknown;
+    try {
+      err = await receiveWrap()(wrap).catch((e: unknown) => e);
+    } finally {
+      spaceBack();
+    }
+    expect(isVeilError(err, 'STORAGE_QUOTA')).toBe(true);
+    expect(await store.hasSeen(wrap.id)).toBe(false);
+    await receiveWrap()(wrap);
+    await pipeline.idle();
+    expect((await messagesWith(carol.pubkey)).map((m) => m.id)).toEqual([rumorId]);
   });
 });
 

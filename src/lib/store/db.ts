@@ -340,6 +340,10 @@ export class VeilStore {
   claimSeen(eventId: string, expiresAt: number): Promise<boolean> {
     return this.#seen.claim(eventId, expiresAt);
   }
+  /** Undoes `claimSeen` for an event whose message could not be stored, so a later read stores it. */
+  releaseSeen(eventId: string): Promise<void> {
+    return this.#seen.release(eventId);
+  }
   /** True if the event id was already recorded. */
   hasSeen(eventId: string): Promise<boolean> {
     return this.#seen.has(eventId);

@@ -190,9 +190,19 @@ export class InboundPipeline {
       const message = r.message;
       await this.#locked(async () => {
         const first = await store.claimSeen(eventId, Math.max(expiresAt, this.#ctx.now()));
+        if (!first) {
+          this.#done.add(eventId);
+          counters.duplicates++;
+          return;
+        }
+        try {
+          await this.storeIncoming(message);
+        } catch (e) {
+          // Not stored (a full disk): not seen either, so the next read (re-read, reconnect, start) stores it.
+          await store.releaseSeen(eventId).catch(() => {});
+          throw e;
+        }
         this.#done.add(eventId);
-        if (!first) counters.duplicates++;
-        else await this.storeIncoming(message);
       });
     } finally {
       this.#opening.delete(eventId);

@@ -32,6 +32,15 @@ export class SeenRepo {
     });
   }
 
+  /** Undoes a claim whose message could not be stored (a full disk), so the next read stores it. */
+  async release(eventId: string): Promise<void> {
+    const bid = await this.#blind(eventId);
+    await this.#c.one('seen', 'readwrite', async (store, changes) => {
+      await store.delete(bid);
+      changes.push({ store: 'seen', key: bid });
+    });
+  }
+
   async has(eventId: string): Promise<boolean> {
     const bid = await this.#blind(eventId);
     return this.#c.one('seen', 'readonly', async (store) => (await store.getKey(bid)) !== undefined);
