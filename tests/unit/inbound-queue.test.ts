@@ -77,6 +77,19 @@ describe('FairQueue', () => {
     expect(q.stats()).toMatchObject({ queued: 3, running: 1, dropped: 3, droppedBy: { A: 3 } });
   });
 
+  it('a task that throws is reported and counted as failed for its source, and the queue goes on', async () => {
+    const errors: unknown[] = [];
+    const q = new FairQueue({ perSource: 10, concurrency: 1, onError: (e) => errors.push(e) });
+    const ran: string[] = [];
+    q.push('A', { run: async () => { throw new Error('disk full'); } });
+    q.push('A', { run: async () => { ran.push('a1'); } });
+    q.push('B', { run: async () => { ran.push('b0'); } });
+    await q.drained();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['disk full']);
+    expect(ran.sort()).toEqual(['a1', 'b0']);
+    expect(q.stats()).toMatchObject({ dropped: 0, failedBy: { A: 1 }, processedBy: { A: 2, B: 1 } });
+  });
+
   it('runs at most `concurrency` at once; drained() waits only for what was queued before it', async () => {
     const log: string[] = [];
     const q = new FairQueue({ perSource: 10, concurrency: 2, onError: (e) => { throw e; } });

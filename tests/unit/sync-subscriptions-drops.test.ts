@@ -80,3 +80,54 @@ describe('read points and dropped events', () => {
     expect(r.incomplete).toBe(true);
   });
 });
+
+describe('the page bound on a DM relay', () => {
+  it('a DM relay whose wraps fill every page is reported incomplete as a DM relay, not as an envelope relay', async () => {
+    const sk = generateSecretKey();
+    const me = bytesToHex(getXOnlyPublicKey(sk));
+    const { store } = await storeWithChat('subs-dm-bound', 'd'.repeat(64));
+    const ctx = testSyncContext({ store, signer: new LocalSigner(sk), me, ek: envelopeKey(generateSecretKey()) });
+    let n = 0;
+    let reqs = 0;
+    // Every REQ is answered with a full page (100 events, the page size when max_limit is unknown) older than its `until`.
+    const pool = {
+      subscribe(filters: { until?: number; kinds?: number[] }[], h: PoolSubscribeHandlers) {
+        reqs++;
+        queueMicrotask(() => {
+          const top = filters[0]!.until ?? Math.floor(Date.now() / 1000);
+          for (let i = 0; i < 100; i++) {
+            const ev = { ...event(++n, me), kind: filters[0]!.kinds![0]!, created_at: top - i };
+            h.onevent(ev as TrustedEvent, new Set([RELAY]));
+          }
+          h.onrelayeose?.(RELAY);
+          h.oneose?.();
+        });
+        return { close: () => {} };
+      },
+      status: () => []
+    } as unknown as RelayPool;
+    const events: string[] = [];
+    const subs = new Subscriptions(
+      { ...ctx, emit: (e) => events.push(e.type) },
+      {
+        sockets: { envelope: () => pool, dmRead: () => pool } as unknown as Sockets,
+        senders: () => [],
+        relays: () => [],
+        dmRelays: () => [RELAY],
+        onEnvelope: () => {},
+        onGiftWrap: () => {},
+        afterQueued: (task) => void task(),
+        afterEnvelopes: (task) => void task(),
+        droppedFrom: () => 0,
+        publicSubscribe: () => {}
+      }
+    );
+    subs.giftWraps();
+    await expect.poll(() => subs.incomplete('dms').has(RELAY)).toBe(true);
+    subs.close();
+    expect(subs.incomplete('envelopes').has(RELAY)).toBe(false);
+    expect(events).toContain('relays'); // the settings screen re-reads and shows the note
+    // The first REQ (1059, and kind 4 both ways), then 9 more pages of the full 1059 filter: the bound is 10.
+    expect(reqs).toBe(1 + 9);
+  });
+});

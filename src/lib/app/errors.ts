@@ -37,6 +37,14 @@ export const ERROR_SENTENCES: Readonly<Record<VeilErrorCode, string>> = Object.f
   INTERNAL: 'Something went wrong inside Veil. Nothing was lost; please try again.'
 });
 
+/** Sentences for background failures nobody clicked for (a full disk while messages arrive; problems.svelte.ts). */
+export const BACKGROUND_SENTENCES: Partial<Record<VeilErrorCode, string>> = Object.freeze({
+  STORAGE_QUOTA:
+    'This device is out of storage space for Veil, so new messages cannot be saved here. They are not lost: they stay on the relays, and Veil reads them again once there is room. Free some space on this device.',
+  STORAGE_FAILED:
+    'Veil could not save new messages on this device. They are not lost: they stay on the relays, and Veil reads them again later.'
+});
+
 const GENERIC = 'Something went wrong. Nothing was lost; please try again.';
 
 export function describeError(e: unknown): string {

@@ -12,6 +12,7 @@ import { BunkerAuth } from './bunker-auth.svelte';
 import { PrivacyState, type PrivacyChoices } from './privacy.svelte';
 import { Names } from './names.svelte';
 import { Notify } from './notify.svelte';
+import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
 import { myKeySet, SafetyNumbers } from './safety';
 import { encodeNpub } from '$lib/crypto/nip19';
@@ -45,8 +46,9 @@ export class VeilApp {
   requests = $state<ChatSummary[]>([]);
   relays = $state<RelayStatus[]>([]);
   devices = $state<OwnDevice[]>([]);
-  /** My NIP-17 DM relays (kind 10050). */
+  /** My NIP-17 DM relays (kind 10050), and those of them whose last read reached the page bound. */
   dmRelays = $state<string[]>([]);
+  dmIncomplete = $state<string[]>([]);
   backup = $state<Backup | null>(null);
   fatal = $state('');
   /** True in the tab that holds the relay sockets. */
@@ -58,6 +60,7 @@ export class VeilApp {
   readonly names = new Names(() => this.#messenger, () => this.#onMessengerEvent({ type: 'chats' }));
   readonly bunkerAuth = new BunkerAuth(); // a NIP-46 auth_url: shown by host, opened only on a click
   readonly notify = new Notify(() => this.#store, () => this.socketOwner); // unread in title and badge, notifications
+  readonly problems = new Problems(); // a background failure (a full disk while messages arrive), as a banner
 
   #store: VeilStore | null = null;
   #session: Session | null = null;
@@ -200,7 +203,7 @@ export class VeilApp {
       scan: await loadScanCrypto(loadSecp256k1Wasm)
     });
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
-    this.dmRelays = this.#messenger.dmRelays();
+    this.#syncRelays(this.#messenger);
     this.privacy.refresh();
     this.phase = phase;
     await this.#refreshChats();
@@ -230,9 +233,8 @@ export class VeilApp {
       if (!m) return;
       this.socketOwner = true;
       await m.start();
-      this.relays = m.relayStatus();
+      this.#syncRelays(m);
       this.devices = m.ownDevices();
-      this.dmRelays = m.dmRelays();
     };
     if (!('locks' in navigator)) {
       void run();
@@ -252,16 +254,15 @@ export class VeilApp {
       this.devices = this.#messenger?.ownDevices() ?? [];
       return;
     }
+    if (e.type === 'error') return this.problems.report(e.code);
     if (e.type === 'chats') this.#scheduleRefresh();
     else if (e.type === 'messages') {
+      this.problems.resolved(); // a message was stored: saving works
       for (const l of this.#messageListeners) l(e.conversationId);
       this.#scheduleRefresh();
       this.#channel?.postMessage({ type: 'changed', what: 'messages', conversationId: e.conversationId } satisfies TabMessage);
       return;
-    } else if (e.type === 'relays' && this.#messenger) {
-      this.relays = this.#messenger.relayStatus();
-      this.dmRelays = this.#messenger.dmRelays();
-    }
+    } else if (e.type === 'relays' && this.#messenger) this.#syncRelays(this.#messenger);
     if (e.type === 'chats' || e.type === 'relays') this.#channel?.postMessage({ type: 'changed', what: e.type } satisfies TabMessage);
   }
 
@@ -377,7 +378,7 @@ export class VeilApp {
   async setDmRelays(relays: string[]): Promise<void> {
     const m = this.#requireMessenger();
     await m.setDmRelays(relays);
-    this.dmRelays = m.dmRelays();
+    this.#syncRelays(m);
   }
 
   /** A chat was opened: a NIP-17 contact may have started using Veil since (upgrade check). */
@@ -392,7 +393,13 @@ export class VeilApp {
   }
 
   refreshRelays(): void {
-    if (this.#messenger) this.relays = this.#messenger.relayStatus();
+    if (this.#messenger) this.#syncRelays(this.#messenger);
+  }
+
+  #syncRelays(m: Messenger): void {
+    this.relays = m.relayStatus();
+    this.dmRelays = m.dmRelays();
+    this.dmIncomplete = m.incompleteDmRelays();
   }
 }
 

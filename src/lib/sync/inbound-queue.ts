@@ -25,6 +25,8 @@ export interface QueueStats {
   /** Per source (relay): finished and dropped tasks. */
   processedBy: Record<string, number>;
   droppedBy: Record<string, number>;
+  /** Per source: tasks that threw (a message not stored: a full disk); like a drop, their read must be repeated. */
+  failedBy: Record<string, number>;
 }
 
 interface Item {
@@ -50,6 +52,7 @@ export class FairQueue {
   #dropped = 0;
   readonly #processedBy = new Map<string, number>();
   readonly #droppedBy = new Map<string, number>();
+  readonly #failedBy = new Map<string, number>();
 
   constructor(opts: { perSource: number; concurrency: number; onError(e: unknown): void }) {
     this.#perSource = opts.perSource;
@@ -107,7 +110,8 @@ export class FairQueue {
       processed: this.#processed,
       dropped: this.#dropped,
       processedBy: Object.fromEntries(this.#processedBy),
-      droppedBy: Object.fromEntries(this.#droppedBy)
+      droppedBy: Object.fromEntries(this.#droppedBy),
+      failedBy: Object.fromEntries(this.#failedBy)
     };
   }
 
@@ -133,6 +137,7 @@ export class FairQueue {
     try {
       await item.task.run();
     } catch (e) {
+      this.#failedBy.set(source, (this.#failedBy.get(source) ?? 0) + 1);
       this.#onError(e);
     } finally {
       this.#running--;

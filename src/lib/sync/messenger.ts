@@ -11,6 +11,7 @@
  * Runs unchanged in the page, a service worker and Node: no window/document; the WebSocket
  * constructor, fetch, the signer and the opened store are passed in.
  */
+import { normalizeRelayUrl } from '../relay/url';
 import { VeilError } from '../shared/errors';
 import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
@@ -233,6 +234,12 @@ export class Messenger {
   /** My DM relays (kind 10050): where other Nostr clients send me NIP-17 messages. */
   dmRelays(): string[] {
     return this.#p.dm.list();
+  }
+
+  /** My DM relays whose last read reached the page bound: older messages there may be unread. */
+  incompleteDmRelays(): string[] {
+    const incomplete = this.#p.subs.incomplete('dms');
+    return this.#p.dm.list().filter((url) => incomplete.has(normalizeRelayUrl(url)));
   }
 
   /** Sets, stores and publishes my kind 10050 list. Errors: RELAY_URL_INVALID, INVALID_INPUT, TOO_LARGE. */

@@ -47,7 +47,8 @@ export class Subscriptions {
   readonly #polls = new Map<string, Timer>();
   readonly #lastRead = new Map<string, number>();
   readonly #padding = new ReadPadding();
-  readonly #incompleteRelays = new Set<string>();
+  /** Relays whose last read reached the page bound, per role (a relay may be both). */
+  readonly #incompleteRelays = { envelopes: new Set<string>(), dms: new Set<string>() };
   #dmSub: PoolSubscription | null = null;
   readonly #dmRefresh: Timer;
   #dmLast = 0;
@@ -183,7 +184,7 @@ export class Subscriptions {
         onevent: (ev, relay) => this.#d.onEnvelope(ev, relay),
         onrelaydone: (relay, paged) => {
           const complete = paged && this.#d.droppedFrom('envelopes', relay) === dropped;
-          this.#incomplete(relay, !complete);
+          this.#incomplete('envelopes', relay, !complete);
           if (complete) void this.#markRead(relay, at);
           this.#d.afterEnvelopes(async () => release());
         },
@@ -196,15 +197,16 @@ export class Subscriptions {
     );
   }
 
-  /** Relays whose last catch-up reached the page bound (older stored events may be unread). */
-  incomplete(): ReadonlySet<string> {
-    return this.#incompleteRelays;
+  /** Envelope (or DM) relays whose last catch-up reached the page bound (older stored events may be unread). */
+  incomplete(role: 'envelopes' | 'dms' = 'envelopes'): ReadonlySet<string> {
+    return this.#incompleteRelays[role];
   }
 
-  #incomplete(relay: string, yes: boolean): void {
-    if (this.#incompleteRelays.has(relay) === yes) return;
-    if (yes) this.#incompleteRelays.add(relay);
-    else this.#incompleteRelays.delete(relay);
+  #incomplete(role: 'envelopes' | 'dms', relay: string, yes: boolean): void {
+    const set = this.#incompleteRelays[role];
+    if (set.has(relay) === yes) return;
+    if (yes) set.add(relay);
+    else set.delete(relay);
     this.#ctx.emit({ type: 'relays' });
   }
 
@@ -260,7 +262,7 @@ export class Subscriptions {
       {
         onevent: (ev, from) => this.#d.onGiftWrap(ev, from),
         // After the stored wraps of every relay are processed, remember how far we read.
-        onrelaydone: (relay, complete) => this.#incomplete(relay, !complete),
+        onrelaydone: (relay, complete) => this.#incomplete('dms', relay, !complete),
         ondone: (complete) => {
           if (complete && dropped() === dropped0) this.#d.afterQueued(() => this.#markDmRead(startedAt));
         }

@@ -177,7 +177,11 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onGiftWrap: (ev, relay) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay) }),
     afterQueued: (task) => inbound.enqueue(task),
     afterEnvelopes: (task) => inbound.afterEnvelopes(task),
-    droppedFrom: (queue, relay) => inbound.stats()[queue].droppedBy[relay] ?? 0,
+    // Dropped or failed (not stored): either way that read must be repeated, so its read point stays.
+    droppedFrom: (queue, relay) => {
+      const q = inbound.stats()[queue];
+      return (q.droppedBy[relay] ?? 0) + (q.failedBy[relay] ?? 0);
+    },
     publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail, { prepare: () => lookup.openPublic() })
   }));
   const outbox = new OutboxQueue({
