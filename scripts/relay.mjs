@@ -3,6 +3,7 @@
 // also answers NIP-11. Usage: node scripts/relay.mjs [--port 7777] [--host 127.0.0.1] [--db PATH|:memory:]
 // `--strict` behaves like strfry's defaults (scripts/relay-strict.mjs): AUTH-gated reads of kinds 4 and
 // 1059, limit ≤ 500, 3 tag letters per filter, 64 KiB events, created_at ≤ now + 900 s.
+// `--max-limit N` caps every filter's `limit` at N (and says so in NIP-11), as relays configured small do.
 // When listening it prints exactly one line to stdout: `READY ws://<host>:<port>`. Logs go to stderr.
 import Module, { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: process.env.RELAY_PORT ?? '7777' },
     host: { type: 'string', default: '127.0.0.1' },
     db: { type: 'string', default: '.relay-data/relay.sqlite' },
-    strict: { type: 'boolean', default: false }
+    strict: { type: 'boolean', default: false },
+    'max-limit': { type: 'string' }
   }
 });
 const port = Number(args.port);
@@ -28,6 +30,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad --port: ${arg
 const MAX_MESSAGE_LENGTH = 256 * 1024; // bytes of one WebSocket frame
 const MAX_SUBSCRIPTIONS = args.strict ? STRICT_LIMITS.maxSubscriptions : 20;
 const DEFAULT_LIMIT = 100; // the sqlite repository caps `limit` at 10x this
+const MAX_LIMIT = args['max-limit'] !== undefined ? Number(args['max-limit']) : args.strict ? STRICT_LIMITS.maxLimit : DEFAULT_LIMIT * 10;
+if (!Number.isInteger(MAX_LIMIT) || MAX_LIMIT < 1) fail(`bad --max-limit: ${args['max-limit']}`);
 const VALIDATOR_LIMITS = { maxContentLength: 100 * 1024, maxNumberOfTags: 2000, maxTagValueLength: 1024, maxSubscriptionIdLength: 128 };
 
 await shimNobleForNostrRelay();
@@ -66,8 +70,8 @@ const info = {
   limitation: {
     max_message_length: MAX_MESSAGE_LENGTH,
     max_subscriptions: MAX_SUBSCRIPTIONS,
-    max_limit: args.strict ? STRICT_LIMITS.maxLimit : DEFAULT_LIMIT * 10,
-    default_limit: DEFAULT_LIMIT,
+    max_limit: MAX_LIMIT,
+    default_limit: Math.min(DEFAULT_LIMIT, MAX_LIMIT),
     max_subid_length: VALIDATOR_LIMITS.maxSubscriptionIdLength,
     max_event_tags: VALIDATOR_LIMITS.maxNumberOfTags,
     max_content_length: VALIDATOR_LIMITS.maxContentLength,
@@ -116,6 +120,7 @@ wss.on('connection', (ws, req) => {
 });
 
 async function handle(client, data, strict) {
+  if (args['max-limit'] !== undefined) data = clampLimits(data);
   if (strict) {
     let parsed;
     try { parsed = JSON.parse(data.toString()); } catch { parsed = undefined; }
@@ -139,6 +144,15 @@ async function handle(client, data, strict) {
     console.error('handleMessage failed:', err);
     client.send(JSON.stringify(['NOTICE', 'error: internal error']));
   }
+}
+
+/** A REQ with every filter's `limit` at most MAX_LIMIT (a missing one is the default, also capped). */
+function clampLimits(data) {
+  let m;
+  try { m = JSON.parse(data.toString()); } catch { return data; }
+  if (!Array.isArray(m) || m[0] !== 'REQ') return data;
+  const filters = m.slice(2).map((f) => (f && typeof f === 'object' ? { ...f, limit: Math.min(typeof f.limit === 'number' ? f.limit : DEFAULT_LIMIT, MAX_LIMIT) } : f));
+  return Buffer.from(JSON.stringify([m[0], m[1], ...filters]));
 }
 
 /** An invalid EVENT still gets its OK false, an invalid REQ its CLOSED; anything else a NOTICE. */

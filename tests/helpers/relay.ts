@@ -21,10 +21,11 @@ export interface TestRelay {
 const SCRIPT = resolve(process.cwd(), 'scripts/relay.mjs');
 
 /** `strict: true` starts it in strfry-like strict mode (docs/relay.md, "Strict mode"). */
-export async function startRelay(opts: { db?: string; port?: number; strict?: boolean } = {}): Promise<TestRelay> {
+/** `maxLimit`: every filter's `limit` capped at it (NIP-11 `max_limit` says so). */
+export async function startRelay(opts: { db?: string; port?: number; strict?: boolean; maxLimit?: number } = {}): Promise<TestRelay> {
   const db = opts.db ?? ':memory:';
   const launch = (port: number): Promise<Started> =>
-    startReadyProcess(SCRIPT, ['--port', String(port), '--db', db, ...(opts.strict ? ['--strict'] : [])], 15_000);
+    startReadyProcess(SCRIPT, ['--port', String(port), '--db', db, ...(opts.strict ? ['--strict'] : []), ...(opts.maxLimit ? ['--max-limit', String(opts.maxLimit)] : [])], 15_000);
   let proc: Started | null = await launch(opts.port ?? 0);
   const url = proc.address;
   const port = Number(new URL(url).port);

@@ -115,6 +115,20 @@ describe('catch-up in pages', () => {
     expect(relay.reqs[1]![0]!.until).toBe(1000);
   });
 
+  it('with no max_limit announced, a relay that clamps silently at 20 is still read to the end', async () => {
+    const relay = new FakeRelay(Array.from({ length: 45 }, (_, i) => ev(i + 1, 1000 + i)), 20);
+    const r = run(relay);
+    expect(await r.complete).toBe(true);
+    expect(r.got.size).toBe(45);
+  });
+
+  it('with max_limit announced, a round but short page ends paging', async () => {
+    const relay = new FakeRelay(Array.from({ length: 30 }, (_, i) => ev(i + 1, 1000 + i)), 500, 500);
+    const r = run(relay);
+    expect(await r.complete).toBe(true);
+    expect(relay.reqs).toHaveLength(1);
+  });
+
   it('pages each filter on its own: junk in one filter does not page the other', async () => {
     const other = 'd'.repeat(64);
     const relay = new FakeRelay([ev(1, 500, other), ...Array.from({ length: 1200 }, (_, i) => ev(10 + i, 1000 + i))], 500, 500);

@@ -10,7 +10,8 @@
  * - paging stops when a page comes back short, or after `maxPages`, when the relay is reported
  *   incomplete so the user is told (relays.ts shows it) and its read point is not moved on.
  * A relay may clamp `limit` without saying so (strfry caps it at 500, many at 100): a page counts
- * as full at the relay's NIP-11 `max_limit` when known, otherwise at UNKNOWN_RELAY_PAGE.
+ * as full at the relay's NIP-11 `max_limit` when known, otherwise at UNKNOWN_RELAY_PAGE or at any
+ * round count (mayBeCut).
  */
 import { matchFilter, type Filter as NtFilter } from 'nostr-tools/filter';
 import type { NostrEvent as NtEvent } from 'nostr-tools/pure';
@@ -54,6 +55,18 @@ export interface CatchUpOptions {
 export function fullPage(pageLimit: number, maxLimit: number | undefined): number {
   const cap = maxLimit !== undefined && Number.isSafeInteger(maxLimit) && maxLimit > 0 ? maxLimit : UNKNOWN_RELAY_PAGE;
   return Math.min(pageLimit, cap);
+}
+
+/**
+ * Whether an answer of `count` events may have been cut short by the relay. At its announced
+ * max_limit, yes. With none announced a relay may clamp silently at any round number (10, 20, 50,
+ * 100…), so a round count of at least 10 is followed by one more page too: it costs one REQ and, when
+ * nothing was cut, comes back with little more than the events of the second it starts at.
+ */
+export function mayBeCut(count: number, pageLimit: number, maxLimit: number | undefined): boolean {
+  if (count >= fullPage(pageLimit, maxLimit)) return true;
+  const known = maxLimit !== undefined && Number.isSafeInteger(maxLimit) && maxLimit > 0;
+  return !known && count >= 10 && count % 10 === 0;
 }
 
 /** The oldest created_at and the count of one relay's answer to one filter, for one page. */
@@ -137,7 +150,7 @@ export function catchUp(pool: RelayPool, filters: Filter[], handlers: CatchUpHan
           sub.close();
           pages.delete(sub);
           r.open--;
-          if (!closed && t.count >= fullPage(pageLimit, opts.maxLimit?.(relay))) {
+          if (!closed && mayBeCut(t.count, pageLimit, opts.maxLimit?.(relay))) {
             const next = nextUntil(t.oldest, until);
             if (next) {
               if (next.skipped) r.complete = false;
@@ -174,9 +187,9 @@ export function catchUp(pool: RelayPool, filters: Filter[], handlers: CatchUpHan
         firstEosed.add(relay);
         if (running.has(relay)) return; // still paging from the last EOSE
         running.set(relay, { open: 0, complete: true });
-        const full = fullPage(pageLimit, opts.maxLimit?.(relay));
+        const maxLimit = opts.maxLimit?.(relay);
         first.forEach((f, i) => {
-          if (t[i]!.count < full) return;
+          if (!mayBeCut(t[i]!.count, pageLimit, maxLimit)) return;
           const next = nextUntil(t[i]!.oldest, f.until);
           if (next) page(relay, f, next.until, 2);
         });

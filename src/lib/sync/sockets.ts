@@ -29,14 +29,15 @@ export const SOCKET_POLICIES: Readonly<Record<SocketRole, { authenticates: boole
   envelopePublish: { authenticates: false, nip11: false },
   public: { authenticates: false, nip11: false },
   ownRecord: { authenticates: false, nip11: false },
-  dmRead: { authenticates: true, nip11: false },
+  // NIP-11 for max_limit (catch-up pages): the DM relays already know this user by AUTH.
+  dmRead: { authenticates: true, nip11: true },
   nip17Publish: { authenticates: false, nip11: false }
 };
 
 export interface SocketPlatform {
   /** WebSocket constructor (browser global or `ws` in Node). */
   WebSocket: unknown;
-  /** For NIP-11 relay information (envelope role only). */
+  /** For NIP-11 relay information (envelope and DM-read roles). */
   fetch?: typeof fetch;
   /** How long a one-off query waits for EOSE. Default 5000 ms. */
   queryTimeoutMs?: number;
