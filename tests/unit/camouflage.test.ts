@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ClassHistogram, classOfContentLength, PRIOR_COUNTS, payloadRange } from '../../src/lib/camouflage/classes';
 import { CoverSampler } from '../../src/lib/camouflage/sampler';
 import { COVER_RATES, CoverSchedule } from '../../src/lib/camouflage/schedule';
+import { MAX_BOOST, SESSION_BINS_MS, SessionShape } from '../../src/lib/camouflage/session-shape';
 import { introShare, INTRO_PRIOR, INTRO_SHARE_MAX, INTRO_SHARE_MIN } from '../../src/lib/sync/cover';
 import { paddedSizeFor } from '../../src/lib/crypto/padding';
 import { chiSquareTwoSample, ksExponential, seeded } from '../helpers/stats';
@@ -90,6 +91,73 @@ describe('cover schedule', () => {
     const before = n;
     await v.run(2 * 86_400_000);
     expect(n).toBe(before);
+  });
+});
+
+describe('cover over a session follows when real sends come', () => {
+  const MIN = 60_000;
+  /** A device that sends 3 messages in its first minute and none later, over `n` 40-minute sessions. */
+  function learnedEarlySender(n: number): SessionShape {
+    const sh = new SessionShape();
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      sh.begin(t);
+      for (const at of [5_000, 20_000, 45_000]) sh.realSend(t + at);
+      sh.end(t + 40 * MIN);
+      t += 3 * 3_600_000;
+    }
+    return sh;
+  }
+
+  it('with nothing learned every multiplier is 1; an early sender gets a boost early and less later, mean 1 over the time spent', () => {
+    const fresh = new SessionShape();
+    fresh.begin(0);
+    expect(SESSION_BINS_MS.map((_, b) => fresh.multiplier(b === 0 ? 0 : SESSION_BINS_MS[b - 1]!))).toEqual(SESSION_BINS_MS.map(() => 1));
+    const sh = learnedEarlySender(30);
+    sh.begin(0);
+    expect(sh.multiplier(10_000)).toBeGreaterThan(3);
+    expect(sh.multiplier(10_000)).toBeLessThanOrEqual(MAX_BOOST);
+    expect(sh.multiplier(30 * MIN)).toBeLessThan(1);
+    // The time-weighted mean over a 40-minute session is 1 (the schedule's mean rate is kept).
+    let sum = 0;
+    for (let t = 0; t < 40 * MIN; t += 1000) sum += sh.multiplier(t);
+    expect(sum / (40 * MIN / 1000)).toBeCloseTo(1, 1);
+  });
+
+  it('a saved state restores the same multipliers; a malformed one is ignored', () => {
+    const sh = learnedEarlySender(10);
+    const copy = new SessionShape();
+    copy.restore(JSON.parse(JSON.stringify(sh.state())));
+    sh.begin(0);
+    copy.begin(0);
+    for (const t of [0, 50_000, 100_000, 10 * MIN, 50 * MIN]) expect(copy.multiplier(t)).toBe(sh.multiplier(t));
+    const bad = new SessionShape();
+    bad.restore({ sends: [1, 2], exposure: 'x' });
+    bad.begin(0);
+    expect(bad.multiplier(0)).toBe(1);
+  });
+
+  it('the schedule puts cover where the device sends: more of it in the first minute of a session', async () => {
+    const v = virtualTimers();
+    const at: number[] = [];
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(5), send: async () => void at.push(v.now()) });
+    s.shape.restore(learnedEarlySender(30).state());
+    let firstMinute = 0;
+    let total = 0;
+    // 200 sessions of 40 minutes at the high rate (mean gap 30 s): cover per session position.
+    for (let i = 0; i < 200; i++) {
+      const start = v.now();
+      at.length = 0;
+      s.start(['wss://a'], 'high');
+      await v.run(start + 40 * MIN);
+      s.stop();
+      firstMinute += at.filter((t) => t - start < MIN).length;
+      total += at.length;
+      await v.run(v.now() + 24 * 3_600_000); // a new day: the budget does not bind
+    }
+    // Flat cover would put 1/40 of it in the first minute; this device sends 100% of its messages there.
+    expect(firstMinute / total).toBeGreaterThan(0.1);
+    expect(total / 200).toBeGreaterThan(40 * 2 * 0.8); // the mean rate (2 a minute) is kept
   });
 });
 

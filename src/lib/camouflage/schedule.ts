@@ -7,8 +7,14 @@
  * real send goes at once and the next slot is skipped, so the rate an observer counts stays the rate
  * of the schedule; in Private mode (sync/slots.ts) a real envelope takes the next slot instead. A
  * daily budget bounds what cover costs the user and every reader of the bucket.
+ *
+ * Over a session the rate follows when this device's real sends come (session-shape.ts): candidate
+ * slots come at MAX_BOOST × the rate and each is kept with probability multiplier / MAX_BOOST
+ * (thinning), so the slots are a Poisson process whose rate is the learned shape; with nothing
+ * learned, the plain one. Dropped candidates do nothing a relay could see.
  */
 import { cryptoRandom, exponential, type Random } from '../shared/random';
+import { MAX_BOOST, SessionShape } from './session-shape';
 
 /** Copies of one real send reach the schedule within this long of each other (ms). */
 export const SHAPE_MS = 1_000;
@@ -38,6 +44,8 @@ export interface CoverScheduleDeps {
   /** Sends one cover envelope to `relay` (never throws into the schedule). */
   send(relay: string): Promise<void>;
   random?: Random;
+  /** The session shape learned something (a real send, a session's end): save `schedule.shape.state()`. */
+  onLearn?(): void;
 }
 
 /** Live mode's cover: one Poisson schedule per device, shaped like real sends, skip-after-real, a daily budget. */
@@ -54,6 +62,8 @@ export class CoverSchedule {
   #shapeAt = -Infinity;
   /** Counts for tests and the settings screen. */
   readonly counts = { cover: 0, skipped: 0, overBudget: 0 };
+  /** When in a session real sends come; cover follows (state saved by the caller: `onLearn`). */
+  readonly shape = new SessionShape();
 
   constructor(deps: CoverScheduleDeps) {
     this.#d = deps;
@@ -68,7 +78,10 @@ export class CoverSchedule {
     this.#rate = rate;
     this.#relays = [...new Set(relays)];
     if (rate === 'off' || this.#relays.length === 0) return this.stop();
-    if (this.#handle === undefined) this.#arm();
+    if (this.#handle === undefined) {
+      this.shape.begin(this.#d.now());
+      this.#arm();
+    }
   }
 
   /** A real envelope just went to `relay` at once (Live mode): the next slot is skipped, and its send's relays are learned. */
@@ -81,19 +94,30 @@ export class CoverSchedule {
     } else {
       this.#shapes.push([relay]);
       if (this.#shapes.length > MAX_SHAPES) this.#shapes.shift();
+      this.shape.realSend(now);
+      this.#d.onLearn?.();
     }
     this.#shapeAt = now;
   }
 
   stop(): void {
+    if (this.#handle !== undefined) {
+      this.shape.end(this.#d.now());
+      this.#d.onLearn?.();
+    }
     if (this.#handle !== undefined) this.#d.timers.clearTimeout(this.#handle);
     this.#handle = undefined;
     this.#skip = false;
   }
 
   #arm(): void {
-    const gap = exponential(COVER_RATES[this.#rate].meanMs, 0, this.#d.random ?? cryptoRandom);
-    this.#handle = this.#d.timers.setTimeout(() => void this.#slot(), gap);
+    const random = this.#d.random ?? cryptoRandom;
+    const gap = exponential(COVER_RATES[this.#rate].meanMs / MAX_BOOST, 0, random);
+    this.#handle = this.#d.timers.setTimeout(() => {
+      // Thinning: a candidate is a slot with probability multiplier / MAX_BOOST.
+      if (random() * MAX_BOOST <= this.shape.multiplier(this.#d.now())) void this.#slot();
+      else this.#arm();
+    }, gap);
   }
 
   /** The relays of a random recent real send that are still in use, else every relay. */

@@ -12,6 +12,8 @@ import type { NostrEvent } from '../relay/types';
 import { cryptoRandom } from '../shared/random';
 import { ClassHistogram, classOfContentLength } from '../camouflage/classes';
 import { CoverSampler } from '../camouflage/sampler';
+import type { SessionShapeState } from '../camouflage/session-shape';
+import type { JsonValue } from '../store';
 import type { SyncContext } from './context';
 
 /**
@@ -26,6 +28,7 @@ export const INTRO_SHARE_MIN = 0.01;
 export const INTRO_SHARE_MAX = 0.2;
 const SETTING_CLASSES = 'sync.cover-classes';
 const SETTING_INTROS = 'sync.cover-intros';
+const SETTING_SESSION = 'sync.cover-session';
 
 /** The intro share for `intro` first messages among `sends` real sends. */
 export function introShare(intro: number, sends: number): number {
@@ -51,7 +54,11 @@ export class Cover {
     this.#d = deps;
   }
 
+  /** The session shape of the Live cover schedule as saved (camouflage/session-shape.ts; unknown until load()). */
+  savedSessionShape: unknown = undefined;
+
   async load(): Promise<void> {
+    this.savedSessionShape = await this.#ctx.store.getSetting(SETTING_SESSION);
     const c = await this.#ctx.store.getSetting<number[]>(SETTING_CLASSES);
     if (Array.isArray(c)) this.#classes = new ClassHistogram(c);
     const i = await this.#ctx.store.getSetting<{ all: number; intro: number }>(SETTING_INTROS);
@@ -64,6 +71,10 @@ export class Cover {
     this.#sends = { all: this.#sends.all + 1, intro: this.#sends.intro + (intro ? 1 : 0) };
     await this.#ctx.store.setSetting(SETTING_CLASSES, this.#classes.counts());
     await this.#ctx.store.setSetting(SETTING_INTROS, this.#sends);
+  }
+
+  saveSessionShape(state: SessionShapeState): Promise<void> {
+    return this.#ctx.store.setSetting(SETTING_SESSION, state as unknown as JsonValue);
   }
 
   /** One cover envelope for `relay`, or null when this device reads nothing there today. */

@@ -59,6 +59,7 @@ export class Messenger {
     await m.#p.subs.load();
     Object.assign(m.#ctx.privacy, await loadPrivacyChoices(deps.store, m.#ctx.privacy));
     await m.#p.cover.load();
+    m.#p.liveCover.shape.restore(m.#p.cover.savedSessionShape);
     return m;
   }
 

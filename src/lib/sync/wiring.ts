@@ -197,13 +197,15 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     relays,
     cover: (relay) => cover.envelope(relay)
   });
-  const liveCover = new CoverSchedule({
+  const liveCover: CoverSchedule = new CoverSchedule({
     timers: ctx.timers,
     now: ctx.now,
     send: async (relay) => {
       const ev = await cover.envelope(relay);
       if (ev) await sockets.publishEnvelopeNow(ev, relay);
-    }
+    },
+    // When in a session this device sends, kept across app starts (cover.ts loads it).
+    onLearn: () => void cover.saveSessionShape(liveCover.shape.state()).catch(ctx.fail)
   });
   const sendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover };
   return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover };
