@@ -1,6 +1,7 @@
 /**
  * Camouflage (src/lib/camouflage; issue 10): the cover schedule is a Poisson process (its gaps pass
- * a KS test against the exponential law, and a non-exponential schedule fails the same test), a real
+ * a KS test against the exponential law, and a non-exponential schedule fails the same test; shaped
+ * over a session by when the device sends, its gaps rescaled by the rate pass it), a real
  * send in Live mode skips the next slot and cover copies the relays of real sends, the daily budget holds; cover size classes follow the
  * real ones (chi-square), and payloads pad to the class they were drawn for.
  */
@@ -135,6 +136,48 @@ describe('cover over a session follows when real sends come', () => {
     bad.restore({ sends: [1, 2], exposure: 'x' });
     bad.begin(0);
     expect(bad.multiplier(0)).toBe(1);
+  });
+
+  it('a shaped schedule is still a Poisson process: gaps rescaled by its rate pass the KS test (p > 0.01, ≥ 500), raw gaps do not', async () => {
+    const v = virtualTimers();
+    const at: number[] = [];
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(9), send: async () => void at.push(v.now()) });
+    s.shape.restore(learnedEarlySender(30).state());
+    // The rate in force during a session (the shape learns at each session's end: time spent, no sends).
+    let probe = new SessionShape();
+    const rate = 1 / COVER_RATES.high.meanMs;
+    /** ∫ rate × multiplier over [a, b] ms since the session started (the multiplier is constant per bin). */
+    const lambda = (a: number, b: number): number => {
+      let sum = 0;
+      SESSION_BINS_MS.forEach((to, i) => {
+        const from = i === 0 ? 0 : SESSION_BINS_MS[i - 1]!;
+        const overlap = Math.min(b, to) - Math.max(a, from);
+        if (overlap > 0) sum += probe.multiplier(from) * overlap * rate;
+      });
+      return sum;
+    };
+    const rescaled: number[] = [];
+    const raw: number[] = [];
+    // Long sessions: gaps cut by a session's end are not counted, which would bias short windows.
+    for (let i = 0; i < 8; i++) {
+      const start = v.now();
+      at.length = 0;
+      probe = new SessionShape();
+      probe.restore(s.shape.state());
+      probe.begin(0);
+      s.start(['wss://a'], 'high');
+      await v.run(start + 120 * MIN);
+      s.stop();
+      for (let k = 1; k < at.length; k++) {
+        rescaled.push(lambda(at[k - 1]! - start, at[k]! - start));
+        raw.push(at[k]! - at[k - 1]!);
+      }
+      await v.run(v.now() + 24 * 3_600_000);
+    }
+    expect(rescaled.length).toBeGreaterThanOrEqual(500);
+    expect(ksExponential(rescaled, 1).p).toBeGreaterThan(0.01);
+    // The shape is real: the raw gaps are not one exponential law with their own mean.
+    expect(ksExponential(raw, raw.reduce((x, y) => x + y, 0) / raw.length).p).toBeLessThan(0.01);
   });
 
   it('the schedule puts cover where the device sends: more of it in the first minute of a session', async () => {
