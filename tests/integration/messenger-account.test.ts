@@ -4,7 +4,6 @@
  * contact's messenger stops sealing to it, and the removed device does not certify itself again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
 import { envelopeKey } from '../../src/lib/crypto/envelope';
 import { generateSecretKey } from '../../src/lib/crypto/keys';
