@@ -173,6 +173,11 @@ describe('blocked list', () => {
     const account = new AccountControls(host(platform, store, []));
     await account.refresh();
     expect(account.blocked.map((x) => x.name).sort()).toEqual(['Spammer', 'bob', shortNpub(encodeNpub(c))].sort());
+    // Starting a chat with one of them says they are blocked; anyone else (or a bad input) goes on to the messenger.
+    const refused = await account.refuseBlocked(encodeNpub(c)).catch((e: unknown) => e);
+    expect(isVeilError(refused, 'INVALID_INPUT') && refused.user).toContain('Unblock them in Settings');
+    await account.refuseBlocked(encodeNpub(d));
+    await account.refuseBlocked('not a key');
     expect(blockedView({ pubkey: c, eks: [], relays: [], state: 'blocked', protocol: 'veil', addedAt: 0, updatedAt: 0 }).name).toMatch(/^npub1.{7}….{6}$/);
   });
 });

@@ -5,8 +5,8 @@
  * other devices, and sign out and wipe. VeilApp (veil.svelte.ts) hosts it: it owns the store, the
  * messenger and the tabs. Errors are VeilErrors (errors.ts words them).
  */
-import { VeilError } from '../shared/errors';
-import { encodeNpub } from '../crypto/nip19';
+import { VeilError, userError } from '../shared/errors';
+import { encodeNpub, parseContactInput } from '../crypto/nip19';
 import { deleteVeilDatabase, type Contact, type VeilStore } from '../store';
 import {
   bunkerIdentity,
@@ -23,7 +23,8 @@ import {
   type Backup,
   type Session
 } from '../sync/account';
-import type { SignerKind } from '../sync/types';
+import { npubFingerprint } from '../sync/profile';
+import type { IdentityInfo, SignerKind } from '../sync/types';
 
 export type { Backup };
 
@@ -62,6 +63,13 @@ export interface AccountHost {
 /** "npub1abcdefg…uvwxyz": enough to tell two apart at a glance. */
 export function shortNpub(npub: string): string {
   return npub.length > 20 ? `${npub.slice(0, 12)}…${npub.slice(-6)}` : npub;
+}
+
+/** What the components show of the signed-in identity. */
+export function identityInfo(session: Session): IdentityInfo {
+  const npub = encodeNpub(session.account.pubkey);
+  const { deviceId, deviceLabel } = session;
+  return { pubkey: session.account.pubkey, npub, signer: session.signer.kind, fingerprint: npubFingerprint(npub), deviceId, deviceLabel };
 }
 
 export function blockedView(c: Contact): BlockedContact {
@@ -136,9 +144,12 @@ export class AccountControls {
   /** Lock now: also forgets "remember on this device", so the next open asks for the passphrase. */
   async lockNow(): Promise<void> {
     const store = this.#h.store();
-    if (store) await forgetDevice(store);
-    this.remembered = false;
-    await this.#h.lock();
+    try {
+      if (store) await forgetDevice(store);
+      this.remembered = false;
+    } finally {
+      await this.#h.lock(); // locked even if forgetting failed (a full disk): the error is still shown
+    }
   }
 
   /** Forget this device: the next open asks for the passphrase; this session stays open. */
@@ -155,6 +166,18 @@ export class AccountControls {
   /** Old passphrase, new one (at least MIN_PASSPHRASE); the vault re-wrapped. */
   changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void> {
     return changePassphrase(this.#store(), oldPassphrase, newPassphrase);
+  }
+
+  /** Starting a chat with someone I blocked says so (it silently did nothing). A bad input is left to the messenger to word. */
+  async refuseBlocked(input: string): Promise<void> {
+    let pubkey: string;
+    try {
+      pubkey = parseContactInput(input).pubkey;
+    } catch {
+      return;
+    }
+    if ((await this.#h.store()?.getContact(pubkey))?.state === 'blocked')
+      throw userError('INVALID_INPUT', 'You blocked this person. Unblock them in Settings → Blocked to write to them again.');
   }
 
   async unblock(peer: string): Promise<void> {

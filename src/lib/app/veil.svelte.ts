@@ -15,13 +15,11 @@ import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
 import { myKeySet, SafetyNumbers } from './safety';
-import { encodeNpub } from '$lib/crypto/nip19';
 import type { Nip07Like } from '$lib/crypto/signer';
 import { DB_NAME, makeSortKey, VeilStore } from '$lib/store';
 import { unlockSession, vaultState, type AccountPlatform, type Backup, type Session } from '$lib/sync/account';
-import { AccountControls } from './account.svelte';
+import { AccountControls, identityInfo } from './account.svelte';
 import { Messenger } from '$lib/sync/messenger';
-import { npubFingerprint as fingerprint } from '$lib/sync/profile';
 import { loadScanCrypto } from '$lib/sync/scan';
 import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
 import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
@@ -165,15 +163,7 @@ export class VeilApp {
   async #begin(session: Session, phase: Phase = 'ready'): Promise<void> {
     const store = this.#requireStore();
     this.#session = session;
-    const npub = encodeNpub(session.account.pubkey);
-    this.identity = {
-      pubkey: session.account.pubkey,
-      npub,
-      signer: session.signer.kind,
-      fingerprint: fingerprint(npub),
-      deviceId: session.deviceId,
-      deviceLabel: session.deviceLabel
-    };
+    this.identity = identityInfo(session);
     this.#messenger = await Messenger.create({
       store,
       signer: session.signer,
@@ -296,6 +286,7 @@ export class VeilApp {
   // ------------------------------------------------------------------ chats
 
   async startChat(input: string): Promise<string> {
+    await this.account.refuseBlocked(input);
     const id = await this.#requireMessenger().startChat(input);
     await this.#refreshChats();
     return id;
