@@ -6,6 +6,8 @@
  * sideways and has no serious or critical axe finding.
  */
 import type { Page } from '@playwright/test';
+import { nip19 } from 'nostr-tools';
+import { RawClient } from '../helpers/raw-ws';
 import { PASSPHRASE, createIdentity, expect, messages, openChat, seriousAxe, send, startChat, test, unlock } from './fixtures';
 
 const NEW_PASSPHRASE = 'a completely new passphrase';
@@ -144,5 +146,50 @@ test.describe('account controls', () => {
 
     await aliceCtx.close();
     await bobCtx.close();
+  });
+
+  test('remove another device: confirmed, and my inbox record is republished without it', async ({ browser, relay, web }) => {
+    test.setTimeout(120_000);
+    const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    const laptopCtx = await browser.newContext();
+    const phone = await phoneCtx.newPage();
+    const laptop = await laptopCtx.newPage();
+    const { npub, nsec } = await createIdentity(phone, web.url);
+    await laptop.goto(web.url);
+    await laptop.getByRole('button', { name: 'Import a key' }).click();
+    await laptop.getByLabel('Private key').fill(nsec);
+    await laptop.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+    await laptop.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(laptop.getByRole('textbox', { name: 'Your npub' })).toHaveValue(npub, { timeout: 20_000 });
+
+    await openSettings(phone);
+    const devices = phone.getByRole('region', { name: 'Your devices' });
+    const remove = devices.getByRole('button', { name: /^Remove device added/ });
+    await expect(remove).toHaveCount(1, { timeout: 30_000 }); // the laptop, once its record entry arrived; never this device
+    expect(await sideways(phone)).toBe(0);
+    await remove.click();
+    const dialog = phone.getByRole('dialog', { name: 'Remove this device?' });
+    await expect(dialog).toContainText('your contacts stop sealing new messages to it');
+    await dialog.getByRole('button', { name: 'Remove device' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(remove).toHaveCount(0);
+    await expect(devices.getByText('(this device)')).toBeVisible();
+
+    // The relay's newest record of mine certifies one device and marks the other removed.
+    const pubkey = nip19.decode(npub).data as string;
+    const raw = await RawClient.open(relay.url);
+    try {
+      await expect
+        .poll(async () => {
+          const [rec] = await raw.query('record', { kinds: [11067], authors: [pubkey], limit: 1 });
+          const tags = (rec?.tags ?? []) as string[][];
+          return [tags.filter((t) => t[0] === 'device').length, tags.filter((t) => t[0] === 'removed').length];
+        }, { timeout: 20_000 })
+        .toEqual([1, 1]);
+    } finally {
+      await raw.close();
+    }
+    await phoneCtx.close();
+    await laptopCtx.close();
   });
 });
