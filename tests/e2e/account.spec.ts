@@ -193,6 +193,11 @@ test.describe('account controls', () => {
     } finally {
       await raw.close();
     }
+    // The laptop learns it was removed, says so, and offers no Remove of its own.
+    await openSettings(laptop);
+    const laptopDevices = laptop.getByRole('region', { name: 'Your devices' });
+    await expect(laptopDevices.getByRole('status')).toContainText('This device was removed from your account', { timeout: 30_000 });
+    await expect(laptopDevices.getByRole('button', { name: /^Remove device/ })).toHaveCount(0);
     await phoneCtx.close();
     await laptopCtx.close();
   });

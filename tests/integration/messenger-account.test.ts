@@ -109,6 +109,8 @@ describe('account controls with a real relay', () => {
 
     // The removed device adopts the record and, when it publishes again, does not add itself back.
     await until(async () => (alice2.m.ownDevices().every((d) => !d.current) ? true : undefined), 'the removed device sees its removal');
+    // …and cannot remove the devices that remain.
+    await expect(alice2.m.removeDevice(self.id)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await alice2.m.setPublishRecord(true);
     expect(alice2.m.ownDevices().map((d) => d.ek)).toEqual([bytesToHex(alice.deps.ek.publicKey)]);
     expect((await bob.m.contact(alice.pubkey))?.eks).toEqual([bytesToHex(alice.deps.ek.publicKey)]);

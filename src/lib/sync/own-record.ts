@@ -161,6 +161,8 @@ export class OwnRecord {
     const dev = this.#own?.devices.find((d) => d.id === id);
     if (!dev) throw userError('NOT_FOUND', 'That device is no longer in your list.');
     if (dev.ek === this.#ctx.ekHex) throw userError('INVALID_INPUT', 'This device cannot remove itself: remove it from another device, or sign out and wipe it.');
+    // A device removed elsewhere must not take the others with it (the identity would be left with none).
+    if (!this.#own?.devices.some((d) => d.ek === this.#ctx.ekHex)) throw userError('INVALID_INPUT', 'This device was removed from your account, so it cannot remove others.');
     await this.sync(null, (data) => removeDevice(data, id, Math.max(this.#ctx.nowS(), dev.addedAt)));
   }
 
