@@ -1,9 +1,9 @@
-/** Hands bytes to the browser as a download named `veil-file` (the name a sender chose is not trusted). */
-export function saveBytes(bytes: Uint8Array, mimeType?: string): void {
+/** Hands bytes to the browser as a download named `veil-file` (the name a sender chose is not trusted) or a name Veil chose. */
+export function saveBytes(bytes: Uint8Array, mimeType?: string, name = 'veil-file'): void {
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mimeType ?? 'application/octet-stream' }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = 'veil-file';
+  a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -15,29 +15,17 @@ import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
 import { myKeySet, SafetyNumbers } from './safety';
-import { encodeNpub } from '$lib/crypto/nip19';
 import type { Nip07Like } from '$lib/crypto/signer';
-import { makeSortKey, VeilStore } from '$lib/store';
-import {
-  bunkerIdentity,
-  createLocalIdentity,
-  defaultDeviceLabel,
-  extensionIdentity,
-  importIdentity,
-  unlockSession,
-  vaultState,
-  type AccountPlatform,
-  type Backup,
-  type Session
-} from '$lib/sync/account';
+import { DB_NAME, makeSortKey, VeilStore } from '$lib/store';
+import { unlockSession, vaultState, type AccountPlatform, type Backup, type Session } from '$lib/sync/account';
+import { AccountControls, identityInfo } from './account.svelte';
 import { Messenger } from '$lib/sync/messenger';
-import { npubFingerprint as fingerprint } from '$lib/sync/profile';
 import { loadScanCrypto } from '$lib/sync/scan';
 import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
 import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
-type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' } | { type: 'privacy'; choices: PrivacyChoices };
+type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' } | { type: 'wiped' } | { type: 'privacy'; choices: PrivacyChoices };
 
 export class VeilApp {
   phase = $state<Phase>('loading');
@@ -61,6 +49,18 @@ export class VeilApp {
   readonly bunkerAuth = new BunkerAuth(); // a NIP-46 auth_url: shown by host, opened only on a click
   readonly notify = new Notify(() => this.#store, () => this.socketOwner); // unread in title and badge, notifications
   readonly problems = new Problems(); // a background failure (a full disk while messages arrive), as a banner
+  /** Identity and Settings → Account: lock, forget device, key, passphrase, blocked, devices, wipe (account.svelte.ts). */
+  readonly account = new AccountControls({
+    store: () => this.#store,
+    messenger: () => this.#messenger,
+    platform: () => this.#platform(),
+    begin: (session, backup) => ((this.backup = backup ?? null), this.#begin(session, backup ? 'backup' : 'ready')),
+    lock: () => this.lock(),
+    database: () => ({ indexedDB, name: DB_NAME }),
+    close: () => this.#close(),
+    restart: () => this.#restart(),
+    changed: () => this.#onMessengerEvent({ type: 'chats' })
+  });
 
   #store: VeilStore | null = null;
   #session: Session | null = null;
@@ -124,47 +124,16 @@ export class VeilApp {
 
   // ------------------------------------------------------------------ identity
 
-  async createIdentity(passphrase: string, remember: boolean): Promise<void> {
-    const { session, backup } = await createLocalIdentity(this.#requireStore(), passphrase, {
-      remember,
-      deviceLabel: defaultDeviceLabel(navigator.userAgent)
-    });
-    this.backup = backup;
-    await this.#begin(session, 'backup');
-  }
+  // Aliases kept for the layout's callers (the code is in account.svelte.ts).
+  createIdentity = (passphrase: string, remember: boolean): Promise<void> => this.account.create(passphrase, remember);
+  importKey = (key: string, passphrase: string, remember: boolean, newPassphrase = ''): Promise<void> => this.account.importKey(key, passphrase, remember, newPassphrase);
+  useExtension = (passphrase: string, remember: boolean): Promise<void> => this.account.useExtension(passphrase, remember);
+  connectBunker = (url: string, passphrase: string, remember: boolean): Promise<void> => this.account.connectBunker(url, passphrase, remember);
+  unlock = (passphrase: string): Promise<void> => this.account.unlock(passphrase);
 
   confirmBackup(): void {
     this.backup = null;
     this.phase = 'ready';
-  }
-
-  async importKey(keyText: string, passphrase: string, remember: boolean, newPassphrase = ''): Promise<void> {
-    const session = await importIdentity(this.#requireStore(), keyText, passphrase, {
-      remember,
-      ...(newPassphrase ? { newPassphrase } : {}),
-      deviceLabel: defaultDeviceLabel(navigator.userAgent)
-    });
-    await this.#begin(session);
-  }
-
-  async useExtension(passphrase: string, remember: boolean): Promise<void> {
-    const session = await extensionIdentity(this.#requireStore(), this.#platform(), passphrase, {
-      remember,
-      deviceLabel: defaultDeviceLabel(navigator.userAgent)
-    });
-    await this.#begin(session);
-  }
-
-  async connectBunker(url: string, passphrase: string, remember: boolean): Promise<void> {
-    const session = await bunkerIdentity(this.#requireStore(), this.#platform(), url, passphrase, {
-      remember,
-      deviceLabel: defaultDeviceLabel(navigator.userAgent)
-    });
-    await this.#begin(session);
-  }
-
-  async unlock(passphrase: string): Promise<void> {
-    await this.#begin(await unlockSession(this.#requireStore(), this.#platform(), passphrase));
   }
 
   async lock(): Promise<void> {
@@ -174,18 +143,27 @@ export class VeilApp {
     this.phase = 'locked';
   }
 
+  /** Sign out and wipe, before the database is deleted: the messenger and the store close (other tabs close theirs on `versionchange`). */
+  async #close(): Promise<void> {
+    await this.#end();
+    this.#store?.close();
+    this.#store = null;
+    this.devices = [];
+    this.identity = null;
+  }
+
+  /** After the database is deleted: the other tabs start over, this one shows onboarding. */
+  async #restart(): Promise<void> {
+    this.#channel?.postMessage({ type: 'wiped' } satisfies TabMessage);
+    this.#channel?.close();
+    this.#channel = null;
+    await this.init();
+  }
+
   async #begin(session: Session, phase: Phase = 'ready'): Promise<void> {
     const store = this.#requireStore();
     this.#session = session;
-    const npub = encodeNpub(session.account.pubkey);
-    this.identity = {
-      pubkey: session.account.pubkey,
-      npub,
-      signer: session.signer.kind,
-      fingerprint: fingerprint(npub),
-      deviceId: session.deviceId,
-      deviceLabel: session.deviceLabel
-    };
+    this.identity = identityInfo(session);
     this.#messenger = await Messenger.create({
       store,
       signer: session.signer,
@@ -205,6 +183,7 @@ export class VeilApp {
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
     this.#syncRelays(this.#messenger);
     this.privacy.refresh();
+    void this.account.refresh().catch(() => {});
     this.phase = phase;
     await this.#refreshChats();
     this.#claimSockets();
@@ -271,6 +250,7 @@ export class VeilApp {
       if (this.phase === 'ready') void this.lock();
       return;
     }
+    if (msg.type === 'wiped') return location.reload(); // the database is gone: start over
     if (msg.type === 'privacy') {
       void this.privacy.adopt(msg.choices);
       return;
@@ -306,6 +286,7 @@ export class VeilApp {
   // ------------------------------------------------------------------ chats
 
   async startChat(input: string): Promise<string> {
+    await this.account.refuseBlocked(input);
     const id = await this.#requireMessenger().startChat(input);
     await this.#refreshChats();
     return id;
@@ -345,7 +326,7 @@ export class VeilApp {
   }
   async block(peer: string): Promise<void> {
     await this.#requireMessenger().block(peer);
-    await this.#refreshChats();
+    await Promise.all([this.#refreshChats(), this.account.refresh()]);
   }
 
   getDraft(conversationId: string): Promise<string> {

@@ -27,23 +27,8 @@ import { SettingsRepo } from './repos/settings';
 import { VaultRepo } from './repos/vault';
 import { DB_NAME, type ContactState, type JsonValue, type MessageStatus, type OutboxRecord, type RelayRecord, type RelayResult } from './schema';
 import type {
-  Account,
-  AccountInput,
-  ChangeListener,
-  Contact,
-  ContactInput,
-  Conversation,
-  Device,
-  DeviceInput,
-  Message,
-  MessageInput,
-  MessagePage,
-  OutboxAttempt,
-  OutboxInput,
-  PeerRouting,
-  Protocol,
-  RelayInput,
-  VaultOptions
+  Account, AccountInput, ChangeListener, Contact, ContactInput, Conversation, Device, DeviceInput, Message, MessageInput, MessagePage,
+  OutboxAttempt, OutboxInput, PeerRouting, Protocol, RelayInput, VaultOptions
 } from './types';
 import { Vault } from './vault';
 
@@ -135,9 +120,14 @@ export class VeilStore {
   forgetDevice(): Promise<void> {
     return this.#vault.forgetDevice();
   }
-  /** Re-wraps the same vault key under a new passphrase (the old one required); no record is re-encrypted. */
-  changePassphrase(oldPassphrase: string, newPassphrase: string, opts: { iterations?: number } = {}): Promise<void> {
-    return this.#vault.changePassphrase(oldPassphrase, newPassphrase, opts);
+  /**
+   * Re-wraps the same vault key under a new passphrase (the old one required; no message is re-encrypted). `accounts`
+   * are rewritten in the same transaction (an identity key re-encrypted under the new passphrase): all or nothing.
+   */
+  changePassphrase(oldPassphrase: string, newPassphrase: string, opts: { iterations?: number; accounts?: (AccountInput & { id: string })[] } = {}): Promise<void> {
+    const { accounts, ...rest } = opts;
+    const sealed = accounts ? { accounts: () => Promise.all(accounts.map((a) => this.#accounts.sealed(a))) } : {};
+    return this.#vault.changePassphrase(oldPassphrase, newPassphrase, { ...rest, ...sealed });
   }
   /** Drops the vault key from memory. Sealed reads and writes then fail with VAULT_LOCKED. */
   lock(): void {

@@ -14,3 +14,4 @@ export {
   normalizePassphrase
 } from './vault';
 export { isQuotaError, toStoreError } from './idb-errors';
+export { deleteVeilDatabase } from './wipe';

@@ -17,7 +17,7 @@ import { parseBunkerUrl } from '../crypto/nip46';
 import { LocalSigner, Nip07Signer, Nip46Signer, type Nip07Like, type Signer } from '../crypto/signer';
 import { Nip46RelayTransport } from '../relay/nip46-transport';
 import type { WebSocketConstructor } from '../relay/types';
-import type { Account, VeilStore } from '../store';
+import type { Account, AccountInput, VeilStore } from '../store';
 
 /** What a platform (page, service worker, Node test) passes in. */
 export interface AccountPlatform {
@@ -202,10 +202,7 @@ export async function unlockSession(store: VeilStore, platform: AccountPlatform,
     await store.unlock(passphrase);
   }
   try {
-    const activeId = await store.getSetting<string>(ACTIVE_ACCOUNT);
-    const accounts = await store.listAccounts();
-    const account = accounts.find((a) => a.id === activeId) ?? accounts[0];
-    if (!account) throw userError('NOT_FOUND', 'No identity on this device.');
+    const account = await activeAccount(store);
     const signer = await signerFor(store, platform, account, passphrase);
     const devices = (await store.listDevices()).filter((d) => !d.accountId || d.accountId === account.id);
     let device = devices[0];
@@ -275,4 +272,80 @@ function signerFromHex(hex: string): LocalSigner {
   } finally {
     wipe(sk);
   }
+}
+
+// ------------------------------------------------------------------ account controls (issue 14 §4)
+
+async function activeAccount(store: VeilStore): Promise<Account> {
+  const activeId = await store.getSetting<string>(ACTIVE_ACCOUNT);
+  const accounts = await store.listAccounts();
+  const account = accounts.find((a) => a.id === activeId) ?? accounts[0];
+  if (!account) throw userError('NOT_FOUND', 'No identity on this device.');
+  return account;
+}
+
+/**
+ * Forgets "remember on this device" without locking: the device wrap of the vault key and the
+ * identity key kept for it go, so the next open asks for the passphrase. The open session goes on.
+ */
+export async function forgetDevice(store: VeilStore): Promise<void> {
+  await store.forgetDevice(); // first: it alone lets a reload open without the passphrase
+  if (store.isLocked()) return;
+  for (const a of await store.listAccounts()) await store.deleteSetting(SECRET_SETTING(a.id));
+}
+
+/** Where the identity key of this device's account lives: here (an nsec), or in a NIP-07 extension or NIP-46 bunker. */
+export async function keyLocation(store: VeilStore): Promise<Account['signer']['type']> {
+  return (await activeAccount(store)).signer.type;
+}
+
+/**
+ * Shows the key again: the passphrase is asked again (WRONG_PASSPHRASE otherwise), also on a
+ * remembered device. Returns the nsec and an ncryptsec (log_n ≥ 16) under the Veil passphrase.
+ * An extension or bunker identity has no key here: SIGNER_UNAVAILABLE with a sentence.
+ */
+export async function revealKey(store: VeilStore, passphrase: string): Promise<Backup> {
+  const account = await activeAccount(store);
+  const info = account.signer;
+  if (info.type !== 'local')
+    throw userError('SIGNER_UNAVAILABLE', `Your key lives in your ${info.type === 'nip07' ? 'browser extension' : 'bunker'}, not in Veil: export it there.`);
+  if (!passphrase) throw userError('WRONG_PASSPHRASE', 'Enter your passphrase to show your key.');
+  const sk = await decryptNcryptsec(info.ncryptsec, passphrase);
+  try {
+    const ncryptsec = needsReencryption(info.ncryptsec)
+      ? await encryptNcryptsec(sk, passphrase, { logN: DEFAULT_LOG_N, keySecurity: inspectNcryptsec(info.ncryptsec).keySecurity })
+      : info.ncryptsec;
+    return { nsec: encodeNsec(sk), ncryptsec, npub: encodeNpub(account.pubkey) };
+  } finally {
+    wipe(sk);
+  }
+}
+
+/**
+ * Changes the passphrase: the old one is required (WRONG_PASSPHRASE), the new one meets
+ * MIN_PASSPHRASE (INVALID_INPUT, checked first). The vault key is re-wrapped and a local identity
+ * key re-encrypted (NIP-49, log_n 16) in one transaction: afterwards the old passphrase fails and
+ * the new one unlocks. "Remember on this device" is not touched.
+ */
+export async function changePassphrase(
+  store: VeilStore,
+  oldPassphrase: string,
+  newPassphrase: string,
+  opts: { iterations?: number; logN?: number } = {}
+): Promise<void> {
+  checkPassphrase(newPassphrase, `Choose a new passphrase of at least ${MIN_PASSPHRASE} characters.`);
+  if (newPassphrase === oldPassphrase) throw userError('INVALID_INPUT', 'The new passphrase is the same as the old one.');
+  const accounts: (AccountInput & { id: string })[] = [];
+  for (const a of await store.listAccounts()) {
+    if (a.signer.type !== 'local') continue;
+    const sk = await decryptNcryptsec(a.signer.ncryptsec, oldPassphrase);
+    try {
+      const { keySecurity } = inspectNcryptsec(a.signer.ncryptsec);
+      const ncryptsec = await encryptNcryptsec(sk, newPassphrase, { logN: Math.max(opts.logN ?? DEFAULT_LOG_N, MIN_STORED_LOG_N), keySecurity });
+      accounts.push({ id: a.id, pubkey: a.pubkey, signer: { type: 'local', ncryptsec }, ...(a.profile ? { profile: a.profile } : {}) });
+    } finally {
+      wipe(sk);
+    }
+  }
+  await store.changePassphrase(oldPassphrase, newPassphrase, { ...(opts.iterations ? { iterations: opts.iterations } : {}), accounts });
 }

@@ -322,6 +322,25 @@ export class Messenger {
     this.#emit({ type: 'chats' });
   }
 
+  /** Unblocks (issue 14 §4): back to Chats; their record is read again and their mailboxes are read again. */
+  async unblock(peer: string): Promise<void> {
+    const contact = await this.#ctx.store.getContact(peer);
+    if (contact?.state !== 'blocked') return;
+    await this.#ctx.store.setContactState(peer, 'accepted');
+    await this.#p.peers.get(peer);
+    this.#ctx.resubscribe();
+    this.#emit({ type: 'chats' });
+    // Their record may have changed while blocked (records of blocked contacts are not applied).
+    if (this.#running) void this.#p.lookup.refreshRecord(peer).catch(this.#ctx.fail);
+  }
+
+  /** Removes another device of mine from my inbox record and republishes it (own-record.ts). */
+  async removeDevice(id: string): Promise<void> {
+    const ek = this.#p.own.devices().find((d) => d.id === id)?.ek;
+    await this.#p.own.remove(id);
+    if (ek) this.#ctx.pairKeys.forget(ek);
+  }
+
   async getDraft(conversationId: string): Promise<string> {
     return (await this.#ctx.store.getDraft(conversationId)) ?? '';
   }

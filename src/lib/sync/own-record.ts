@@ -6,6 +6,7 @@
 import type { TrustedEvent } from '../shared/trusted-event';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8Encode } from '../shared/bytes';
+import { userError } from '../shared/errors';
 import { contactCardLink, encodeContactCard } from '../crypto/card';
 import {
   buildInboxRecord,
@@ -13,6 +14,7 @@ import {
   checkLabel,
   mergeInboxRecords,
   parseInboxRecord,
+  removeDevice,
   upsertDevice,
   type InboxDevice,
   type InboxRecord,
@@ -104,20 +106,23 @@ export class OwnRecord {
   }
 
   /** Merges, signs and publishes when the result differs from what the relay has. Serialized. */
-  async sync(fromRelay: SignedRecord | null): Promise<void> {
-    const run = (): Promise<void> => this.#syncOnce(fromRelay);
+  async sync(fromRelay: SignedRecord | null, change?: (data: InboxRecordData) => InboxRecordData): Promise<void> {
+    const run = (): Promise<void> => this.#syncOnce(fromRelay, change);
     const next = (this.#publishing ?? Promise.resolve()).then(run, run);
     this.#publishing = next.catch(() => {});
     await next;
   }
 
-  async #syncOnce(fromRelay: SignedRecord | null): Promise<void> {
+  async #syncOnce(fromRelay: SignedRecord | null, change?: (data: InboxRecordData) => InboxRecordData): Promise<void> {
     const ctx = this.#ctx;
     let data: InboxRecordData = fromRelay ? recordData(fromRelay) : { devices: [], removed: [] };
     if (this.#own) data = mergeInboxRecords(data, recordData(this.#own));
+    if (change) data = change(data);
     const cur = data.devices.find((d) => d.id === this.#deviceId);
     const want = this.#myDevice(Math.max(ctx.nowS(), (cur?.addedAt ?? 0) + 1));
-    if (!cur || cur.ek !== want.ek || cur.label !== want.label || JSON.stringify(cur.relays) !== JSON.stringify(want.relays)) {
+    // A device removed from another device stays out: it never certifies itself again (issue 14 §4).
+    const removedHere = !cur && data.removed.some((r) => r.id === this.#deviceId);
+    if (!removedHere && (!cur || cur.ek !== want.ek || cur.label !== want.label || JSON.stringify(cur.relays) !== JSON.stringify(want.relays))) {
       data = upsertDevice(data, want);
     }
     const newestAt = Math.max(fromRelay?.createdAt ?? 0, this.#own?.createdAt ?? 0);
@@ -145,6 +150,20 @@ export class OwnRecord {
       this.#ctx.resubscribe();
       this.#ctx.emit({ type: 'devices' });
     }
+  }
+
+  /**
+   * Removes another device of mine (a lost phone): my record is republished without it, with a
+   * removal marker that keeps it out of later merges, so contacts stop sealing to it. This device
+   * cannot remove itself (INVALID_INPUT); an id the record does not list is NOT_FOUND.
+   */
+  async remove(id: string): Promise<void> {
+    const dev = this.#own?.devices.find((d) => d.id === id);
+    if (!dev) throw userError('NOT_FOUND', 'That device is no longer in your list.');
+    if (dev.ek === this.#ctx.ekHex) throw userError('INVALID_INPUT', 'This device cannot remove itself: remove it from another device, or sign out and wipe it.');
+    // A device removed elsewhere must not take the others with it (the identity would be left with none).
+    if (!this.#own?.devices.some((d) => d.ek === this.#ctx.ekHex)) throw userError('INVALID_INPUT', 'This device was removed from your account, so it cannot remove others.');
+    await this.sync(null, (data) => removeDevice(data, id, Math.max(this.#ctx.nowS(), dev.addedAt)));
   }
 
   /** The devices my record certifies (this one marked). */

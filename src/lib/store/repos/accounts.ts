@@ -1,4 +1,5 @@
 /** Repository of `accounts`: key = random local id; pubkey, signer and profile sealed. */
+import { VeilError } from '../../shared/errors';
 import { openEach, randomId, type StoreContext } from '../context';
 import type { AccountRecord } from '../schema';
 import type { Account, AccountInput, Profile, SignerInfo } from '../types';
@@ -18,14 +19,27 @@ export class AccountsRepo {
     this.#c = c;
   }
 
-  async put(input: AccountInput): Promise<string> {
+  #secret(input: AccountInput): AccountSecret {
     const secret: AccountSecret = { pubkey: hex64(input.pubkey, 'pubkey'), signer: validSigner(input.signer) };
     const profile = validProfile(input.profile);
     if (profile) secret.profile = profile;
+    return secret;
+  }
+
+  async put(input: AccountInput): Promise<string> {
+    const secret = this.#secret(input);
     let id = input.id === undefined ? undefined : localId(input.id, 'account id');
     if (id === undefined) id = (await this.list()).find((a) => a.pubkey === secret.pubkey)?.id ?? randomId();
     await this.#c.putSealed('accounts', id, secret);
     return id;
+  }
+
+  /** The sealed record of an existing account with new fields, to be written in another write's transaction (a passphrase change). */
+  async sealed(input: AccountInput & { id: string }): Promise<AccountRecord> {
+    const id = localId(input.id, 'account id');
+    const old = await this.#c.get('accounts', id);
+    if (!old) throw new VeilError('NOT_FOUND', 'no such account');
+    return { id, createdAt: old.createdAt, updatedAt: Date.now(), sealed: await this.#c.vault.seal('accounts', id, 'data', this.#secret(input)) };
   }
 
   async #view(rec: AccountRecord): Promise<Account> {

@@ -2,10 +2,10 @@
  * Repository of the `vault` store: the passphrase wrap and the optional device wrap of the vault
  * key (vault.ts has the cryptography; docs/storage.md what each wrap gives up).
  */
-import { wipe } from '../../shared/bytes';
+import { equalBytes, wipe } from '../../shared/bytes';
 import { VeilError } from '../../shared/errors';
 import type { StoreContext } from '../context';
-import type { VaultDeviceRecord, VaultPassphraseRecord } from '../schema';
+import type { AccountRecord, VaultDeviceRecord, VaultPassphraseRecord, VeilStoreName } from '../schema';
 import type { VaultOptions } from '../types';
 import { upgradeAtRest } from './upgrade';
 import { DEFAULT_KDF_ITERATIONS, newMasterKey, unwrapWithDevice, unwrapWithPassphrase, wrapWithDevice, wrapWithPassphrase } from '../vault';
@@ -81,15 +81,28 @@ export class VaultRepo {
     return this.#c.delete('vault', 'device');
   }
 
-  async changePassphrase(oldPassphrase: string, newPassphrase: string, opts: { iterations?: number }): Promise<void> {
+  /**
+   * Re-wraps the vault key under a new passphrase. `accounts` (sealed records, e.g. an identity key
+   * re-encrypted under the new passphrase) are written in the same transaction: all or nothing.
+   */
+  async changePassphrase(oldPassphrase: string, newPassphrase: string, opts: { iterations?: number; accounts?: () => Promise<AccountRecord[]> }): Promise<void> {
     const rec = await this.#passphraseRecord();
     const master = await unwrapWithPassphrase(rec, oldPassphrase);
     try {
       const fresh = await wrapWithPassphrase(master, newPassphrase, opts.iterations ?? DEFAULT_KDF_ITERATIONS);
       fresh.createdAt = rec.createdAt;
-      await this.#c.one('vault', 'readwrite', async (store, changes) => {
-        await store.put(fresh);
+      const accounts = (await opts.accounts?.()) ?? [];
+      const names: VeilStoreName[] = accounts.length > 0 ? ['vault', 'accounts'] : ['vault'];
+      await this.#c.tx(names, 'readwrite', async (tx, changes) => {
+        const current = await tx.objectStore('vault').get('passphrase');
+        // Another tab changed it meanwhile: this wrap was made from a record that is gone.
+        if (!current || current.id !== 'passphrase' || !equalBytes(current.salt, rec.salt)) throw new VeilError('WRONG_PASSPHRASE', 'passphrase changed meanwhile');
+        await tx.objectStore('vault').put(fresh);
         changes.push({ store: 'vault', key: 'passphrase' });
+        for (const a of accounts) {
+          await tx.objectStore('accounts').put(a);
+          changes.push({ store: 'accounts', key: a.id });
+        }
       });
     } finally {
       wipe(master);
