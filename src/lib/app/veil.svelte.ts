@@ -124,13 +124,6 @@ export class VeilApp {
 
   // ------------------------------------------------------------------ identity
 
-  // Aliases kept for the layout's callers (the code is in account.svelte.ts).
-  createIdentity = (passphrase: string, remember: boolean): Promise<void> => this.account.create(passphrase, remember);
-  importKey = (key: string, passphrase: string, remember: boolean, newPassphrase = ''): Promise<void> => this.account.importKey(key, passphrase, remember, newPassphrase);
-  useExtension = (passphrase: string, remember: boolean): Promise<void> => this.account.useExtension(passphrase, remember);
-  connectBunker = (url: string, passphrase: string, remember: boolean): Promise<void> => this.account.connectBunker(url, passphrase, remember);
-  unlock = (passphrase: string): Promise<void> => this.account.unlock(passphrase);
-
   confirmBackup(): void {
     this.backup = null;
     this.phase = 'ready';
