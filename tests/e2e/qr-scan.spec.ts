@@ -3,7 +3,7 @@
  * with Chromium's fake camera showing it. The box holds his link and shows his fingerprint before
  * the chat starts; a code that is no contact, a secret key and a picture without a code are said so.
  */
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromium, type Browser, type Page, type Response } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
 import { nip19, generateSecretKey } from 'nostr-tools';
 import { CHROMIUM_ARGS } from '../../playwright.config';
@@ -63,8 +63,13 @@ async function cameraBrowser(file: string, text: string): Promise<Browser> {
 test('scan from an image: Bob’s card fills the box, his fingerprint shows, Start chat opens the chat', async ({ browser, web }) => {
   const bob = await bobsCard(browser, web.url);
   const alice = await (await browser.newContext()).newPage();
+  // The page's scripts, to see that the QR decoder is not loaded before the first scan.
+  const scripts: Response[] = [];
+  alice.on('response', (r) => void (r.url().endsWith('.js') && scripts.push(r)));
+  const decoderLoaded = async () => (await Promise.all(scripts.map((r) => r.text()))).some((t) => t.includes('jsQR'));
   await createIdentity(alice, web.url);
   await alice.getByRole('button', { name: 'New chat' }).click();
+  expect(await decoderLoaded()).toBe(false);
   const form = alice.getByRole('form', { name: 'New chat' });
   const box = form.getByRole('textbox', { name: 'Contact' });
   const image = form.getByLabel('Scan from an image');
@@ -72,6 +77,7 @@ test('scan from an image: Bob’s card fills the box, his fingerprint shows, Sta
   // Not contacts: a web address, a secret key, a picture with no code at all.
   await image.setInputFiles(picture('menu.png', 'https://example.com/menu'));
   await expect(form.getByRole('alert')).toHaveText(/^That QR code is not a Nostr contact\./);
+  expect(await decoderLoaded()).toBe(true);
   const nsec = nip19.nsecEncode(generateSecretKey());
   await image.setInputFiles(picture('key.png', nsec));
   await expect(form.getByRole('alert')).toContainText('Never share it');
@@ -105,18 +111,24 @@ test('a pasted nsec does not stay in the Contact box', async ({ page, web }) => 
   await expect(page.getByRole('button', { name: 'Start chat' })).toBeDisabled();
 });
 
-test('camera: the fake camera shows a QR code; not a contact is said, Cancel stops it, Bob’s card fills the box', async ({ browser, web }, info) => {
-  const bob = await bobsCard(browser, web.url);
-  const phone = { viewport: { width: 390, height: 844 }, permissions: ['camera'], hasTouch: true, isMobile: true };
+/** A phone in a browser whose camera shows `text`: Alice made an identity and opened the scanner. */
+async function scanning(file: string, text: string, url: string): Promise<{ cam: Browser; page: Page }> {
+  const cam = await cameraBrowser(file, text);
+  const page = await (await cam.newContext({ viewport: { width: 390, height: 844 }, permissions: ['camera'], hasTouch: true, isMobile: true })).newPage();
+  await watchCamera(page);
+  await createIdentity(page, url);
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.getByRole('button', { name: 'Scan QR code' }).click();
+  return { cam, page };
+}
 
-  // 1. A code that is no contact stays on screen: the scanner stays open, says so, and is checked.
-  const menuCam = await cameraBrowser(info.outputPath('menu.y4m'), 'https://example.com/menu');
+test('camera: a code that is no contact is said; Cancel, Escape and leaving stop the camera; Bob’s card fills the box', async ({ browser, web }, info) => {
+  const bob = await bobsCard(browser, web.url);
+
+  // 1. A code that is no contact: the scanner stays open, says so, and is checked at 390 px.
+  const menu = await scanning(info.outputPath('menu.y4m'), 'https://example.com/menu', web.url);
   try {
-    const page = await (await menuCam.newContext(phone)).newPage();
-    await watchCamera(page);
-    await createIdentity(page, web.url);
-    await page.getByRole('button', { name: 'New chat' }).click();
-    await page.getByRole('button', { name: 'Scan QR code' }).click();
+    const { page } = menu;
     const scanner = page.getByRole('region', { name: 'Scan a QR code' });
     await expect(scanner.getByRole('alert')).toHaveText(/^That QR code is not a Nostr contact\./, { timeout: 20_000 });
     await expect(scanner.getByLabel('Camera view')).toBeVisible();
@@ -127,18 +139,26 @@ test('camera: the fake camera shows a QR code; not a contact is said, Cancel sto
     await expect(scanner).toHaveCount(0);
     expect(await cameraTracks(page)).toEqual(['ended']);
     await expect(page.getByRole('textbox', { name: 'Contact' })).toHaveValue('');
+
+    // Escape closes it; going to Settings with it open turns the camera off too.
+    await page.getByRole('button', { name: 'Scan QR code' }).click();
+    await expect(scanner.getByLabel('Camera view')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(scanner).toHaveCount(0);
+    await page.getByRole('button', { name: 'Scan QR code' }).click();
+    await expect(scanner.getByLabel('Camera view')).toBeVisible();
+    expect(await cameraTracks(page)).toEqual(['ended', 'ended', 'live']);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect(page.getByRole('region', { name: 'Your profile' })).toBeVisible();
+    expect(await cameraTracks(page)).toEqual(['ended', 'ended', 'ended']);
   } finally {
-    await menuCam.close();
+    await menu.cam.close();
   }
 
   // 2. Bob's card in front of the camera: read, the camera off, his link and fingerprint shown.
-  const bobCam = await cameraBrowser(info.outputPath('bob.y4m'), bob.link);
+  const card = await scanning(info.outputPath('bob.y4m'), bob.link, web.url);
   try {
-    const page = await (await bobCam.newContext(phone)).newPage();
-    await watchCamera(page);
-    await createIdentity(page, web.url);
-    await page.getByRole('button', { name: 'New chat' }).click();
-    await page.getByRole('button', { name: 'Scan QR code' }).click();
+    const { page } = card;
     const box = page.getByRole('textbox', { name: 'Contact' });
     await expect(box).toHaveValue(bob.link, { timeout: 20_000 });
     await expect(page.getByRole('region', { name: 'Scan a QR code' })).toHaveCount(0);
@@ -149,6 +169,6 @@ test('camera: the fake camera shows a QR code; not a contact is said, Cancel sto
     await page.getByRole('button', { name: 'Start chat' }).click();
     await expect(messages(page)).toBeVisible();
   } finally {
-    await bobCam.close();
+    await card.cam.close();
   }
 });
