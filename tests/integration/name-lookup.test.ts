@@ -50,6 +50,9 @@ describe('lookupName', () => {
       const ev = finalizeEvent({ kind: 0, created_at: at, tags: [], content }, sk);
       expect((await pool.publish(ev)).map((r) => r.status)).toEqual(['ok']);
     }
+    // Without `ask`, only what this device knows: nothing here, and no relay asked.
+    expect(await lookupName(deps(), pk, [], false)).toBeNull();
+    expect(gated).toEqual([]);
     expect(await lookupName(deps(), pk)).toBe('Carol evil');
     expect(gated).toEqual(['lookup']);
     expect(await lookupName(deps(), getPublicKey(generateSecretKey()))).toBeNull();
@@ -61,7 +64,7 @@ describe('lookupName', () => {
     const pk = getPublicKey(generateSecretKey());
     const contact = (over: Partial<Contact>) => async () => ({ pubkey: pk, eks: [], relays: [], state: 'accepted', protocol: 'veil', addedAt: 1, updatedAt: 1, ...over }) as Contact;
     expect(await lookupName(deps({ getContact: contact({ petname: 'Mum', profile: { name: 'mary' } }) }), pk)).toBe('Mum');
-    expect(await lookupName(deps({ getContact: contact({ profile: { name: 'mary' } }) }), pk)).toBe('mary');
+    expect(await lookupName(deps({ getContact: contact({ profile: { name: 'mary' } }) }), pk, [], false)).toBe('mary');
     const sk = generateSecretKey();
     const checked = trustEvent(finalizeEvent({ kind: 0, created_at: 1, tags: [], content: JSON.stringify({ name: 'dora' }) }, sk));
     if (!checked.ok) throw new Error(checked.reason);

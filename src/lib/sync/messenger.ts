@@ -220,9 +220,9 @@ export class Messenger {
     return this.#p.lookup.startChat(input);
   }
 
-  /** A name for a key typed in New chat, on request (name-lookup.ts). */
-  lookupName(pubkey: string, hints: readonly string[] = []): Promise<string | null> {
-    return this.#p.lookup.lookupName(pubkey, hints);
+  /** A name for a key typed in New chat (name-lookup.ts): known here, else with `ask` one lookup by author. */
+  lookupName(pubkey: string, hints: readonly string[] = [], ask = true): Promise<string | null> {
+    return this.#p.lookup.lookupName(pubkey, hints, ask);
   }
 
   /**

@@ -66,10 +66,13 @@ export interface NameLookupDeps {
   lookupRelays(hints: readonly string[]): string[];
 }
 
-/** See the module comment: local first, then one lookup by author. Null when no name is found. */
-export async function lookupName(deps: NameLookupDeps, pubkey: string, hints: readonly string[] = []): Promise<string | null> {
+/**
+ * See the module comment: what is known here first, then (with `ask`) one lookup by author. Null
+ * when no name is found. Without `ask` nothing leaves the device, so it may run as the person types.
+ */
+export async function lookupName(deps: NameLookupDeps, pubkey: string, hints: readonly string[] = [], ask = true): Promise<string | null> {
   const local = contactName(await deps.getContact(pubkey)) ?? profileName(deps.keptProfile(pubkey));
-  if (local) return local;
+  if (local || !ask) return local;
   return profileName((await deps.gated(() => fetchProfile(deps.publicPool(), pubkey, deps.lookupRelays(hints)))) ?? undefined);
 }
 

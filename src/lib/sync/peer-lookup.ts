@@ -326,11 +326,11 @@ export class PeerLookup {
     return id;
   }
 
-  /** A name for a key before its chat starts (name-lookup.ts): what is known here, else one gated lookup by author. */
-  lookupName(pubkey: string, hints: readonly string[] = []): Promise<string | null> {
+  /** A name for a key before its chat starts (name-lookup.ts): what is known here, else (`ask`) one gated lookup by author. */
+  lookupName(pubkey: string, hints: readonly string[] = [], ask = true): Promise<string | null> {
     const deps = { getContact: (k: string) => this.#ctx.store.getContact(k), keptProfile: (k: string) => this.#strangerProfiles.get(k) };
     const net = { gated: throughGate(this.#ctx.identityGate, () => this.openPublic()), publicPool: () => this.#d.publicPool(), lookupRelays: (h: readonly string[]) => this.#lookupRelays(h) };
-    return lookupName({ ...deps, ...net }, pubkey, hints);
+    return lookupName({ ...deps, ...net }, pubkey, hints, ask);
   }
 
   /** A NIP-17 chat was opened: look for an inbox record again (at most once a minute) to upgrade it. */
