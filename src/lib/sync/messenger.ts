@@ -221,6 +221,11 @@ export class Messenger {
     return this.#p.lookup.startChat(input);
   }
 
+  /** A name for a key typed in New chat (name-lookup.ts): known here, else with `ask` one lookup by author. */
+  lookupName(pubkey: string, hints: readonly string[] = [], ask = true): Promise<string | null> {
+    return this.#p.lookup.lookupName(pubkey, hints, ask);
+  }
+
   /**
    * Sends a text message: by envelope when a device of the contact is known, else NIP-17. The
    * message and its outbox entries are stored before anything goes out. Returns the message id.

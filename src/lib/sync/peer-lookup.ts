@@ -17,6 +17,7 @@ import { fetchDmRelays, NO_DM_RELAYS_MESSAGE } from './nip17';
 import type { OwnRecord, SignedRecord } from './own-record';
 import type { Peers } from './peers';
 import { cleanRelayList } from './plan';
+import { lookupName, throughGate } from './name-lookup';
 import { parseProfileContent } from './profile';
 import { upgradeLine } from './stored-content';
 import { jitterMs, Timer } from './timing';
@@ -323,6 +324,13 @@ export class PeerLookup {
     ctx.resubscribe();
     ctx.emit({ type: 'chats' });
     return id;
+  }
+
+  /** A name for a key before its chat starts (name-lookup.ts): what is known here, else (`ask`) one gated lookup by author. */
+  lookupName(pubkey: string, hints: readonly string[] = [], ask = true): Promise<string | null> {
+    const deps = { getContact: (k: string) => this.#ctx.store.getContact(k), keptProfile: (k: string) => this.#strangerProfiles.get(k) };
+    const net = { gated: throughGate(this.#ctx.identityGate, () => this.openPublic()), publicPool: () => this.#d.publicPool(), lookupRelays: (h: readonly string[]) => this.#lookupRelays(h) };
+    return lookupName({ ...deps, ...net }, pubkey, hints, ask);
   }
 
   /** A NIP-17 chat was opened: look for an inbox record again (at most once a minute) to upgrade it. */
