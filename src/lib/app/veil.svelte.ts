@@ -285,6 +285,11 @@ export class VeilApp {
     return id;
   }
 
+  /** A name for a key typed in New chat (sync/name-lookup.ts); `ask`: may ask the lookup relays. */
+  lookupName(pubkey: string, hints: readonly string[], ask: boolean): Promise<string | null> {
+    return this.#requireMessenger().lookupName(pubkey, hints, ask);
+  }
+
   async pageMessages(conversationId: string, opts: { before?: ChatMessage; limit?: number } = {}): Promise<ChatMessage[]> {
     return this.#requireMessenger().pageMessages(conversationId, {
       ...(opts.before ? { before: makeSortKey(opts.before.createdAt, opts.before.id) } : {}),
