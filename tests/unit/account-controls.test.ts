@@ -70,7 +70,8 @@ function host(platform: IdbPlatform, store: VeilStore | null, calls: string[]): 
   return h;
 }
 
-describe('change passphrase', () => {
+// scrypt at log_n 16 (64 MiB, a few per test) and PBKDF2 at the production count: slow on a busy machine.
+describe('change passphrase', { timeout: 120_000 }, () => {
   it('re-wraps the vault and re-encrypts the key: the old passphrase fails, the new one unlocks the same identity', async () => {
     const { store, session } = await localIdentity();
     await changePassphrase(store, OLD, NEW);
@@ -117,7 +118,7 @@ describe('change passphrase', () => {
   });
 });
 
-describe('forget this device and Lock now', () => {
+describe('forget this device and Lock now', { timeout: 120_000 }, () => {
   it('forget: the session goes on, but the next open needs the passphrase', async () => {
     const { store, session } = await localIdentity(true);
     expect(await store.hasDeviceUnlock()).toBe(true);
@@ -149,7 +150,7 @@ describe('forget this device and Lock now', () => {
   });
 });
 
-describe('show my key again', () => {
+describe('show my key again', { timeout: 120_000 }, () => {
   it('asks the passphrase, then gives the same nsec and an ncryptsec of log_n ≥ 16 under it', async () => {
     const { store, backup } = await localIdentity(true);
     expect(await codeOf(revealKey(store, 'wrong passphrase'))).toBe('WRONG_PASSPHRASE');
@@ -162,7 +163,7 @@ describe('show my key again', () => {
   });
 });
 
-describe('blocked list', () => {
+describe('blocked list', { timeout: 120_000 }, () => {
   it('lists blocked contacts by nickname, public name, else the short npub', async () => {
     const { platform, store } = await localIdentity();
     const [a, b, c, d] = [1, 2, 3, 4].map(() => bytesToHex(getXOnlyPublicKey(generateSecretKey()))) as [string, string, string, string];
@@ -182,7 +183,7 @@ describe('blocked list', () => {
   });
 });
 
-describe('sign out and wipe', () => {
+describe('sign out and wipe', { timeout: 120_000 }, () => {
   it('closes the store, deletes the whole database and starts over at onboarding', async () => {
     const { platform, store } = await localIdentity(true);
     const calls: string[] = [];
