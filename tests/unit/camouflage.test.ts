@@ -43,7 +43,8 @@ describe('cover schedule', () => {
   it('publish gaps of one relay pass a KS test against the exponential schedule (p > 0.01, 600 events)', async () => {
     const v = virtualTimers();
     const at: number[] = [];
-    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(7), send: async () => void at.push(v.now()) });
+    // A flat session shape (nothing learned, no prior): the plain Poisson process. The shaped one: below.
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(7), prior: 'flat', send: async () => void at.push(v.now()) });
     s.start(['wss://a'], 'high');
     await v.run(COVER_RATES.high.meanMs * 600);
     const gaps = at.slice(1).map((t, i) => t - at[i]!);
@@ -57,7 +58,7 @@ describe('cover schedule', () => {
   it('a real send skips the next slot; cover goes to the relays of a recent real send, all in the same moment', async () => {
     const v = virtualTimers();
     const sent: { relay: string; at: number }[] = [];
-    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(3), send: async (relay) => void sent.push({ relay, at: v.now() }) });
+    const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(3), prior: 'flat', send: async (relay) => void sent.push({ relay, at: v.now() }) });
     s.start(['wss://a', 'wss://b', 'wss://c'], 'default');
     await v.run(COVER_RATES.default.meanMs * 20);
     // Before any real send: every relay, in one moment per slot.
@@ -110,10 +111,17 @@ describe('cover over a session follows when real sends come', () => {
     return sh;
   }
 
-  it('with nothing learned every multiplier is 1; an early sender gets a boost early and less later, mean 1 over the time spent', () => {
+  it('a new device starts front-loaded (flat on request); an early sender gets more early and less later, mean 1 over the time spent', () => {
+    const at = (sh: SessionShape) => SESSION_BINS_MS.map((_, b) => sh.multiplier(b === 0 ? 0 : SESSION_BINS_MS[b - 1]!));
+    const flat = new SessionShape({ prior: 'flat' });
+    flat.begin(0);
+    expect(at(flat)).toEqual(SESSION_BINS_MS.map(() => 1));
     const fresh = new SessionShape();
     fresh.begin(0);
-    expect(SESSION_BINS_MS.map((_, b) => fresh.multiplier(b === 0 ? 0 : SESSION_BINS_MS[b - 1]!))).toEqual(SESSION_BINS_MS.map(() => 1));
+    const m = at(fresh);
+    expect(m[0]).toBeGreaterThan(1.5);
+    expect(m[7]).toBeLessThan(1);
+    expect(m.every((x, i) => i === 0 || x <= m[i - 1]! + 1e-12)).toBe(true);
     const sh = learnedEarlySender(30);
     sh.begin(0);
     expect(sh.multiplier(10_000)).toBeGreaterThan(3);
@@ -135,10 +143,12 @@ describe('cover over a session follows when real sends come', () => {
     const bad = new SessionShape();
     bad.restore({ sends: [1, 2], exposure: 'x' });
     bad.begin(0);
-    expect(bad.multiplier(0)).toBe(1);
+    const fresh = new SessionShape();
+    fresh.begin(0);
+    expect(bad.multiplier(0)).toBe(fresh.multiplier(0));
   });
 
-  it('a shaped schedule is still a Poisson process: gaps rescaled by its rate pass the KS test (p > 0.01, ≥ 500), raw gaps do not', async () => {
+  it('a shaped schedule is still a Poisson process: gaps rescaled by its rate pass the KS test (p > 0.01, ≥ 500), though early gaps are short', async () => {
     const v = virtualTimers();
     const at: number[] = [];
     const s = new CoverSchedule({ timers: v.timers, now: v.now, random: seeded(9), send: async () => void at.push(v.now()) });
@@ -157,7 +167,8 @@ describe('cover over a session follows when real sends come', () => {
       return sum;
     };
     const rescaled: number[] = [];
-    const raw: number[] = [];
+    const early: number[] = [];
+    const late: number[] = [];
     // Long sessions: gaps cut by a session's end are not counted, which would bias short windows.
     for (let i = 0; i < 8; i++) {
       const start = v.now();
@@ -170,14 +181,16 @@ describe('cover over a session follows when real sends come', () => {
       s.stop();
       for (let k = 1; k < at.length; k++) {
         rescaled.push(lambda(at[k - 1]! - start, at[k]! - start));
-        raw.push(at[k]! - at[k - 1]!);
+        (at[k - 1]! - start < MIN ? early : late).push(at[k]! - at[k - 1]!);
       }
       await v.run(v.now() + 24 * 3_600_000);
     }
     expect(rescaled.length).toBeGreaterThanOrEqual(500);
     expect(ksExponential(rescaled, 1).p).toBeGreaterThan(0.01);
-    // The shape is real: the raw gaps are not one exponential law with their own mean.
-    expect(ksExponential(raw, raw.reduce((x, y) => x + y, 0) / raw.length).p).toBeLessThan(0.01);
+    // The shape is real: gaps starting in a session's first minute are far shorter than later ones.
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    expect(early.length).toBeGreaterThan(30);
+    expect(mean(early)).toBeLessThan(0.5 * mean(late));
   });
 
   it('the schedule puts cover where the device sends: more of it in the first minute of a session', async () => {

@@ -44,6 +44,8 @@ export interface CoverScheduleDeps {
   /** Sends one cover envelope to `relay` (never throws into the schedule). */
   send(relay: string): Promise<void>;
   random?: Random;
+  /** Where the session shape starts (session-shape.ts): front-loaded (default) or flat. */
+  prior?: 'front' | 'flat';
   /** The session shape learned something (a real send, a session's end): save `schedule.shape.state()`. */
   onLearn?(): void;
 }
@@ -63,10 +65,11 @@ export class CoverSchedule {
   /** Counts for tests and the settings screen. */
   readonly counts = { cover: 0, skipped: 0, overBudget: 0 };
   /** When in a session real sends come; cover follows (state saved by the caller: `onLearn`). */
-  readonly shape = new SessionShape();
+  readonly shape: SessionShape;
 
   constructor(deps: CoverScheduleDeps) {
     this.#d = deps;
+    this.shape = new SessionShape(deps.prior ? { prior: deps.prior } : {});
   }
 
   get rate(): CoverRate {
