@@ -7,17 +7,18 @@
  * Where Background Sync is missing (Firefox, Safari) nothing is registered: the worker flushes at its
  * next start instead (src/service-worker.ts). Failures are ignored: the open page sends anyway.
  */
-import { OUTBOX_SYNC_TAG } from '$lib/sync/worker-flush';
+import { OUTBOX_SYNC_TAG } from '../sync/worker-flush';
 
-interface SyncRegistration {
-  sync?: { register(tag: string): Promise<void> };
+/** `navigator.serviceWorker`, structurally: the ready registration may have Background Sync's `sync`. */
+export interface SyncContainer {
+  readonly ready: Promise<{ sync?: { register(tag: string): Promise<void> } }>;
 }
 
 /** Registers the outbox sync with the active service worker; false when the browser cannot. */
-export async function registerOutboxSync(container: Pick<ServiceWorkerContainer, 'ready'> | undefined = globalThis.navigator?.serviceWorker): Promise<boolean> {
+export async function registerOutboxSync(container: SyncContainer | undefined = globalThis.navigator?.serviceWorker as SyncContainer | undefined): Promise<boolean> {
   if (!container) return false;
   try {
-    const reg = (await container.ready) as ServiceWorkerRegistration & SyncRegistration;
+    const reg = await container.ready;
     if (!reg.sync) return false;
     await reg.sync.register(OUTBOX_SYNC_TAG);
     return true;
