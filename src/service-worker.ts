@@ -17,7 +17,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { VeilStore } from '$lib/store';
-import { flushOutboxFromWorker, OUTBOX_SYNC_TAG, socketsLock, type WorkerFlushResult } from '$lib/sync/worker-flush';
+import { flushOutboxFromWorker, OUTBOX_SYNC_TAG, socketsLock, syncAgain, type WorkerFlushResult } from '$lib/sync/worker-flush';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -90,10 +90,8 @@ self.addEventListener('sync', (e) => {
   if (event.tag !== OUTBOX_SYNC_TAG) return;
   event.waitUntil(
     flushOutbox().then((r) => {
-      // A page owns the sockets (it sends; it may close before it could), or copies still wait for a
-      // relay: a failed sync is fired again later by the browser, with its own backoff.
-      if (r.outcome === 'busy') throw new Error('a page owns the sockets');
-      if (r.outcome === 'flushed' && r.open > 0) throw new Error(`${r.open} outbox entries still wait`);
+      // A failed sync is fired again later by the browser, with its own backoff.
+      if (syncAgain(r)) throw new Error(`outbox flush: ${r.outcome === 'busy' ? 'a page owns the sockets' : 'copies still wait'}`);
     })
   );
 });

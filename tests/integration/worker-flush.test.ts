@@ -16,7 +16,8 @@ import { VeilStore } from '../../src/lib/store/db';
 import type { IdbPlatform } from '../../src/lib/store/migrations';
 import { Messenger } from '../../src/lib/sync/messenger';
 import type { ChatMessage } from '../../src/lib/sync/types';
-import { flushOutboxFromWorker, socketsLock, SOCKETS_LOCK, type LockManagerLike } from '../../src/lib/sync/worker-flush';
+import { flushOutboxFromWorker, socketsLock, syncAgain, SOCKETS_LOCK, type LockManagerLike } from '../../src/lib/sync/worker-flush';
+import { RawClient } from '../helpers/raw-ws';
 import { startRelay, type TestRelay } from '../helpers/relay';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
 import { FAST_TIMING } from '../helpers/timing';
@@ -201,5 +202,30 @@ describe('the service worker flushes the outbox', () => {
     await alice.m.send(convA, 'after the cut');
     await until(async () => (await history(bob, convB)).some((m) => m.text === 'after the cut'), 'the next message');
     expect((await history(bob, convB)).filter((m) => m.text === 'cut short')).toHaveLength(1);
+  });
+
+  it('cut short after the copy was recorded but before its message was: the next wake writes "sent", publishing nothing', async () => {
+    const id = await queuedAndClosed('recorded, the message not yet');
+    const [entry] = await alice.deps.store.listOutboxByMessage(id);
+    const item = entry!.items[0]!;
+    // The relay took it and the copy was marked ok; the worker stopped before the message's status.
+    const raw = await RawClient.open(item.relay);
+    raw.send(['EVENT', item.event]);
+    await raw.waitFor((m) => m[0] === 'OK' && m[1] === item.event.id && m[2] === true, 'OK');
+    await raw.close();
+    await alice.deps.store.markOutboxAttempt(entry!.id, [{ relay: item.relay, status: 'ok' }], null, Date.now());
+    expect((await history(alice, convA)).find((m) => m.id === id)?.status).toBe('sending');
+    expect(await wake()).toEqual({ outcome: 'flushed', published: 0, conversations: [convA], open: 0 });
+    expect((await history(alice, convA)).find((m) => m.id === id)).toMatchObject({ status: 'sent', deliveries: [{ relay: relay.url, ok: true }] });
+    expect(await alice.deps.store.listOutboxByMessage(id)).toEqual([]);
+    await until(async () => (await history(bob, convB)).some((m) => m.text === 'recorded, the message not yet'), 'Bob has it');
+  });
+
+  it('a sync fails (the browser fires it again) only while a page owns the sockets or copies still wait', () => {
+    expect(syncAgain({ outcome: 'busy' })).toBe(true);
+    expect(syncAgain({ outcome: 'flushed', published: 1, conversations: [], open: 1 })).toBe(true);
+    expect(syncAgain({ outcome: 'flushed', published: 1, conversations: [], open: 0 })).toBe(false);
+    expect(syncAgain({ outcome: 'locked' })).toBe(false);
+    expect(syncAgain({ outcome: 'private' })).toBe(false);
   });
 });

@@ -76,6 +76,15 @@ async function openEntries(store: VeilStore): Promise<number> {
   return (await store.listDueOutbox(PARKED, MAX_ENTRIES)).filter((e) => openItems(e.items).length > 0).length;
 }
 
+/**
+ * Whether a Background Sync event that flushed with `r` should fail, so that the browser fires it
+ * again later: a page owned the sockets (it may close before its copies went out), or copies still
+ * wait for a relay. Locked and Private mode wait for the app instead.
+ */
+export function syncAgain(r: WorkerFlushResult): boolean {
+  return r.outcome === 'busy' || (r.outcome === 'flushed' && r.open > 0);
+}
+
 /** Flushes the outbox once, as the owner of the sockets (see the module comment). */
 export async function flushOutboxFromWorker(deps: WorkerFlushDeps): Promise<WorkerFlushResult> {
   const now = deps.now ?? Date.now;
@@ -84,7 +93,8 @@ export async function flushOutboxFromWorker(deps: WorkerFlushDeps): Promise<Work
     try {
       if (store.isLocked() && !(await store.unlockWithDevice())) return { outcome: 'locked' };
       if ((await loadPrivacyChoices(store)).mode === 'private') return { outcome: 'private' };
-      if ((await openEntries(store)) === 0) return { outcome: 'flushed', published: 0, conversations: [], open: 0 };
+      // Settled entries are passed too: a flush cut short after a copy was recorded but before its
+      // message's status was has that status written now (the queue's forced pass does it).
       const sockets = new Sockets({ WebSocket: deps.WebSocket }, NO_SIGNER);
       // Envelope pools with no relay yet: each publish adds the relay its entry names.
       sockets.openEnvelope([]);
