@@ -242,6 +242,7 @@ test('a message queued before every page closed is sent by the worker, once; a w
   await fireSync();
   await expect.poll(() => gate.heldOks, { timeout: 30_000 }).toBeGreaterThan(0);
   await expect.poll(() => bobHas(convB, 'cut short by stopWorker'), { timeout: 30_000 }).toBe(1);
+  expect(await heldLocks()).toEqual(['veil-sockets']); // the flush is the sockets' one owner meanwhile
   const running = activeVersion()!;
   await cdp.send('ServiceWorker.stopWorker', { versionId: running.versionId });
   await expect.poll(() => activeVersion()?.runningStatus).toBe('stopped');
