@@ -7,12 +7,25 @@
  *
  * Updates follow the "prompt" pattern: a new worker installs and waits; the page shows
  * "A new version of Veil is ready" and, when the user accepts, posts SKIP_WAITING.
- * Nothing here reads keys or messages; background mailbox sync is added by the sync layer.
+ *
+ * The outbox (issue 13 item 1): a message queued just before every page closed is published from
+ * here, on the Background Sync event the page registers (app/background-sync.ts) or, where that API
+ * is missing, at the worker's next start. sync/worker-flush.ts does it, only while no page owns the
+ * sockets (Web Lock "veil-sockets") and only with "remember on this device" (the device key opens the
+ * store); it needs no signer, the outbox holds the signed events. No message text is ever read here.
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { VeilStore } from '$lib/store';
+import { flushOutboxFromWorker, OUTBOX_SYNC_TAG, socketsLock, syncAgain, type WorkerFlushResult } from '$lib/sync/worker-flush';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
+
+/** Background Sync's event (not in TypeScript's lib yet). */
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+  readonly lastChance: boolean;
+}
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
@@ -47,3 +60,50 @@ self.addEventListener('notificationclick', (event) => {
     })
   );
 });
+
+// ------------------------------------------------------------------ the outbox
+
+let flushing: Promise<WorkerFlushResult> | null = null;
+
+/** One flush at a time in this worker; open pages re-read the chats it touched (their BroadcastChannel). */
+function flushOutbox(): Promise<WorkerFlushResult> {
+  flushing ??= flushOutboxFromWorker({
+    openStore: () => VeilStore.open({ indexedDB, IDBKeyRange }),
+    WebSocket,
+    withSocketsLock: socketsLock(navigator.locks)
+  })
+    .then((r) => {
+      if (r.outcome === 'flushed' && r.conversations.length > 0) {
+        const channel = new BroadcastChannel('veil');
+        for (const conversationId of r.conversations) channel.postMessage({ type: 'changed', what: 'messages', conversationId });
+        channel.postMessage({ type: 'changed', what: 'chats' });
+        channel.close();
+      }
+      return r;
+    })
+    .finally(() => (flushing = null));
+  return flushing;
+}
+
+self.addEventListener('sync', (e) => {
+  const event = e as SyncEvent;
+  if (event.tag !== OUTBOX_SYNC_TAG) return;
+  event.waitUntil(
+    flushOutbox().then((r) => {
+      // A failed sync is fired again later by the browser, with its own backoff.
+      if (syncAgain(r)) throw new Error(`outbox flush: ${r.outcome === 'busy' ? 'a page owns the sockets' : 'copies still wait'}`);
+    })
+  );
+});
+
+// Without Background Sync (Firefox, Safari) the first event of each worker start flushes instead.
+const hasBackgroundSync = 'sync' in self.registration;
+let wokeOnce = false;
+function onWake(event: ExtendableEvent): void {
+  if (hasBackgroundSync || wokeOnce) return;
+  wokeOnce = true;
+  event.waitUntil(flushOutbox().catch(() => {}));
+}
+for (const type of ['activate', 'message', 'fetch', 'notificationclick', 'periodicsync', 'push'] as const) {
+  self.addEventListener(type, (event) => onWake(event as ExtendableEvent));
+}

@@ -14,6 +14,7 @@ import { Names } from './names.svelte';
 import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
+import { registerOutboxSync } from './background-sync';
 import { myKeySet, SafetyNumbers } from './safety';
 import type { Nip07Like } from '$lib/crypto/signer';
 import { DB_NAME, makeSortKey, VeilStore } from '$lib/store';
@@ -299,12 +300,14 @@ export class VeilApp {
 
   async send(conversationId: string, text: string, replyTo?: string): Promise<void> {
     await this.#requireMessenger().send(conversationId, text, replyTo ? { replyTo } : {});
+    void registerOutboxSync(); // should every tab close before it went out, the service worker sends it
     if (!this.socketOwner) this.#channel?.postMessage({ type: 'flush' } satisfies TabMessage);
     await this.#refreshChats();
   }
 
   async retry(messageId: string): Promise<void> {
     await this.#requireMessenger().retry(messageId);
+    void registerOutboxSync();
     if (!this.socketOwner) this.#channel?.postMessage({ type: 'flush' } satisfies TabMessage);
   }
 

@@ -117,6 +117,21 @@ export class OutboxQueue {
     this.kick(false);
   }
 
+  /**
+   * One forced pass without a timer, for a short-lived owner (the service worker, worker-flush.ts):
+   * every open entry is published once and its results recorded exactly as a running queue does.
+   */
+  async once(): Promise<void> {
+    if (this.#running) return this.flush();
+    this.#running = true;
+    this.#forceNext = true;
+    try {
+      await this.flush();
+    } finally {
+      this.#running = false;
+    }
+  }
+
   /** Publishes every due entry; a call during a pass runs one more pass after it. */
   async flush(): Promise<void> {
     if (!this.#running) return;
