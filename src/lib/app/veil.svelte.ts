@@ -14,7 +14,7 @@ import { Names } from './names.svelte';
 import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
-import { lazySafety } from './lazy';
+import { lazySafety } from './lazy-safety';
 import type { Nip07Like } from '$lib/crypto/signer';
 import type { VeilStore } from '$lib/store';
 import { DB_NAME, makeSortKey } from '$lib/store/schema';
@@ -156,12 +156,8 @@ export class VeilApp {
 
   async #begin(session: Session, phase: Phase = 'ready'): Promise<void> {
     const store = this.#requireStore();
-    const [{ Messenger }, { loadScanCrypto }, { loadSecp256k1Wasm }, { identityInfo }] = await Promise.all([
-      import('$lib/sync/messenger'),
-      import('$lib/sync/scan'),
-      import('$lib/app/secp256k1-wasm'),
-      import('./account-flows')
-    ]);
+    // Loaded after sign-in (issue 12 §6); the wasm itself when the scan crypto loads below.
+    const [{ Messenger }, { loadScanCrypto }, { loadSecp256k1Wasm }, { identityInfo }] = await Promise.all([import('$lib/sync/messenger'), import('$lib/sync/scan'), import('./secp256k1-wasm'), import('./account-flows')]);
     this.#session = session;
     this.identity = identityInfo(session);
     this.#messenger = await Messenger.create({
