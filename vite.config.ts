@@ -61,8 +61,8 @@ export default defineConfig({
         ]
       },
       injectManifest: {
-        // wasm: secp256k1.wasm for the scan (1.2 MB, under workbox's 2 MiB per-file cap).
-        globPatterns: ['client/**/*.{js,css,html,ico,png,svg,webmanifest,woff2,wasm}']
+        // No wasm: secp256k1.wasm (1.2 MB) loads after sign-in and is cached on first use (src/lib/app/wasm-cache.ts).
+        globPatterns: ['client/**/*.{js,css,html,ico,png,svg,webmanifest,woff2}']
       },
       kit: { spa: true, adapterFallback: 'index.html', includeVersionFile: true },
       devOptions: { enabled: false }

@@ -5,7 +5,8 @@
  * not for an extension identity), the blocked list, and sign out and wipe (the database is gone).
  */
 import { describe, expect, it } from 'vitest';
-import { AccountControls, blockedView, shortNpub, type AccountHost } from '../../src/lib/app/account.svelte';
+import { AccountControls, shortNpub, type AccountHost } from '../../src/lib/app/account.svelte';
+import { blockedView } from '../../src/lib/app/account-flows';
 import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
 import { decodeNsec, encodeNpub } from '../../src/lib/crypto/nip19';
 import { decryptNcryptsec, inspectNcryptsec } from '../../src/lib/crypto/nip49';

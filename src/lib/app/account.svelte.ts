@@ -6,25 +6,12 @@
  * messenger and the tabs. Errors are VeilErrors (errors.ts words them).
  */
 import { VeilError, userError } from '../shared/errors';
-import { encodeNpub, parseContactInput } from '../crypto/nip19';
-import { deleteVeilDatabase, type Contact, type VeilStore } from '../store';
-import {
-  bunkerIdentity,
-  changePassphrase,
-  createLocalIdentity,
-  defaultDeviceLabel,
-  extensionIdentity,
-  forgetDevice,
-  importIdentity,
-  keyLocation,
-  revealKey,
-  unlockSession,
-  type AccountPlatform,
-  type Backup,
-  type Session
-} from '../sync/account';
-import { npubFingerprint } from '../sync/profile';
-import type { IdentityInfo, SignerKind } from '../sync/types';
+import type { VeilStore } from '../store';
+import type { AccountPlatform, Backup, Session } from '../sync/account';
+import type { SignerKind } from '../sync/types';
+
+/** The identity flows, key crypto and npub views: loaded on first use (account-flows.ts). */
+const flows = () => import('./account-flows');
 
 export type { Backup };
 
@@ -65,17 +52,7 @@ export function shortNpub(npub: string): string {
   return npub.length > 20 ? `${npub.slice(0, 12)}…${npub.slice(-6)}` : npub;
 }
 
-/** What the components show of the signed-in identity. */
-export function identityInfo(session: Session): IdentityInfo {
-  const npub = encodeNpub(session.account.pubkey);
-  const { deviceId, deviceLabel } = session;
-  return { pubkey: session.account.pubkey, npub, signer: session.signer.kind, fingerprint: npubFingerprint(npub), deviceId, deviceLabel };
-}
-
-export function blockedView(c: Contact): BlockedContact {
-  const npub = encodeNpub(c.pubkey);
-  return { pubkey: c.pubkey, npub, name: c.petname ?? c.profile?.displayName ?? c.profile?.name ?? shortNpub(npub) };
-}
+type Flows = Awaited<ReturnType<typeof flows>>;
 
 export class AccountControls {
   /** True while "remember on this device" is on (the vault opens without the passphrase). */
@@ -102,31 +79,36 @@ export class AccountControls {
     return m;
   }
 
-  #opts(remember: boolean) {
-    return { remember, deviceLabel: defaultDeviceLabel(globalThis.navigator?.userAgent ?? '') };
+  #opts(a: Flows, remember: boolean) {
+    return { remember, deviceLabel: a.defaultDeviceLabel(globalThis.navigator?.userAgent ?? '') };
   }
 
   // ------------------------------------------------------------------ making or opening an identity
 
   async create(passphrase: string, remember: boolean): Promise<void> {
-    const { session, backup } = await createLocalIdentity(this.#store(), passphrase, this.#opts(remember));
+    const a = await flows();
+    const { session, backup } = await a.createLocalIdentity(this.#store(), passphrase, this.#opts(a, remember));
     await this.#h.begin(session, backup);
   }
 
   async importKey(keyText: string, passphrase: string, remember: boolean, newPassphrase = ''): Promise<void> {
-    const opts = { ...this.#opts(remember), ...(newPassphrase ? { newPassphrase } : {}) };
-    await this.#h.begin(await importIdentity(this.#store(), keyText, passphrase, opts));
+    const a = await flows();
+    const opts = { ...this.#opts(a, remember), ...(newPassphrase ? { newPassphrase } : {}) };
+    await this.#h.begin(await a.importIdentity(this.#store(), keyText, passphrase, opts));
   }
 
   async useExtension(passphrase: string, remember: boolean): Promise<void> {
-    await this.#h.begin(await extensionIdentity(this.#store(), this.#h.platform(), passphrase, this.#opts(remember)));
+    const a = await flows();
+    await this.#h.begin(await a.extensionIdentity(this.#store(), this.#h.platform(), passphrase, this.#opts(a, remember)));
   }
 
   async connectBunker(url: string, passphrase: string, remember: boolean): Promise<void> {
-    await this.#h.begin(await bunkerIdentity(this.#store(), this.#h.platform(), url, passphrase, this.#opts(remember)));
+    const a = await flows();
+    await this.#h.begin(await a.bunkerIdentity(this.#store(), this.#h.platform(), url, passphrase, this.#opts(a, remember)));
   }
 
   async unlock(passphrase: string): Promise<void> {
+    const { unlockSession } = await flows();
     await this.#h.begin(await unlockSession(this.#store(), this.#h.platform(), passphrase));
   }
 
@@ -136,6 +118,7 @@ export class AccountControls {
   async refresh(): Promise<void> {
     const store = this.#h.store();
     if (!store || store.isLocked()) return;
+    const { blockedView, keyLocation } = await flows();
     this.remembered = await store.hasDeviceUnlock();
     this.keyLocation = await keyLocation(store);
     this.blocked = (await store.listContacts('blocked')).map(blockedView).sort((a, b) => a.name.localeCompare(b.name));
@@ -145,7 +128,7 @@ export class AccountControls {
   async lockNow(): Promise<void> {
     const store = this.#h.store();
     try {
-      if (store) await forgetDevice(store);
+      if (store) await (await flows()).forgetDevice(store);
       this.remembered = false;
     } finally {
       await this.#h.lock(); // locked even if forgetting failed (a full disk): the error is still shown
@@ -154,22 +137,23 @@ export class AccountControls {
 
   /** Forget this device: the next open asks for the passphrase; this session stays open. */
   async forgetDevice(): Promise<void> {
-    await forgetDevice(this.#store());
+    await (await flows()).forgetDevice(this.#store());
     this.remembered = false;
   }
 
   /** The key again, after the passphrase (sync/account.ts revealKey). */
-  revealKey(passphrase: string): Promise<Backup> {
-    return revealKey(this.#store(), passphrase);
+  async revealKey(passphrase: string): Promise<Backup> {
+    return (await flows()).revealKey(this.#store(), passphrase);
   }
 
   /** Old passphrase, new one (at least MIN_PASSPHRASE); the vault re-wrapped. */
-  changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void> {
-    return changePassphrase(this.#store(), oldPassphrase, newPassphrase);
+  async changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void> {
+    return (await flows()).changePassphrase(this.#store(), oldPassphrase, newPassphrase);
   }
 
   /** Starting a chat with someone I blocked says so (it silently did nothing). A bad input is left to the messenger to word. */
   async refuseBlocked(input: string): Promise<void> {
+    const { parseContactInput } = await flows();
     let pubkey: string;
     try {
       pubkey = parseContactInput(input).pubkey;
@@ -198,7 +182,7 @@ export class AccountControls {
   async wipe(): Promise<void> {
     const { indexedDB, name } = this.#h.database();
     await this.#h.close();
-    await deleteVeilDatabase({ indexedDB }, name);
+    await (await flows()).deleteVeilDatabase({ indexedDB }, name);
     await closeNotifications();
     this.remembered = false;
     this.keyLocation = null;

@@ -7,7 +7,7 @@
  * Where Background Sync is missing (Firefox, Safari) nothing is registered: the worker flushes at its
  * next start instead (src/service-worker.ts). Failures are ignored: the open page sends anyway.
  */
-import { OUTBOX_SYNC_TAG } from '../sync/worker-flush';
+import { OUTBOX_SYNC_TAG } from '../sync/worker-tags';
 
 /** `navigator.serviceWorker`, structurally: the ready registration may have Background Sync's `sync`. */
 export interface SyncContainer {

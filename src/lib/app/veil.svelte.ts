@@ -15,14 +15,13 @@ import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
 import { registerOutboxSync } from './background-sync';
-import { myKeySet, SafetyNumbers } from './safety';
+import { lazySafety } from './lazy-safety';
 import type { Nip07Like } from '$lib/crypto/signer';
-import { DB_NAME, makeSortKey, VeilStore } from '$lib/store';
-import { unlockSession, vaultState, type AccountPlatform, type Backup, type Session } from '$lib/sync/account';
-import { AccountControls, identityInfo } from './account.svelte';
-import { Messenger } from '$lib/sync/messenger';
-import { loadScanCrypto } from '$lib/sync/scan';
-import { loadSecp256k1Wasm } from '$lib/app/secp256k1-wasm';
+import type { VeilStore } from '$lib/store';
+import { DB_NAME, makeSortKey } from '$lib/store/schema';
+import type { AccountPlatform, Backup, Session } from '$lib/sync/account';
+import { AccountControls } from './account.svelte';
+import type { Messenger } from '$lib/sync/messenger';
 import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
@@ -44,7 +43,7 @@ export class VeilApp {
   socketOwner = $state(false);
   /** Live/Private mode and the inbox-record choice: `privacy.mode`, `privacy.setPrivacyMode(…)` (privacy.svelte.ts). */
   readonly privacy = new PrivacyState(() => this.#messenger, (choices) => this.#channel?.postMessage({ type: 'privacy', choices } satisfies TabMessage));
-  readonly safety = new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' }));
+  readonly safety = lazySafety(({ SafetyNumbers, myKeySet }) => new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' })));
   /** My public profile and my nicknames for contacts: `names.own`, `names.save(…)`, `names.setNickname(…)` (names.svelte.ts). */
   readonly names = new Names(() => this.#messenger, () => this.#onMessengerEvent({ type: 'chats' }));
   readonly bunkerAuth = new BunkerAuth(); // a NIP-46 auth_url: shown by host, opened only on a click
@@ -84,8 +83,9 @@ export class VeilApp {
 
   async init(): Promise<void> {
     try {
+      // The first screen loads the store only; account flows, the Messenger and wasm come after sign-in.
       const [store, config] = await Promise.all([
-        VeilStore.open({ indexedDB, IDBKeyRange }),
+        import('$lib/store').then(({ VeilStore }) => VeilStore.open({ indexedDB, IDBKeyRange })),
         loadRuntimeConfig()
       ]);
       this.#store = store;
@@ -93,13 +93,14 @@ export class VeilApp {
       this.#lookupRelays = config.lookupRelays;
       this.#channel = new BroadcastChannel('veil');
       this.#channel.onmessage = (e: MessageEvent<TabMessage>) => this.#onTabMessage(e.data);
-      if ((await vaultState(store)) === 'new') {
+      if (!(await store.hasVault())) {
         this.phase = 'onboarding';
         return;
       }
       // "Remember on this device": open without asking; otherwise the lock screen.
       if (await store.hasDeviceUnlock()) {
         try {
+          const { unlockSession } = await import('./account-flows');
           await this.#begin(await unlockSession(store, this.#platform(), null));
           return;
         } catch {
@@ -156,6 +157,8 @@ export class VeilApp {
 
   async #begin(session: Session, phase: Phase = 'ready'): Promise<void> {
     const store = this.#requireStore();
+    // Loaded after sign-in (issue 12 §6); the wasm itself when the scan crypto loads below.
+    const [{ Messenger }, { loadScanCrypto }, { loadSecp256k1Wasm }, { identityInfo }] = await Promise.all([import('$lib/sync/messenger'), import('$lib/sync/scan'), import('./secp256k1-wasm'), import('./account-flows')]);
     this.#session = session;
     this.identity = identityInfo(session);
     this.#messenger = await Messenger.create({

@@ -23,10 +23,9 @@ import { OutboxQueue } from './outbox-queue';
 import { loadPrivacyChoices } from './privacy-settings';
 import { Sockets } from './sockets';
 
-/** The Web Lock whose holder runs the relay sockets (app/veil.svelte.ts `#claimSockets`). */
-export const SOCKETS_LOCK = 'veil-sockets';
-/** The Background Sync tag the page registers while something is queued (app/background-sync.ts). */
-export const OUTBOX_SYNC_TAG = 'veil-outbox';
+import { OUTBOX_SYNC_TAG, SOCKETS_LOCK } from './worker-tags';
+
+export { OUTBOX_SYNC_TAG, SOCKETS_LOCK };
 /** Entries looked at per flush (the queue's own pass limit). */
 const MAX_ENTRIES = 500;
 const PARKED = Number.MAX_SAFE_INTEGER;
