@@ -12,6 +12,7 @@ import type { PoolSubscribeHandlers, RelayPool } from '../../src/lib/relay/pool'
 import type { TrustedEvent } from '../../src/lib/shared/trusted-event';
 import type { Sockets } from '../../src/lib/sync/sockets';
 import { Subscriptions } from '../../src/lib/sync/subscriptions';
+import { IdentityGate } from '../../src/lib/sync/identity-gate';
 import { storeWithChat } from '../helpers/store-idb';
 import { testSyncContext } from '../helpers/sync-context';
 
@@ -129,5 +130,71 @@ describe('the page bound on a DM relay', () => {
     expect(events).toContain('relays'); // the settings screen re-reads and shows the note
     // The first REQ (1059, and kind 4 both ways), then 9 more pages of the full 1059 filter: the bound is 10.
     expect(reqs).toBe(1 + 9);
+  });
+});
+
+describe('gift-wrap re-reads and the identity gate (Live mode)', () => {
+  it('a re-read, which names me, waits the quiet period after an envelope for me; the first read at start does not', async () => {
+    // Virtual time: timers fire in order as the test advances the clock.
+    let now = 1_000_000;
+    let seq = 0;
+    const due = new Map<number, { at: number; fn: () => void }>();
+    const timers = {
+      setTimeout: (fn: () => void, ms: number) => (due.set(++seq, { at: now + ms, fn }), seq),
+      clearTimeout: (h: unknown) => void due.delete(h as number)
+    };
+    const advance = async (to: number): Promise<void> => {
+      for (;;) {
+        const next = [...due.entries()].sort((a, b) => a[1].at - b[1].at)[0];
+        if (!next || next[1].at > to) break;
+        due.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+        for (let i = 0; i < 5; i++) await Promise.resolve();
+      }
+      now = to;
+    };
+    const sk = generateSecretKey();
+    const me = bytesToHex(getXOnlyPublicKey(sk));
+    const { store } = await storeWithChat('subs-dm-gate', 'd'.repeat(64));
+    const base = testSyncContext({ store, signer: new LocalSigner(sk), me, ek: envelopeKey(generateSecretKey()), nowMs: () => now });
+    const timing = { ...base.timing, refreshMeanMs: 2_000, pollMinMs: 1_000 };
+    const ctx = { ...base, timers, timing, identityGate: new IdentityGate(() => now, timers, timing) };
+    const dmReads: number[] = [];
+    const pool = {
+      subscribe(filters: { authors?: string[] }[], h: PoolSubscribeHandlers) {
+        if (filters.some((f) => f.authors?.includes(me))) dmReads.push(now);
+        queueMicrotask(() => {
+          h.onrelayeose?.(RELAY);
+          h.oneose?.();
+        });
+        return { close: () => {} };
+      },
+      connect: async () => {},
+      status: () => []
+    } as unknown as RelayPool;
+    const subs = new Subscriptions(ctx, {
+      sockets: { envelope: () => pool, dmRead: () => pool } as unknown as Sockets,
+      senders: () => [],
+      relays: () => [],
+      dmRelays: () => [RELAY],
+      onEnvelope: () => {},
+      onGiftWrap: () => {},
+      afterQueued: (task) => void task(),
+      afterEnvelopes: (task) => void task(),
+      droppedFrom: () => 0,
+      publicSubscribe: () => {}
+    });
+    subs.start();
+    expect(dmReads).toEqual([1_000_000]); // at start, at once
+    // An envelope for me is opened now: for a minute, nothing that names me may go out.
+    ctx.identityGate.mine();
+    const mineAt = now;
+    await advance(mineAt + 59_000);
+    expect(dmReads).toEqual([1_000_000]);
+    await advance(mineAt + 5 * 60_000);
+    expect(dmReads.length).toBeGreaterThan(1);
+    expect(dmReads[1]! - mineAt).toBeGreaterThanOrEqual(60_000);
+    subs.close();
   });
 });

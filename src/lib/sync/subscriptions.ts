@@ -82,16 +82,19 @@ export class Subscriptions {
   }
 
   /**
-   * The gift-wrap read names me: in Private mode it waits like the other identity-linked work (at
-   * least `delay` ms). Then it is read again after exponential gaps (mean refreshMeanMs) in both
-   * modes, which finds a wrap whose live frame was lost.
+   * The gift-wrap read names me (its legacy kind-4 filter has `authors: [me]`): in Private mode it
+   * waits like the other identity-linked work (at least `delay` ms). Then it is read again after
+   * exponential gaps (mean refreshMeanMs) in both modes, which finds a wrap whose live frame was lost;
+   * those re-reads go through the identity gate in Live mode too, so none follows an envelope for me
+   * within the quiet period (the full adversary run counted 11 when they did not). Only Live mode's
+   * first read at start goes at once, beside the envelope read and before anything arrived.
    */
-  #giftWrapsGated(delay: number): void {
+  #giftWrapsGated(delay: number, first = true): void {
     const refresh = (): void => {
       this.giftWraps();
-      this.#dmRefresh.set(() => this.#giftWrapsGated(0), exponentialMs(this.#ctx.timing.refreshMeanMs, this.#ctx.timing.pollMinMs));
+      this.#dmRefresh.set(() => this.#giftWrapsGated(0, false), exponentialMs(this.#ctx.timing.refreshMeanMs, this.#ctx.timing.pollMinMs));
     };
-    if (this.#ctx.privacy.mode !== 'private') return refresh();
+    if (this.#ctx.privacy.mode !== 'private' && first) return refresh();
     const prepare = (): Promise<void> => (this.#d.dmRelays().length > 0 ? this.#d.sockets.dmRead(this.#d.dmRelays()).connect() : Promise.resolve());
     this.#ctx.identityGate.run(refresh, delay, this.#ctx.fail, { prepare });
   }
