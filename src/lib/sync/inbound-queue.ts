@@ -71,6 +71,11 @@ export class FairQueue {
     return false;
   }
 
+  /** Tasks of `source` waiting (not running yet). */
+  waiting(source: string): number {
+    return this.#lanes.get(source)?.length ?? 0;
+  }
+
   /** Queues `task` in the lane of `source`; false (and `task.dropped()`) when that lane is full. */
   push(source: string, task: QueuedTask): boolean {
     let lane = this.#lanes.get(source);

@@ -150,6 +150,11 @@ export class InboundPipeline {
     await this.#storing;
   }
 
+  /** Envelopes of `relay` waiting to be opened. */
+  envelopesWaiting(relay: string): number {
+    return this.#envelopes.waiting(relay);
+  }
+
   stats(): InboundStats {
     return { envelopes: this.#envelopes.stats(), dms: this.#dms.stats(), done: this.#done.size, rememberedFailures: this.#remembered };
   }

@@ -36,6 +36,8 @@ export interface SubscriptionDeps {
   afterEnvelopes(task: () => Promise<void>): void;
   /** Events from `relay` the inbound queue dropped so far (its lane was full): a read that lost some is not complete. */
   droppedFrom(queue: 'envelopes' | 'dms', relay: string): number;
+  /** Envelopes from `relay` still waiting in the inbound queue (a re-read now would only deliver them again). */
+  waitingFrom?(relay: string): number;
   /** Author subscriptions on the public pool follow too. */
   publicSubscribe(): void;
 }
@@ -222,7 +224,9 @@ export class Subscriptions {
   #poll(relay: string): void {
     const entry = this.#subs.get(relay);
     if (!this.#ctx.running() || !entry) return;
-    this.#read(entry.plan, true);
+    // The last read's envelopes are still being opened (a flood, a slow device): reading again would
+    // deliver them once more and overflow the lane, so this poll waits for the next one.
+    if ((this.#d.waitingFrom?.(relay) ?? 0) === 0) this.#read(entry.plan, true);
     this.#schedulePoll(relay);
   }
 

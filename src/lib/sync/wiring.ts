@@ -177,6 +177,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onGiftWrap: (ev, relay) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay) }),
     afterQueued: (task) => inbound.enqueue(task),
     afterEnvelopes: (task) => inbound.afterEnvelopes(task),
+    waitingFrom: (relay) => inbound.envelopesWaiting(relay),
     // Dropped or failed (not stored): either way that read must be repeated, so its read point stays.
     droppedFrom: (queue, relay) => {
       const q = inbound.stats()[queue];
