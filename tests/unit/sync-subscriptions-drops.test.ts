@@ -82,6 +82,22 @@ describe('read points and dropped events', () => {
   });
 });
 
+/** Subscriptions with no envelope relay and RELAY as the one DM relay, read through `pool`. */
+function dmOnly(ctx: ConstructorParameters<typeof Subscriptions>[0], pool: RelayPool): Subscriptions {
+  return new Subscriptions(ctx, {
+    sockets: { envelope: () => pool, dmRead: () => pool } as unknown as Sockets,
+    senders: () => [],
+    relays: () => [],
+    dmRelays: () => [RELAY],
+    onEnvelope: () => {},
+    onGiftWrap: () => {},
+    afterQueued: (task) => void task(),
+    afterEnvelopes: (task) => void task(),
+    droppedFrom: () => 0,
+    publicSubscribe: () => {}
+  });
+}
+
 describe('the page bound on a DM relay', () => {
   it('a DM relay whose wraps fill every page is reported incomplete as a DM relay, not as an envelope relay', async () => {
     const sk = generateSecretKey();
@@ -108,21 +124,7 @@ describe('the page bound on a DM relay', () => {
       status: () => []
     } as unknown as RelayPool;
     const events: string[] = [];
-    const subs = new Subscriptions(
-      { ...ctx, emit: (e) => events.push(e.type) },
-      {
-        sockets: { envelope: () => pool, dmRead: () => pool } as unknown as Sockets,
-        senders: () => [],
-        relays: () => [],
-        dmRelays: () => [RELAY],
-        onEnvelope: () => {},
-        onGiftWrap: () => {},
-        afterQueued: (task) => void task(),
-        afterEnvelopes: (task) => void task(),
-        droppedFrom: () => 0,
-        publicSubscribe: () => {}
-      }
-    );
+    const subs = dmOnly({ ...ctx, emit: (e) => events.push(e.type) }, pool);
     subs.giftWraps();
     await expect.poll(() => subs.incomplete('dms').has(RELAY)).toBe(true);
     subs.close();
@@ -173,18 +175,7 @@ describe('gift-wrap re-reads and the identity gate (Live mode)', () => {
       connect: async () => {},
       status: () => []
     } as unknown as RelayPool;
-    const subs = new Subscriptions(ctx, {
-      sockets: { envelope: () => pool, dmRead: () => pool } as unknown as Sockets,
-      senders: () => [],
-      relays: () => [],
-      dmRelays: () => [RELAY],
-      onEnvelope: () => {},
-      onGiftWrap: () => {},
-      afterQueued: (task) => void task(),
-      afterEnvelopes: (task) => void task(),
-      droppedFrom: () => 0,
-      publicSubscribe: () => {}
-    });
+    const subs = dmOnly(ctx, pool);
     subs.start();
     expect(dmReads).toEqual([1_000_000]); // at start, at once
     // An envelope for me is opened now: for a minute, nothing that names me may go out.
