@@ -13,11 +13,16 @@
  * is missing, at the worker's next start. sync/worker-flush.ts does it, only while no page owns the
  * sockets (Web Lock "veil-sockets") and only with "remember on this device" (the device key opens the
  * store); it needs no signer, the outbox holds the signed events. No message text is ever read here.
+ *
+ * Periodic Background Sync (an installed app) wakes it to flush and read the envelope relays once;
+ * new messages show one content-free notification and the unread count on the badge (see below).
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { VeilStore } from '$lib/store';
 import { flushOutboxFromWorker, OUTBOX_SYNC_TAG, socketsLock, syncAgain, type WorkerFlushResult } from '$lib/sync/worker-flush';
+import { readFromWorker } from '$lib/sync/worker-read';
+import { READ_SYNC_TAG, WORKER_NOTIFICATION_TAG } from '$lib/sync/worker-tags';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -94,6 +99,47 @@ self.addEventListener('sync', (e) => {
       if (syncAgain(r)) throw new Error(`outbox flush: ${r.outcome === 'busy' ? 'a page owns the sockets' : 'copies still wait'}`);
     })
   );
+});
+
+// ------------------------------------------------------------------ the periodic read
+
+/** Periodic Background Sync's event (not in TypeScript's lib yet). */
+interface PeriodicSyncEvent extends ExtendableEvent {
+  readonly tag: string;
+}
+
+/**
+ * On a periodic sync (an installed app, no page open) the outbox goes out and the envelope relays are
+ * read once (sync/worker-read.ts). New messages show ONE notification, "New messages", with no sender
+ * and no content, whatever the preview setting (a lock screen shows it; the page's own notifications
+ * follow that setting); the badge shows the unread count. A click opens the app (the chat when
+ * only one got messages). A locked store reads nothing: the envelopes wait on the relays.
+ */
+async function periodicRead(): Promise<void> {
+  await flushOutbox().catch(() => {});
+  const r = await readFromWorker({
+    openStore: () => VeilStore.open({ indexedDB, IDBKeyRange }),
+    WebSocket,
+    withSocketsLock: socketsLock(navigator.locks),
+    relays: []
+  });
+  if (r.outcome !== 'read') return;
+  if (r.arrived.length > 0) {
+    const channel = new BroadcastChannel('veil');
+    for (const conversationId of r.arrived) channel.postMessage({ type: 'changed', what: 'messages', conversationId });
+    channel.postMessage({ type: 'changed', what: 'chats' });
+    channel.close();
+  }
+  const nav = self.navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
+  await (r.unread > 0 ? nav.setAppBadge?.(r.unread) : nav.clearAppBadge?.())?.catch(() => {});
+  if (r.arrived.length === 0 || Notification.permission !== 'granted') return;
+  const url = r.arrived.length === 1 ? `/?chat=${encodeURIComponent(r.arrived[0]!)}` : '/';
+  await self.registration.showNotification('New messages', { body: 'Open Veil to read them.', tag: WORKER_NOTIFICATION_TAG, data: { url } });
+}
+
+self.addEventListener('periodicsync', (e) => {
+  const event = e as PeriodicSyncEvent;
+  if (event.tag === READ_SYNC_TAG) event.waitUntil(periodicRead());
 });
 
 // Without Background Sync (Firefox, Safari) the first event of each worker start flushes instead.

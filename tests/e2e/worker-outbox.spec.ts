@@ -12,18 +12,18 @@
  * Origin header; Node's `ws` sends none) are Alice's, which the gate can cut, or whose OK answers it
  * can hold back, and whose EVENT ids it records.
  */
-import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
-import { CHROMIUM_ARGS } from '../../playwright.config';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { OUTBOX_SYNC_TAG } from '../../src/lib/sync/worker-flush';
 import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { startWeb, type WebServer } from '../helpers/web';
 import { expect, messages, openChat, test } from './fixtures';
+import { createRemembered, swProfile, type SwProfile } from './sw-profile';
 
 const SCRATCH = '/work/tmp/worker';
 
@@ -98,89 +98,32 @@ async function startGate(upstream: string): Promise<Gate> {
   return gate;
 }
 
-interface SwVersion {
-  versionId: string;
-  registrationId: string;
-  runningStatus: string;
-  status: string;
-}
-
 let dir: string;
 let gate: Gate;
 let web: WebServer;
-let context: BrowserContext;
-let cdp: CDPSession;
+let sw: SwProfile;
 let bob: VeilClient;
-const versions = new Map<string, SwVersion>();
 
 test.beforeEach(async ({ relay }) => {
   await mkdir(SCRATCH, { recursive: true });
   dir = await mkdtemp(join(SCRATCH, 'e2e-'));
   gate = await startGate(relay.url);
   web = await startWeb({ relays: [gate.url] });
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    headless: true
-  });
-  await context.grantPermissions(['background-sync'], { origin: web.url });
-  // The CDP session lives on a blank tab, which is no Veil page: closing Alice's tabs leaves it.
-  const blank = context.pages()[0] ?? (await context.newPage());
-  cdp = await context.newCDPSession(blank);
-  versions.clear();
-  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: vs }: { versions: SwVersion[] }) => {
-    for (const v of vs) versions.set(v.versionId, v);
-  });
-  await cdp.send('ServiceWorker.enable');
+  sw = await swProfile(dir, web.url, ['background-sync']);
   bob = await veilClient('bob', [gate.url]);
 });
 
 test.afterEach(async () => {
   await bob.m.stop();
-  await context.close();
+  await sw.context.close();
   await web.stop();
   await gate.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Onboarding with "Remember on this device" (the worker may open the store with the device key). */
-async function createRemembered(page: Page): Promise<string> {
-  await page.goto(web.url);
-  await page.getByRole('button', { name: 'Create a new identity' }).click();
-  await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
-  await page.getByLabel('Type it again').fill('correct horse battery staple');
-  await page.getByRole('checkbox', { name: /Remember on this device/ }).check();
-  await page.getByRole('button', { name: 'Create', exact: true }).click();
-  await page.getByLabel('I have saved my key somewhere safe').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  return page.getByRole('textbox', { name: 'Your npub' }).inputValue();
-}
-
-/** The active worker's version (the one CDP events reported as activated). */
-function activeVersion(): SwVersion | undefined {
-  return [...versions.values()].find((v) => v.status === 'activated');
-}
-
-/** The worker itself (started through CDP when it is stopped), for a look at the Web Locks held. */
-async function worker(): Promise<Worker> {
-  const running = context.serviceWorkers()[0];
-  if (running) return running;
-  const started = context.waitForEvent('serviceworker');
-  await cdp.send('ServiceWorker.startWorker', { scopeURL: new URL('/', web.url).href });
-  return started;
-}
-
-const heldLocks = async (): Promise<string[]> => (await worker()).evaluate(async () => (await navigator.locks.query()).held?.map((l) => l.name ?? '') ?? []);
-
-/** Closes Alice's tab and waits until no page holds "veil-sockets" (seen from the worker). */
-async function closeEveryPage(page: Page): Promise<void> {
-  await page.close();
-  await expect.poll(heldLocks).not.toContain('veil-sockets');
-}
-
 async function fireSync(): Promise<void> {
-  const v = activeVersion()!;
-  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: new URL(web.url).origin, registrationId: v.registrationId, tag: OUTBOX_SYNC_TAG, lastChance: false });
+  const v = sw.activeVersion()!;
+  await sw.cdp.send('ServiceWorker.dispatchSyncEvent', { origin: new URL(web.url).origin, registrationId: v.registrationId, tag: OUTBOX_SYNC_TAG, lastChance: false });
 }
 
 const bobHas = async (conv: string, text: string) => (await bob.m.pageMessages(conv, { limit: 200 })).filter((m) => m.text === text).length;
@@ -197,7 +140,7 @@ async function queueWhileDown(alice: Page, text: string): Promise<void> {
 
 /** A new tab while the relay is unreachable for Alice: what the store says about `text`. */
 async function reopenedShows(bobNpub: string, text: string, status: string): Promise<Page> {
-  const page = await context.newPage();
+  const page = await sw.context.newPage();
   await page.goto(web.url);
   await openChat(page, bobNpub);
   await expect(messages(page).getByRole('article').filter({ hasText: text }).getByText(status)).toBeVisible({ timeout: 20_000 });
@@ -205,11 +148,9 @@ async function reopenedShows(bobNpub: string, text: string, status: string): Pro
 }
 
 test('a message queued before every page closed is sent by the worker, once; a worker stopped mid-flush resends the same event', async () => {
-  let alice = await context.newPage();
-  const aliceNpub = await createRemembered(alice);
+  let alice = await sw.context.newPage();
+  const aliceNpub = await createRemembered(alice, web.url, sw);
   const bobNpub = encodeNpub(bob.pubkey);
-  await alice.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 20_000 });
-  await expect.poll(() => activeVersion()?.registrationId).toBeTruthy();
 
   // Bob writes first; Alice accepts and opens the chat.
   const convB = await bob.m.startChat(aliceNpub);
@@ -221,7 +162,7 @@ test('a message queued before every page closed is sent by the worker, once; a w
 
   // 1. Queued while unreachable, every page closed, the relay back: the worker's sync sends it.
   await queueWhileDown(alice, 'sent by the worker');
-  await closeEveryPage(alice);
+  await sw.closeEveryPage(alice);
   gate.setAliceDown(false);
   const before = gate.aliceEvents.length;
   await fireSync();
@@ -235,17 +176,17 @@ test('a message queued before every page closed is sent by the worker, once; a w
 
   // 2. The worker stopped after the relay took the event, before its answer came.
   await queueWhileDown(alice, 'cut short by stopWorker');
-  await closeEveryPage(alice);
+  await sw.closeEveryPage(alice);
   gate.holdOks = true;
   gate.setAliceDown(false);
   const cutFrom = gate.aliceEvents.length;
   await fireSync();
   await expect.poll(() => gate.heldOks, { timeout: 30_000 }).toBeGreaterThan(0);
   await expect.poll(() => bobHas(convB, 'cut short by stopWorker'), { timeout: 30_000 }).toBe(1);
-  expect(await heldLocks()).toEqual(['veil-sockets']); // the flush is the sockets' one owner meanwhile
-  const running = activeVersion()!;
-  await cdp.send('ServiceWorker.stopWorker', { versionId: running.versionId });
-  await expect.poll(() => activeVersion()?.runningStatus).toBe('stopped');
+  expect(await sw.heldLocks()).toEqual(['veil-sockets']); // the flush is the sockets' one owner meanwhile
+  const running = sw.activeVersion()!;
+  await sw.cdp.send('ServiceWorker.stopWorker', { versionId: running.versionId });
+  await expect.poll(() => sw.activeVersion()?.runningStatus).toBe('stopped');
   gate.holdOks = false;
   const oksBefore = gate.forwardedOks;
   await fireSync();

@@ -16,7 +16,8 @@ import { VeilStore } from '../../src/lib/store/db';
 import type { IdbPlatform } from '../../src/lib/store/migrations';
 import { Messenger } from '../../src/lib/sync/messenger';
 import type { ChatMessage } from '../../src/lib/sync/types';
-import { flushOutboxFromWorker, socketsLock, syncAgain, SOCKETS_LOCK, type LockManagerLike } from '../../src/lib/sync/worker-flush';
+import { flushOutboxFromWorker, socketsLock, syncAgain, SOCKETS_LOCK } from '../../src/lib/sync/worker-flush';
+import { Locks } from '../helpers/locks';
 import { RawClient } from '../helpers/raw-ws';
 import { startRelay, type TestRelay } from '../helpers/relay';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
@@ -44,32 +45,6 @@ async function client(name: string, relay: string): Promise<Client> {
   const m = await Messenger.create(deps);
   await m.start();
   return { m, pubkey, platform, db, deps };
-}
-
-/** Web Locks with `ifAvailable` and waiting requests, in memory (Node 20 has no navigator.locks). */
-class Locks implements LockManagerLike {
-  readonly #held = new Set<string>();
-  readonly #waiting = new Map<string, Array<() => void>>();
-  request<T>(name: string, options: { ifAvailable?: true }, callback: (lock: unknown) => Promise<T>): Promise<T> {
-    if (this.#held.has(name) && options.ifAvailable) return callback(null);
-    const run = async (): Promise<T> => {
-      this.#held.add(name);
-      try {
-        return await callback({ name });
-      } finally {
-        this.#held.delete(name);
-        this.#waiting.get(name)?.shift()?.();
-      }
-    };
-    if (!this.#held.has(name)) return run();
-    return new Promise<void>((go) => this.#waiting.set(name, [...(this.#waiting.get(name) ?? []), go])).then(run);
-  }
-  /** Holds `name` (a page owning the sockets) until the returned function is called; it resolves once freed. */
-  hold(name: string): () => Promise<void> {
-    let release!: () => void;
-    const held = this.request(name, {}, () => new Promise<void>((r) => (release = r)));
-    return () => (release(), held);
-  }
 }
 
 /** `ws` whose relay answers (OK) never arrive: the connection drops once the relay took the event. */

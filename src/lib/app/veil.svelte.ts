@@ -14,7 +14,7 @@ import { Names } from './names.svelte';
 import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
-import { registerOutboxSync } from './background-sync';
+import { registerOutboxSync, registerPeriodicRead } from './background-sync';
 import { lazySafety } from './lazy-safety';
 import type { Nip07Like } from '$lib/crypto/signer';
 import type { VeilStore } from '$lib/store';
@@ -184,6 +184,7 @@ export class VeilApp {
     this.phase = phase;
     await this.#refreshChats();
     this.#claimSockets();
+    void registerPeriodicRead(); // the installed app's worker reads while no page is open
   }
 
   async #end(): Promise<void> {

@@ -204,20 +204,28 @@ export async function unlockSession(store: VeilStore, platform: AccountPlatform,
   try {
     const account = await activeAccount(store);
     const signer = await signerFor(store, platform, account, passphrase);
-    const devices = (await store.listDevices()).filter((d) => !d.accountId || d.accountId === account.id);
-    let device = devices[0];
-    let ek: EnvelopeKey;
-    if (device) ek = envelopeKey(device.secretKey);
-    else {
-      const made = await newDevice(store, account.id, 'This device');
-      device = (await store.getDevice(made.id))!;
-      ek = made.ek;
-    }
-    return { account, signer, deviceId: device.id, deviceLabel: device.label, ek };
+    return { ...(await deviceSession(store, account)), signer };
   } catch (e) {
     store.lock();
     throw e;
   }
+}
+
+/**
+ * The active account and this device's EK from an unlocked store, without a signer (the service
+ * worker reads envelopes with the EK alone). A device is made when the account has none yet.
+ */
+export async function deviceSession(store: VeilStore, account?: Account): Promise<Omit<Session, 'signer'>> {
+  account ??= await activeAccount(store);
+  let device = (await store.listDevices()).find((d) => !d.accountId || d.accountId === account.id);
+  let ek: EnvelopeKey;
+  if (device) ek = envelopeKey(device.secretKey);
+  else {
+    const made = await newDevice(store, account.id, 'This device');
+    device = (await store.getDevice(made.id))!;
+    ek = made.ek;
+  }
+  return { account, deviceId: device.id, deviceLabel: device.label, ek };
 }
 
 async function signerFor(store: VeilStore, platform: AccountPlatform, account: Account, passphrase: string | null): Promise<Signer> {

@@ -17,12 +17,12 @@ import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
 import type { Nip17Stats } from './nip17';
 import { reopenWatcher } from './outbox-queue';
-import { jitterMs } from './timing';
+import { jitterMs, Timer } from './timing';
 import type { CoverRate } from '../camouflage/schedule';
 import { setNickname, type OwnProfileInput, type OwnProfileView } from './own-profile';
 import { isCoverRate, loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
 import { listChats, pageMessages } from './read-models';
-import { deleteReactions } from './reactions';
+import { blockContact, declineContact, unblockContact } from './contact-actions';
 import { relayStatusView } from './relays';
 import { sendText } from './send';
 import { downloadFile } from './stored-content';
@@ -161,7 +161,7 @@ export class Messenger {
     await ctx.store.pruneSeen(ctx.now()).catch(ctx.fail);
     // Settled and stale outbox entries go (repos/outbox.ts): a failed gift wrap is not kept forever (issue 11).
     await ctx.store.pruneOutbox(ctx.now()).catch(ctx.fail);
-    for (const c of await ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);
+    await this.#followContacts();
     this.#p.subs.start();
     this.#readPublicNotes();
     this.#p.outbox.start();
@@ -176,6 +176,31 @@ export class Messenger {
     };
     if (!this.#p.own.current()) await identity();
     else ctx.identityGate.run(identity, jitterMs(...ctx.timing.startIdentityDelayMs), ctx.fail, { prepare: () => this.#p.lookup.openOwn() });
+  }
+
+  async #followContacts(): Promise<void> {
+    for (const c of await this.#ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);
+  }
+
+  /**
+   * One read of the envelope relays, nothing else (the worker's periodic sync, issue 13): no live
+   * subscription, lookup, cover, outbox or gift wraps (they need the signer). Resolves once each
+   * relay's stored envelopes are processed, or after `timeoutMs` (complete 0); sockets closed after.
+   */
+  async readOnce(timeoutMs = 20_000): Promise<{ relays: number; complete: number }> {
+    if (this.#running) throw new VeilError('INVALID_INPUT', 'the messenger is already running');
+    this.#running = true;
+    this.#p.sockets.halted = false;
+    this.#p.sockets.openEnvelope(this.#p.relays.list());
+    const timer = new Timer(this.#ctx.timers);
+    try {
+      await this.#followContacts();
+      const timedOut = new Promise<{ relays: number; complete: number }>((r) => timer.set(() => r({ relays: this.#p.relays.list().length, complete: 0 }), timeoutMs));
+      return await Promise.race([this.#p.subs.readOnce(), timedOut]);
+    } finally {
+      timer.cancel();
+      await this.stop();
+    }
   }
 
   /** Closes every socket and timer. The store stays open (the caller owns it). */
@@ -308,35 +333,19 @@ export class Messenger {
 
   /** Deletes a request, its messages and every per-chat state; a later message from them is a new request. */
   async decline(peer: string): Promise<void> {
-    const { store } = this.#ctx;
-    const cid = await store.conversationIdFor([peer]);
-    await deleteReactions(store, cid);
-    await store.deleteConversation(cid);
-    await store.deleteContact(peer);
-    await this.#p.peers.delete(peer);
-    this.#p.lookup.forget(peer);
-    this.#ctx.resubscribe();
+    await declineContact(this.#p, peer);
     this.#emit({ type: 'chats' });
   }
 
   /** Blocks: their envelopes are dropped and their pair mailboxes no longer read. */
   async block(peer: string): Promise<void> {
-    await this.#ctx.store.blockContact(peer);
-    this.#p.peers.unfollow(peer);
-    this.#ctx.resubscribe();
+    await blockContact(this.#p, peer);
     this.#emit({ type: 'chats' });
   }
 
-  /** Unblocks (issue 14 §4): back to Chats; their record is read again and their mailboxes are read again. */
+  /** Unblocks (issue 14 §4): back to Chats, their mailboxes and record read again. */
   async unblock(peer: string): Promise<void> {
-    const contact = await this.#ctx.store.getContact(peer);
-    if (contact?.state !== 'blocked') return;
-    await this.#ctx.store.setContactState(peer, 'accepted');
-    await this.#p.peers.get(peer);
-    this.#ctx.resubscribe();
-    this.#emit({ type: 'chats' });
-    // Their record may have changed while blocked (records of blocked contacts are not applied).
-    if (this.#running) void this.#p.lookup.refreshRecord(peer).catch(this.#ctx.fail);
+    if (await unblockContact(this.#p, peer, this.#running)) this.#emit({ type: 'chats' });
   }
 
   /** Removes another device of mine from my inbox record and republishes it (own-record.ts). */
@@ -346,13 +355,9 @@ export class Messenger {
     if (ek) this.#ctx.pairKeys.forget(ek);
   }
 
-  async getDraft(conversationId: string): Promise<string> {
-    return (await this.#ctx.store.getDraft(conversationId)) ?? '';
-  }
-
-  async setDraft(conversationId: string, text: string): Promise<void> {
-    await this.#ctx.store.setDraft(conversationId, text === '' ? null : text);
-  }
+  /** A chat's unsent text ('' when none); setDraft('') clears it. */
+  getDraft = async (conversationId: string): Promise<string> => (await this.#ctx.store.getDraft(conversationId)) ?? '';
+  setDraft = (conversationId: string, text: string): Promise<void> => this.#ctx.store.setDraft(conversationId, text === '' ? null : text);
 
   /** Envelope relays with their connection state and NIP-11 limits. */
   relayStatus(): RelayStatus[] {

@@ -136,16 +136,7 @@ export class Subscriptions {
   envelopes(): void {
     const env = this.#d.sockets.envelope();
     if (!this.#ctx.running() || !env) return;
-    const nowS = this.#ctx.nowS();
-    const plans = readPlans({
-      ek: this.#ctx.ek,
-      pairKeys: this.#ctx.pairKeys,
-      fromEks: this.#d.senders(),
-      relays: [...this.#d.relays()],
-      nowSeconds: nowS,
-      lastReadAt: this.#lastRead,
-      padding: this.#padding
-    });
+    const plans = this.#plans();
     const live = new Set(plans.map((p) => p.relay));
     for (const relay of [...this.#subs.keys()]) if (!live.has(relay)) this.drop(relay);
     const oldest = Math.min(...plans.map((p) => p.index.values().next().value?.day ?? Infinity));
@@ -172,11 +163,46 @@ export class Subscriptions {
     }
   }
 
+  #plans(): RelayReadPlan[] {
+    return readPlans({
+      ek: this.#ctx.ek,
+      pairKeys: this.#ctx.pairKeys,
+      fromEks: this.#d.senders(),
+      relays: [...this.#d.relays()],
+      nowSeconds: this.#ctx.nowS(),
+      lastReadAt: this.#lastRead,
+      padding: this.#padding
+    });
+  }
+
+  /**
+   * One read of every envelope relay's plan, as a Private-mode poll reads (the service worker's
+   * periodic sync, issue 13): resolves once each relay's stored envelopes are in and processed, or
+   * its subscription closed. Nothing stays open. The count is of relays read to the end.
+   */
+  readOnce(): Promise<{ relays: number; complete: number }> {
+    const plans = this.#d.sockets.envelope() && this.#ctx.running() ? this.#plans() : [];
+    let complete = 0;
+    return Promise.all(
+      plans.map(
+        (plan) =>
+          new Promise<void>((resolve) => {
+            // Kept as a poll keeps it: arriving envelopes are sorted by this plan (classify).
+            this.#subs.set(plan.relay, { signature: planSignature(plan), plan, sub: null });
+            this.#read(plan, true, (done) => {
+              if (done) complete++;
+              resolve();
+            });
+          })
+      )
+    ).then(() => ({ relays: plans.length, complete }));
+  }
+
   /**
    * One read of a plan (catch-up.ts: stored events in pages); `once` closes it when the stored events
    * are in (a Private-mode poll). The read point moves on only when every page was read.
    */
-  #read(plan: RelayReadPlan, once: boolean): PoolSubscription {
+  #read(plan: RelayReadPlan, once: boolean, settled?: (complete: boolean) => void): PoolSubscription {
     const env = this.#d.sockets.envelope()!;
     const at = this.#ctx.nowS();
     // Until the stored envelopes are in and processed, identity-linked traffic waits (identity-gate.ts).
@@ -191,10 +217,16 @@ export class Subscriptions {
           const complete = paged && this.#d.droppedFrom('envelopes', relay) === dropped;
           this.#incomplete('envelopes', relay, !complete);
           if (complete) void this.#markRead(relay, at);
-          this.#d.afterEnvelopes(async () => release());
+          this.#d.afterEnvelopes(async () => {
+            release();
+            settled?.(complete);
+            settled = undefined;
+          });
         },
         onclosed: () => {
           release();
+          settled?.(false);
+          settled = undefined;
           this.#ctx.emit({ type: 'relays' });
         }
       },

@@ -62,8 +62,8 @@ export interface WorkerFlushDeps {
   now?: () => number;
 }
 
-/** The publish router never signs (dmRead, the one role that authenticates, is never opened here). */
-const NO_SIGNER: Signer = {
+/** The worker has no signer: the publish router never signs (dmRead, the one role that authenticates, is never opened here). */
+export const NO_SIGNER: Signer = {
   kind: 'local',
   getPublicKey: () => Promise.reject(new VeilError('SIGNER_UNAVAILABLE', 'the worker has no signer')),
   signEvent: () => Promise.reject(new VeilError('SIGNER_UNAVAILABLE', 'the worker has no signer')),

@@ -7,3 +7,7 @@
 export const SOCKETS_LOCK = 'veil-sockets';
 /** The Background Sync tag the page registers when something is queued. */
 export const OUTBOX_SYNC_TAG = 'veil-outbox';
+/** The Periodic Background Sync tag under which the worker reads the envelope relays (sync/worker-read.ts). */
+export const READ_SYNC_TAG = 'veil-read';
+/** The notification the worker shows for new messages: one, replaced by the next (no sender, no content). */
+export const WORKER_NOTIFICATION_TAG = 'veil-new-messages';

@@ -1,0 +1,72 @@
+/**
+ * The service worker's periodic read (issue 13 items 1 and 3): on a Periodic Background Sync event
+ * (an installed app, while no page is open) the worker reads the envelope relays once, as a
+ * Private-mode poll reads them (the same bucket REQs as the page, no identity in them), opens what
+ * is new with this device's EK, stores it, and tells the caller how many unread messages there are
+ * now and in which chats they arrived, so it can show one "New messages" notification.
+ *
+ * - One owner at a time: only while it holds the Web Lock "veil-sockets" (`busy` when a page has it).
+ * - Keys: the store opens with the device key ("remember on this device"); otherwise `locked` and
+ *   nothing is read (the envelopes stay on the relays until the app is unlocked).
+ * - No signer: gift wraps (NIP-17) need AUTH on the DM relays and are left to the app; no identity
+ *   lookup, record or cover goes out from here.
+ */
+import type { VeilStore } from '../store';
+import { deviceSession } from './account';
+import { Messenger } from './messenger';
+import { listChats } from './read-models';
+import { NO_SIGNER } from './worker-flush';
+
+export type WorkerReadResult =
+  | { outcome: 'busy' }
+  | { outcome: 'locked' }
+  /** `unread`: over every chat and request (blocked aside); `arrived`: chats whose unread count rose. */
+  | { outcome: 'read'; relays: number; complete: number; unread: number; arrived: string[] };
+
+export interface WorkerReadDeps {
+  /** Opens the store; called only once the lock is held. Locked again and closed after. */
+  openStore(): Promise<VeilStore>;
+  WebSocket: unknown;
+  withSocketsLock<T>(fn: () => Promise<T>): Promise<T | 'busy'>;
+  /** Envelope relays while the store has none (the app's defaults). */
+  relays: string[];
+  /** How long the read may take (ms; default 20 s: a periodic sync event is given a few minutes at most). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+async function unreadByChat(store: VeilStore, me: string): Promise<Map<string, number>> {
+  const chats = await listChats(store, me);
+  return new Map(chats.filter((c) => c.state !== 'blocked').map((c) => [c.id, Math.max(0, c.unread)]));
+}
+
+/** Reads the envelope relays once, as the owner of the sockets (see the module comment). */
+export async function readFromWorker(deps: WorkerReadDeps): Promise<WorkerReadResult> {
+  const result = await deps.withSocketsLock(async (): Promise<WorkerReadResult> => {
+    const store = await deps.openStore();
+    try {
+      if (store.isLocked() && !(await store.unlockWithDevice())) return { outcome: 'locked' };
+      const session = await deviceSession(store);
+      const me = session.account.pubkey;
+      const before = await unreadByChat(store, me);
+      const messenger = await Messenger.create({
+        store,
+        signer: NO_SIGNER,
+        identity: me,
+        deviceId: session.deviceId,
+        ek: session.ek,
+        WebSocket: deps.WebSocket,
+        relays: deps.relays,
+        ...(deps.fetch ? { fetch: deps.fetch } : {})
+      });
+      const read = await messenger.readOnce(deps.timeoutMs);
+      const after = await unreadByChat(store, me);
+      const arrived = [...after].filter(([id, n]) => n > (before.get(id) ?? 0)).map(([id]) => id);
+      return { outcome: 'read', ...read, unread: [...after.values()].reduce((a, b) => a + b, 0), arrived };
+    } finally {
+      store.lock();
+      store.close();
+    }
+  });
+  return result === 'busy' ? { outcome: 'busy' } : result;
+}

@@ -1,0 +1,74 @@
+/**
+ * A persistent Chromium profile with a CDP session for the service worker specs (issue 13): the
+ * worker's versions as CDP reports them, the worker itself (started through CDP when stopped), the
+ * Web Locks it sees, and onboarding with "Remember on this device" (the worker may open the store).
+ */
+import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from '@playwright/test';
+import { join } from 'node:path';
+import { CHROMIUM_ARGS } from '../../playwright.config';
+import { expect } from './fixtures';
+
+export interface SwVersion {
+  versionId: string;
+  registrationId: string;
+  runningStatus: string;
+  status: string;
+}
+
+export interface SwProfile {
+  context: BrowserContext;
+  cdp: CDPSession;
+  /** The active worker's version (the one CDP reported as activated). */
+  activeVersion(): SwVersion | undefined;
+  worker(): Promise<Worker>;
+  heldLocks(): Promise<string[]>;
+  /** Closes `page` and waits until no page holds "veil-sockets" (seen from the worker). */
+  closeEveryPage(page: Page): Promise<void>;
+}
+
+export async function swProfile(dir: string, origin: string, permissions: string[]): Promise<SwProfile> {
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true
+  });
+  await context.grantPermissions(permissions, { origin });
+  // The CDP session lives on a blank tab, which is no Veil page: closing Alice's tabs leaves it.
+  const blank = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(blank);
+  const versions = new Map<string, SwVersion>();
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: vs }: { versions: SwVersion[] }) => {
+    for (const v of vs) versions.set(v.versionId, v);
+  });
+  await cdp.send('ServiceWorker.enable');
+  const activeVersion = () => [...versions.values()].find((v) => v.status === 'activated');
+  const worker = async (): Promise<Worker> => {
+    const running = context.serviceWorkers()[0];
+    if (running) return running;
+    const started = context.waitForEvent('serviceworker');
+    await cdp.send('ServiceWorker.startWorker', { scopeURL: new URL('/', origin).href });
+    return started;
+  };
+  const heldLocks = async (): Promise<string[]> => (await worker()).evaluate(async () => (await navigator.locks.query()).held?.map((l) => l.name ?? '') ?? []);
+  const closeEveryPage = async (page: Page): Promise<void> => {
+    await page.close();
+    await expect.poll(heldLocks).not.toContain('veil-sockets');
+  };
+  return { context, cdp, activeVersion, worker, heldLocks, closeEveryPage };
+}
+
+/** Onboarding with "Remember on this device"; returns the npub once the worker controls the page. */
+export async function createRemembered(page: Page, url: string, sw: SwProfile): Promise<string> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Create a new identity' }).click();
+  await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
+  await page.getByLabel('Type it again').fill('correct horse battery staple');
+  await page.getByRole('checkbox', { name: /Remember on this device/ }).check();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.getByLabel('I have saved my key somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  const npub = await page.getByRole('textbox', { name: 'Your npub' }).inputValue();
+  await page.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 20_000 });
+  await expect.poll(() => sw.activeVersion()?.registrationId).toBeTruthy();
+  return npub;
+}
