@@ -12,7 +12,7 @@ import {
   BACKUP_HEADER_LEN, BackupReader, BackupWriter, MAX_BACKUP_KDF_MEMORY, openBackup, parseBackupHeader, sealBackup
 } from '../../src/lib/crypto/backup';
 import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8Decode, utf8Encode } from '../../src/lib/shared/bytes';
-import { isVeilError } from '../../src/lib/shared/errors';
+import { errorCode } from '../helpers/error-code';
 import { checkedOwnVectors, vectorPath } from '../helpers/vectors';
 
 const FAST = { logN: 10 } as const;
@@ -23,14 +23,6 @@ interface Vector {
 }
 const VECTORS = checkedOwnVectors<{ vectors: Vector[] }>('backup-v1.json', readFileSync(vectorPath('backup-v1.json'))).vectors;
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'none';
-  } catch (e) {
-    return isVeilError(e) ? e.code : `not a VeilError: ${String(e)}`;
-  }
-}
 
 /** Opens a vector with node:crypto alone: scrypt, then AES-256-GCM per chunk, as the proposal describes. */
 function nodeOpen(file: Uint8Array, passphrase: string): Uint8Array {
@@ -86,8 +78,8 @@ describe('backup format v1', () => {
 
   test('a wrong passphrase is WRONG_PASSPHRASE, before any chunk is opened', async () => {
     const file = await sealBackup(utf8Encode('hello'), PASS, FAST);
-    expect(await code(openBackup(file, 'Correct horse battery staple'))).toBe('WRONG_PASSPHRASE');
-    expect(await code(openBackup(file, ''))).toBe('WRONG_PASSPHRASE');
+    expect(await errorCode(openBackup(file, 'Correct horse battery staple'))).toBe('WRONG_PASSPHRASE');
+    expect(await errorCode(openBackup(file, ''))).toBe('WRONG_PASSPHRASE');
     // The passphrase is NFKC-normalized (as in NIP-49): a composed and a decomposed é are one passphrase.
     const nfkc = await sealBackup(utf8Encode('x'), 'caf\u00e9 au lait', FAST);
     expect(utf8Decode(await openBackup(nfkc, 'cafe\u0301 au lait'))).toBe('x');
@@ -99,7 +91,7 @@ describe('backup format v1', () => {
     for (let i = 0; i < file.length; i++) {
       const bad = file.slice();
       bad[i]! ^= 0x01;
-      const c = await code(openBackup(bad, PASS));
+      const c = await errorCode(openBackup(bad, PASS));
       expect(c, `byte ${i}`).not.toBe('none');
       if (i >= BACKUP_HEADER_LEN) expect(c, `byte ${i}`).toBe('DECRYPT_FAILED');
       seen.add(c);
@@ -115,11 +107,11 @@ describe('backup format v1', () => {
       bad.set([logN, r, p], 10);
       const t0 = performance.now();
       expect(() => parseBackupHeader(bad)).toThrow(expect.objectContaining({ code: 'KDF_TOO_COSTLY' }));
-      expect(await code(openBackup(bad, PASS))).toBe('KDF_TOO_COSTLY');
+      expect(await errorCode(openBackup(bad, PASS))).toBe('KDF_TOO_COSTLY');
       expect(performance.now() - t0).toBeLessThan(500);
     }
     expect(128 * 8 * 2 ** 18).toBe(MAX_BACKUP_KDF_MEMORY); // log_n 18 at r 8 is the most accepted
-    expect(await code(BackupWriter.create(PASS, { logN: 19 }))).toBe('KDF_TOO_COSTLY');
+    expect(await errorCode(BackupWriter.create(PASS, { logN: 19 }))).toBe('KDF_TOO_COSTLY');
   });
 
   test('a cut, a dropped chunk, swapped chunks, a tail added: all refused as damaged', async () => {
@@ -128,20 +120,20 @@ describe('backup format v1', () => {
     const body = (i: number) => file.subarray(BACKUP_HEADER_LEN + i * full, BACKUP_HEADER_LEN + (i + 1) * full);
     expect(file.length).toBe(BACKUP_HEADER_LEN + 3 * full + 4 + 16); // three full chunks and a 4-byte last one
     const cuts = [file.length - 1, file.length - 16, BACKUP_HEADER_LEN + 3 * full, BACKUP_HEADER_LEN + 2 * full, BACKUP_HEADER_LEN + 5, BACKUP_HEADER_LEN];
-    for (const n of cuts) expect(await code(openBackup(file.subarray(0, n), PASS)), `cut at ${n}`).toBe('DECRYPT_FAILED');
+    for (const n of cuts) expect(await errorCode(openBackup(file.subarray(0, n), PASS)), `cut at ${n}`).toBe('DECRYPT_FAILED');
     const last = file.subarray(BACKUP_HEADER_LEN + 3 * full);
     const dropped = concatBytes(file.subarray(0, BACKUP_HEADER_LEN), body(0), body(2), last);
     const swapped = concatBytes(file.subarray(0, BACKUP_HEADER_LEN), body(1), body(0), body(2), last);
-    for (const bad of [dropped, swapped, concatBytes(file, new Uint8Array(1))]) expect(await code(openBackup(bad, PASS))).toBe('DECRYPT_FAILED');
-    expect(await code(openBackup(file.subarray(0, 40), PASS))).toBe('INVALID_INPUT');
+    for (const bad of [dropped, swapped, concatBytes(file, new Uint8Array(1))]) expect(await errorCode(openBackup(bad, PASS))).toBe('DECRYPT_FAILED');
+    expect(await errorCode(openBackup(file.subarray(0, 40), PASS))).toBe('INVALID_INPUT');
   });
 
   test('not a backup, or another version: INVALID_INPUT', async () => {
     const file = await sealBackup(utf8Encode('x'), PASS, FAST);
-    expect(await code(openBackup(utf8Encode('{"not":"a backup"}'.padEnd(100)), PASS))).toBe('INVALID_INPUT');
+    expect(await errorCode(openBackup(utf8Encode('{"not":"a backup"}'.padEnd(100)), PASS))).toBe('INVALID_INPUT');
     const v2 = file.slice();
     v2[8] = 2;
-    expect(await code(openBackup(v2, PASS))).toBe('INVALID_INPUT');
+    expect(await errorCode(openBackup(v2, PASS))).toBe('INVALID_INPUT');
     const reader = await BackupReader.open(file.subarray(0, BACKUP_HEADER_LEN), PASS);
     expect(() => reader.ranges(BACKUP_HEADER_LEN + 15)).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }));
   });

@@ -5,12 +5,13 @@
  * passphrase or a damaged file, and in each case leaves the target as it was.
  */
 import { describe, expect, test } from 'vitest';
-import { bytesToHex, concatBytes, randomBytes } from '../../src/lib/shared/bytes';
-import { isVeilError } from '../../src/lib/shared/errors';
+import { openBackup, sealBackup } from '../../src/lib/crypto/backup';
+import { bytesToHex, concatBytes, randomBytes, utf8Decode, utf8Encode } from '../../src/lib/shared/bytes';
 import { VeilStore, deleteVeilDatabase } from '../../src/lib/store';
 import type { MessageInput } from '../../src/lib/store/db';
 import { createLocalIdentity, unlockSession } from '../../src/lib/sync/account';
 import { exportBackup, restoreBackup, type ByteSource } from '../../src/lib/sync/backup';
+import { errorCode } from '../helpers/error-code';
 import { TEST_ITERATIONS, freshPlatform, hexId, rawDump, rawPut } from '../helpers/store-idb';
 
 const PASS = 'my veil passphrase';
@@ -24,14 +25,6 @@ const MALLORY = hexId(0x3a11);
 
 const bytesSource = (b: Uint8Array): ByteSource => ({ size: b.length, read: async (s, e) => b.slice(s, e) });
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'none';
-  } catch (e) {
-    return isVeilError(e) ? e.code : `not a VeilError: ${String(e)}`;
-  }
-}
 
 function msg(cid: string, n: number, over: Partial<MessageInput> = {}): MessageInput {
   return { id: hexId(n, 'e'), conversationId: cid, createdAt: 1_700_000_000 + n, direction: 'in', status: 'received', content: { body: `message ${n} ✓`, sender: BOB, kind: 14 }, ...over };
@@ -131,11 +124,11 @@ describe('backup export and restore', () => {
   test('refused, target untouched: a profile in use, a wrong passphrase, a damaged file, a cut file', async () => {
     const { platform, store } = await makeProfile(5);
     const file = concatBytes(...(await exportBackup(store, PASS, BACKUP_PASS, FAST)).parts);
-    expect(await code(exportBackup(store, 'not my passphrase', BACKUP_PASS, FAST))).toBe('WRONG_PASSPHRASE');
-    expect(await code(exportBackup(store, PASS, 'short', FAST))).toBe('INVALID_INPUT');
+    expect(await errorCode(exportBackup(store, 'not my passphrase', BACKUP_PASS, FAST))).toBe('WRONG_PASSPHRASE');
+    expect(await errorCode(exportBackup(store, PASS, 'short', FAST))).toBe('INVALID_INPUT');
     // Into the profile that has an account: refused before anything is read.
     const mine = await snapshot(store);
-    expect(await code(restoreBackup(store, platform, 'veil', bytesSource(file), BACKUP_PASS, NEW_PASS, RESTORE))).toBe('INVALID_INPUT');
+    expect(await errorCode(restoreBackup(store, platform, 'veil', bytesSource(file), BACKUP_PASS, NEW_PASS, RESTORE))).toBe('INVALID_INPUT');
     expect(await snapshot(store)).toEqual(mine);
 
     const other = freshPlatform();
@@ -149,12 +142,12 @@ describe('backup export and restore', () => {
       [randomBytes(500), BACKUP_PASS, 'INVALID_INPUT']
     ];
     for (const [bytes, pass, want] of cases) {
-      expect(await code(restoreBackup(empty, other, 'veil', bytesSource(bytes), pass, NEW_PASS, RESTORE))).toBe(want);
+      expect(await errorCode(restoreBackup(empty, other, 'veil', bytesSource(bytes), pass, NEW_PASS, RESTORE))).toBe(want);
       expect(await empty.hasVault()).toBe(false);
       expect((await rawDump(other, 'veil')).filter((r) => r.store !== 'meta')).toEqual([]);
       expect((await other.indexedDB.databases()).map((d) => d.name)).toEqual(['veil']);
     }
-    expect(await code(restoreBackup(empty, other, 'veil', bytesSource(file), BACKUP_PASS, 'short', RESTORE))).toBe('INVALID_INPUT');
+    expect(await errorCode(restoreBackup(empty, other, 'veil', bytesSource(file), BACKUP_PASS, 'short', RESTORE))).toBe('INVALID_INPUT');
     // And the same file then restores.
     await restoreBackup(empty, other, 'veil', bytesSource(file), BACKUP_PASS, NEW_PASS, RESTORE);
     await empty.unlock(NEW_PASS);
@@ -162,4 +155,48 @@ describe('backup export and restore', () => {
     store.close();
     empty.close();
   }, 120_000);
+
+  test('an extension or bunker account travels without a key: its signer as stored, the bunker client key kept', async () => {
+    const platform = freshPlatform();
+    const store = await VeilStore.open(platform, 'veil');
+    await store.setupVault(PASS, { iterations: TEST_ITERATIONS });
+    const signer = { type: 'nip46' as const, bunkerUrl: `bunker://${BOB}?relay=wss://bunker.example`, clientSecretKey: 'cd'.repeat(32) };
+    await store.putAccount({ pubkey: BOB, signer });
+    await store.putDevice({ label: 'tablet', secretKey: randomBytes(32) });
+    expect(await errorCode(exportBackup(store, 'not my passphrase', BACKUP_PASS, FAST))).toBe('WRONG_PASSPHRASE');
+    const file = concatBytes(...(await exportBackup(store, PASS, BACKUP_PASS, FAST)).parts);
+    const lines = utf8Decode(await openBackup(file, BACKUP_PASS)).trim().split('\n').map((l) => JSON.parse(l) as { t: string; signer?: unknown; records?: number });
+    expect(lines[0]).toMatchObject({ t: 'meta', format: 'veil-backup', version: 1 });
+    expect(lines.at(-1)).toMatchObject({ t: 'end', records: lines.length });
+    expect(lines.find((l) => l.t === 'account')?.signer).toEqual(signer);
+    const other = freshPlatform();
+    const fresh = await VeilStore.open(other, 'veil');
+    await restoreBackup(fresh, other, 'veil', bytesSource(file), BACKUP_PASS, NEW_PASS, RESTORE);
+    await fresh.unlock(NEW_PASS);
+    expect((await fresh.listAccounts()).map((a) => a.signer)).toEqual([signer]);
+    expect((await fresh.listDevices()).map((d) => d.label)).toEqual(['tablet']);
+    store.close();
+    fresh.close();
+  }, 60_000);
+
+  test('a well-sealed file with a bad payload is refused and writes nothing: no end line, an orphan message, a key not matching its pubkey', async () => {
+    const meta = JSON.stringify({ t: 'meta', format: 'veil-backup', version: 1, exportedAt: 1 });
+    const orphan = JSON.stringify({ t: 'message', conversation: 'nope', id: hexId(1), createdAt: 1, receivedAt: 1, direction: 'in', status: 'received', content: { body: 'x', sender: BOB, kind: 14 }, relays: [] });
+    const account = JSON.stringify({ t: 'account', id: 'a1', pubkey: BOB, signer: { type: 'local', secretKey: '11'.repeat(32) } });
+    const end = (n: number) => JSON.stringify({ t: 'end', records: n, counts: {} });
+    const payloads = [`${meta}\n`, `${meta}\n${orphan}\n${end(3)}\n`, `${meta}\n${account}\n${end(3)}\n`, `${meta}\n${end(5)}\n`, `${end(1)}\n`, `${meta}\n${end(2)}\n${meta}\n`, 'not json\n'];
+    const platform = freshPlatform();
+    const store = await VeilStore.open(platform, 'veil');
+    for (const text of payloads) {
+      const file = await sealBackup(utf8Encode(text), BACKUP_PASS, { logN: 10 });
+      expect(await errorCode(restoreBackup(store, platform, 'veil', bytesSource(file), BACKUP_PASS, NEW_PASS, RESTORE)), text).toBe('INVALID_INPUT');
+      expect(await store.hasVault()).toBe(false);
+      expect((await platform.indexedDB.databases()).map((d) => d.name)).toEqual(['veil']);
+    }
+    // The smallest valid payload restores (an empty profile with a vault).
+    const ok = await sealBackup(utf8Encode(`${meta}\n${end(2)}\n`), BACKUP_PASS, { logN: 10 });
+    await restoreBackup(store, platform, 'veil', bytesSource(ok), BACKUP_PASS, NEW_PASS, RESTORE);
+    expect(await store.hasVault()).toBe(true);
+    store.close();
+  }, 60_000);
 });
