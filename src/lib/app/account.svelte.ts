@@ -8,10 +8,13 @@
 import { VeilError, userError } from '../shared/errors';
 import type { VeilStore } from '../store';
 import type { AccountPlatform, Backup, Session } from '../sync/account';
+import type { BackupProgress } from '../sync/backup';
 import type { SignerKind } from '../sync/types';
 
 /** The identity flows, key crypto and npub views: loaded on first use (account-flows.ts). */
 const flows = () => import('./account-flows');
+/** Backup export and restore: loaded on first use too (backup-flows.ts). */
+const backupFlows = () => import('./backup-flows');
 
 export type { Backup };
 
@@ -112,7 +115,33 @@ export class AccountControls {
     await this.#h.begin(await unlockSession(this.#store(), this.#h.platform(), passphrase));
   }
 
+  /**
+   * Onboarding → Restore from a backup: into this empty profile only (INVALID_INPUT otherwise), then signed in with
+   * `passphrase`, the new passphrase of this device. If signing in fails after the restore (an extension that is
+   * gone), Veil starts over at the lock screen: the restored profile stays.
+   */
+  async restoreBackup(file: Blob, backupPassphrase: string, passphrase: string, onProgress?: (p: BackupProgress) => void): Promise<void> {
+    const b = await backupFlows();
+    const store = this.#store();
+    const { indexedDB, name } = this.#h.database();
+    await b.restoreBackup(store, { indexedDB, IDBKeyRange: globalThis.IDBKeyRange }, name, b.fileSource(file), backupPassphrase, passphrase, onProgress ? { onProgress } : {});
+    try {
+      await this.#h.begin(await b.unlockSession(store, this.#h.platform(), passphrase));
+    } catch (e) {
+      await this.#h.close();
+      await this.#h.restart();
+      throw e;
+    }
+  }
+
   // ------------------------------------------------------------------ Settings → Account
+
+  /** Settings → Backup: everything sealed under `backupPassphrase`, downloaded as one file; the Veil passphrase is asked again. */
+  async exportBackup(veilPassphrase: string, backupPassphrase: string, onProgress?: (p: BackupProgress) => void): Promise<{ name: string; bytes: number; messages: number }> {
+    const b = await backupFlows();
+    const out = await b.exportBackup(this.#store(), veilPassphrase, backupPassphrase, onProgress ? { onProgress } : {});
+    return { name: b.saveBackup(out.parts), bytes: out.bytes, messages: out.counts.messages };
+  }
 
   /** Reads what Settings shows: remembered or not, where the key lives, the blocked list. */
   async refresh(): Promise<void> {

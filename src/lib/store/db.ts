@@ -384,6 +384,10 @@ export class VeilStore {
   getPublicSetting<T extends JsonValue>(key: string): Promise<T | undefined> {
     return this.#settings.getPublic<T>(key);
   }
+  /** Every setting, sealed ones opened (damaged ones skipped, counted): for a backup (store/backup.ts). */
+  listSettings(): Promise<{ settings: { key: string; value: JsonValue; plain: boolean }[]; corrupted: number }> {
+    return this.#settings.list();
+  }
   /** Deletes a setting of either kind. */
   deleteSetting(key: string): Promise<void> {
     return this.#settings.delete(key);

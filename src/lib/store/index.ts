@@ -15,3 +15,4 @@ export {
 } from './vault';
 export { isQuotaError, toStoreError } from './idb-errors';
 export { deleteVeilDatabase } from './wipe';
+export { backupRecords, BackupImporter, copyProfile, emptyCounts, profileInUse, type BackupCounts, type BackupRecord, type ConversationCounters } from './backup';

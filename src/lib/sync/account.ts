@@ -42,7 +42,9 @@ export interface Backup {
   npub: string;
 }
 
-const SECRET_SETTING = (accountId: string) => `identity-secret:${accountId}`;
+/** Settings key prefix of a remembered identity key (a backup leaves it out: sync/backup.ts). */
+export const SECRET_SETTING_PREFIX = 'identity-secret:';
+const SECRET_SETTING = (accountId: string) => `${SECRET_SETTING_PREFIX}${accountId}`;
 const ACTIVE_ACCOUNT = 'active-account';
 /** The passphrase minimum, on every path that sets the vault passphrase (create, import of an nsec or an ncryptsec, extension, bunker). */
 export const MIN_PASSPHRASE = 8;

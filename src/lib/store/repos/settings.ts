@@ -3,7 +3,7 @@
  * before unlock (theme, language), never for anything that says who the user is or talks to.
  */
 import { VeilError } from '../../shared/errors';
-import type { StoreContext } from '../context';
+import { openEach, type StoreContext } from '../context';
 import type { JsonValue, SettingRecord } from '../schema';
 import { settingKey } from '../validate';
 
@@ -44,6 +44,16 @@ export class SettingsRepo {
 
   async getPublic<T extends JsonValue>(key: string): Promise<T | undefined> {
     return (await this.#c.get('settings', settingKey(key)))?.plain as T | undefined;
+  }
+
+  /** Every setting, sealed ones opened; a damaged one is skipped and counted (for a backup, store/backup.ts). */
+  async list(): Promise<{ settings: { key: string; value: JsonValue; plain: boolean }[]; corrupted: number }> {
+    this.#c.requireUnlocked();
+    const recs = await this.#c.one('settings', 'readonly', async (store) => store.getAll());
+    const { ok, corrupted } = await openEach(recs, async (r) =>
+      r.sealed ? { key: r.key, value: await this.#c.vault.open<JsonValue>('settings', r.key, 'value', r.sealed), plain: false } : { key: r.key, value: r.plain ?? null, plain: true }
+    );
+    return { settings: ok, corrupted };
   }
 
   delete(key: string): Promise<void> {
