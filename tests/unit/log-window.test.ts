@@ -95,4 +95,49 @@ describe('the window of rows in the DOM', () => {
     expect(shown.indexOf('unread')).toBeLessThan(20);
     expect(shown[0]!.startsWith('day-') || rows[w.range(rows).start - 1]?.kind === 'message').toBe(true);
   });
+
+  /** The message keys shown while `move` runs until `done` (at most 1,000 moves), and the most rows shown at once. */
+  function walk(w: LogWindow, rows: () => WindowRow[], move: () => void, done: () => boolean) {
+    const seen = new Set<string>();
+    let most = 0;
+    for (let i = 0; i < 1_000; i++) {
+      shownMessages(rows(), w).forEach((k) => seen.add(k));
+      most = Math.max(most, keys(rows(), w).length);
+      if (done()) break;
+      move();
+    }
+    return { seen, most };
+  }
+
+  it('reaches every message from a chat opened at its oldest unread one (the window keeps only some of them)', () => {
+    // 243 messages, all unread, 30 a day (xss.spec's chat): opened at the divider above the oldest.
+    const ms = messages(0, 243, 30);
+    const rows = rowsOf(ms, ms[0]!.id);
+    const w = new LogWindow();
+    w.show(rows, rows.findIndex((r) => r.kind === 'unread'));
+    expect(w.range(rows)).toMatchObject({ start: 0, atStart: true, atEnd: false });
+    const { seen, most } = walk(w, () => rows, () => w.down(rows), () => w.range(rows).atEnd);
+    expect(seen.size).toBe(ms.length);
+    expect(most).toBeLessThanOrEqual(WINDOW_ROWS + 2);
+    expect(keys(rows, w).at(-1)).toBe(ms.at(-1)!.id);
+  });
+
+  it('reaches every message from the newest, reading a page before the window whenever less than a page is left above it', () => {
+    // Conversation.svelte's move back: a page is read while the window starts within STEP_ROWS of the oldest loaded.
+    const total = 1_234;
+    let loaded = 50;
+    let rows = rowsOf(messages(total - loaded, total, 40));
+    const w = new LogWindow();
+    const back = () => {
+      if (w.range(rows).start < STEP_ROWS && loaded < total) {
+        loaded = Math.min(total, loaded + 50);
+        rows = rowsOf(messages(total - loaded, total, 40));
+      }
+      w.up(rows);
+    };
+    const { seen, most } = walk(w, () => rows, back, () => w.range(rows).atStart && loaded === total);
+    expect(seen.size).toBe(total);
+    expect(most).toBeLessThanOrEqual(WINDOW_ROWS + 2);
+    expect(shownMessages(rows, w)[0]).toBe('m000000');
+  });
 });
