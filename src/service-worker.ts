@@ -39,6 +39,32 @@ cleanupOutdatedCaches();
 // index.html, so reloading any route works offline.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
 
+// Chunks kept out of the precache (vite.config.ts LAZY_PACKAGES: jsQR, loaded when the QR scanner first
+// decodes) are stored on first use, so the scanner works offline once it was used online (the wasm has a
+// cache of its own, app/wasm-cache.ts). Names are content hashes (never stale); the oldest leave once
+// LAZY_KEEP are stored (chunks of older versions).
+const LAZY_CACHE = 'veil-lazy';
+const LAZY_KEEP = 8;
+registerRoute(
+  ({ url, request }) => url.origin === self.location.origin && request.method === 'GET' && url.pathname.startsWith('/_app/immutable/') && url.pathname.endsWith('.js'),
+  async ({ request }) => {
+    const cache = await caches.open(LAZY_CACHE);
+    const hit = await cache.match(request);
+    if (hit) return hit;
+    const res = await fetch(request);
+    if (res.ok) {
+      try {
+        const stored = await cache.keys();
+        for (const old of stored.slice(0, Math.max(0, stored.length - LAZY_KEEP + 1))) await cache.delete(old);
+        await cache.put(request, res.clone());
+      } catch {
+        // a full disk: the next use fetches it again
+      }
+    }
+    return res;
+  }
+);
+
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') void self.skipWaiting();
 });

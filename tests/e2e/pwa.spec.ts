@@ -1,14 +1,16 @@
 /**
  * The installable PWA shell: Chromium's own installability check, the service worker taking
- * control, offline reloads and deep links, and the update prompt when a new version is deployed.
- * Installability needs a persistent context, so these tests launch one themselves.
+ * control, offline reloads and deep links, the update prompt when a new version is deployed, and
+ * signing in offline (the lazy chunks, the wasm cached on first use), the QR decoder kept on first use. Installability needs a persistent context, so these tests launch one themselves.
  */
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS } from '../../playwright.config';
+import { png, qrPixels } from '../helpers/qr-image';
 import { startWeb, type WebServer } from '../helpers/web';
+import { createIdentity, unlock } from './fixtures';
 
 let web: WebServer;
 let siteDir: string;
@@ -115,4 +117,85 @@ test('offers an update when a new version is deployed and applies it on request'
   await expect(page.getByRole('heading', { name: 'Veil' })).toBeVisible();
   expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(firstScript);
   await expect(page.getByText('A new version of Veil is ready.')).toBeHidden();
+});
+
+// What loads after sign-in (issue 12 §6): the chat screen, the Messenger and the account flows are lazy
+// chunks from the precache; the secp256k1 wasm is not precached but kept in a cache of its own on first
+// use, and before that the scan runs on JavaScript.
+async function goOffline(p: Page) {
+  await waitForControllingWorker(p);
+  await web.stop();
+  await context.setOffline(true);
+}
+
+/** The .wasm files in the page's caches, by cache name. */
+function cachedWasm(p: Page): Promise<Record<string, number>> {
+  return p.evaluate(async () => {
+    const found: Record<string, number> = {};
+    for (const name of await caches.keys()) {
+      const n = (await (await caches.open(name)).keys()).filter((r) => new URL(r.url).pathname.endsWith('.wasm')).length;
+      if (n > 0) found[name] = n;
+    }
+    return found;
+  });
+}
+
+test('offline before the wasm was ever fetched, a new identity still opens the chat screen', async () => {
+  await page.goto(web.url);
+  await goOffline(page);
+  expect(await cachedWasm(page)).toEqual({}); // not precached
+  const { npub } = await createIdentity(page, web.url);
+  expect(npub).toMatch(/^npub1/);
+  await expect(page.getByRole('button', { name: 'New chat' })).toBeVisible();
+  expect(await cachedWasm(page)).toEqual({}); // it could not be fetched: the scan runs on JavaScript
+});
+
+test('the wasm is kept on first use online, and the app opens and unlocks offline afterwards', async () => {
+  const { npub } = await createIdentity(page, web.url);
+  await expect.poll(() => cachedWasm(page)).toEqual({ 'veil-wasm': 1 });
+  await goOffline(page);
+  await page.reload();
+  await unlock(page);
+  await expect(page.getByRole('textbox', { name: 'Your npub' })).toHaveValue(npub);
+  await expect(page.getByRole('button', { name: 'New chat' })).toBeVisible();
+  expect(await cachedWasm(page)).toEqual({ 'veil-wasm': 1 });
+});
+
+/** Each cache's .js entries whose text is the QR decoder (jsQR), by cache name. */
+function cachedDecoder(p: Page): Promise<Record<string, number>> {
+  return p.evaluate(async () => {
+    const found: Record<string, number> = {};
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const req of await cache.keys()) {
+        if (!new URL(req.url).pathname.endsWith('.js')) continue;
+        if ((await (await cache.match(req))!.text()).includes('jsQR')) found[name] = (found[name] ?? 0) + 1;
+      }
+    }
+    return found;
+  });
+}
+
+/** A picture of a QR code holding a web address: decoded, it is "not a Nostr contact". */
+async function scanPicture(p: Page): Promise<void> {
+  await p.getByRole('button', { name: 'New chat' }).click();
+  const form = p.getByRole('form', { name: 'New chat' });
+  const picture = png(qrPixels('https://example.com/menu', { scale: 5, width: 640, height: 480 }));
+  await form.getByLabel('Scan from an image').setInputFiles({ name: 'menu.png', mimeType: 'image/png', buffer: picture });
+  await expect(form.getByRole('alert')).toHaveText(/^That QR code is not a Nostr contact\./);
+}
+
+// The QR decoder (jsQR, 127 kB) is not precached (issue 12 §6, precache ≤ 600 kB): the worker keeps it on
+// first use (src/service-worker.ts, "veil-lazy"), and the scanner decodes offline afterwards.
+test('the QR decoder is kept on first use online, and decodes offline afterwards', async () => {
+  await createIdentity(page, web.url);
+  await waitForControllingWorker(page);
+  expect(await cachedDecoder(page)).toEqual({}); // not precached, not loaded yet
+  await scanPicture(page);
+  await expect.poll(() => cachedDecoder(page)).toEqual({ 'veil-lazy': 1 });
+  await goOffline(page);
+  await page.reload();
+  await unlock(page);
+  await scanPicture(page);
+  expect(await cachedDecoder(page)).toEqual({ 'veil-lazy': 1 });
 });

@@ -60,19 +60,42 @@ async function accept(page: Page, peer: Peer): Promise<void> {
   await expect(request(page, peer)).toBeHidden();
 }
 
-/** Opens the chat and loads older pages until `count` messages are in the log. */
-async function showAll(page: Page, peer: Peer, count: number): Promise<void> {
+/**
+ * Opens the chat and shows every one of its `count` messages. The log keeps only a window of rows in
+ * the DOM (src/lib/app/log-window.svelte.ts), so it is walked: "Load older messages" until there is
+ * none (the oldest loaded and nothing older), then scrolled down page by page to the newest. Each
+ * window is checked for anything a payload could have made while it is in the DOM. Returns the text
+ * of each message shown.
+ */
+async function showAll(page: Page, guard: XssGuard, peer: Peer, count: number, step: string): Promise<string[]> {
   await openChat(page, peer.npub);
-  const older = page.getByRole('button', { name: 'Load older messages' });
+  await expect(page.getByRole('region', { name: `Conversation with ${peer.npub.slice(0, 20)}…` })).toBeVisible();
+  const log = messages(page);
+  await expect(log.locator('article').first()).toBeVisible({ timeout: 60_000 });
+  const older = log.getByRole('button', { name: 'Load older messages' });
+  // The same button while a page loads ("Loading…"); gone only at the oldest message.
+  const olderOrLoading = log.getByRole('button', { name: /^(Load older messages|Loading…)$/ });
+  const shown = new Map<string, string>();
+  const found = new Set<string>();
+  let back = true;
   await expect
     .poll(
       async () => {
-        if (await older.isVisible()) await older.click();
-        return messages(page).locator('article').count();
+        for (const f of await domFindings(page)) found.add(f);
+        const now = await log.locator('article').evaluateAll((els) => els.map((el) => [(el as HTMLElement).dataset.id ?? '', el.querySelector('.text')?.textContent ?? ''] as const));
+        for (const [id, text] of now) shown.set(id, text);
+        back &&= await olderOrLoading.isVisible();
+        if (back) {
+          // A click can meet a page the scroll started loading (the button then reads "Loading…"): the next round clicks again.
+          if (await older.isVisible()) await older.click({ timeout: 5_000 }).catch(() => undefined);
+        } else await log.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+        return shown.size;
       },
       { timeout: 120_000, message: `${count} messages shown` }
     )
     .toBe(count);
+  expect({ watchers: guard.hits, dom: [...found] }, `while showing ${step}`).toEqual({ watchers: [], dom: [] });
+  return [...shown.values()];
 }
 
 test('XSS payloads from peers and relays are shown as text and never run', async ({ page }) => {
@@ -101,9 +124,8 @@ test('XSS payloads from peers and relays are shown as text and never run', async
   await accept(page, carol);
   await accept(page, dave);
 
-  await showAll(page, carol, P.length);
+  const texts = new Set(await showAll(page, guard, carol, P.length, 'the message bodies'));
   await clean(page, guard, 'the message bodies');
-  const texts = new Set(await messages(page).locator('article .text').allTextContents());
   expect(P.filter((p) => !texts.has(p)), 'payloads not shown literally as message text').toEqual([]);
 
   // Alice answers Carol three times; the hostile relay (one of Carol's DM relays) refuses each with a payload.
@@ -123,7 +145,7 @@ test('XSS payloads from peers and relays are shown as text and never run', async
   }
   await clean(page, guard, 'the OK reasons in delivery details');
 
-  await showAll(page, dave, files);
+  await showAll(page, guard, dave, files, 'the file messages');
   await clean(page, guard, 'the file messages');
 
   // Profiles: Veil follows a contact's kind 0 on a subscription that waits a random 1–5 min after

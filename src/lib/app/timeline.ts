@@ -46,15 +46,34 @@ export function firstUnreadId(messages: readonly ChatMessage[], unread: number):
   return oldest;
 }
 
+/**
+ * The timeline is rebuilt over every loaded message on each change (10,000 in a long chat): the day of
+ * a message object and the label of a day (toLocaleDateString is slow) are remembered between builds.
+ */
+const messageDays = new WeakMap<ChatMessage, string>();
+const dayLabels = new Map<string, string>();
+
+function labelOf(k: string, seconds: number, now: number, today: string): string {
+  const key = `${k} ${today}`; // "Today" and "Yesterday" move with the date
+  let label = dayLabels.get(key);
+  if (label === undefined) {
+    if (dayLabels.size >= 4096) dayLabels.clear();
+    dayLabels.set(key, (label = dayLabel(seconds, now)));
+  }
+  return label;
+}
+
 /** The rows shown, oldest first: a separator before each new day, the divider before the first unread. */
 export function timeline(messages: readonly ChatMessage[], opts: { firstUnread?: string | undefined; now: number }): TimelineRow[] {
   const rows: TimelineRow[] = [];
+  const today = dayKey(opts.now);
   let day = '';
   for (const m of messages) {
-    const k = dayKey(m.createdAt);
+    let k = messageDays.get(m);
+    if (k === undefined) messageDays.set(m, (k = dayKey(m.createdAt)));
     if (k !== day) {
       day = k;
-      rows.push({ kind: 'day', key: `day-${k}`, label: dayLabel(m.createdAt, opts.now) });
+      rows.push({ kind: 'day', key: `day-${k}`, label: labelOf(k, m.createdAt, opts.now, today) });
     }
     if (m.id === opts.firstUnread) rows.push({ kind: 'unread', key: 'unread' });
     rows.push({ kind: 'message', key: m.id, message: m });
