@@ -15,3 +15,4 @@ export {
 } from './vault';
 export { isQuotaError, toStoreError } from './idb-errors';
 export { deleteVeilDatabase } from './wipe';
+export { MAX_SWEEP, type SweepResult } from './repos/expiry';
