@@ -28,6 +28,7 @@ import { sendText } from './send';
 import { downloadFile } from './stored-content';
 import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, OwnDevice, RelayStatus } from './types';
 import { wireParts, type MessengerDeps, type Parts } from './wiring';
+import type { Disappearing } from './disappearing-timer';
 
 export { CARD_TAG, EK_TAG } from './receive-envelope';
 export type { MessengerDeps };
@@ -161,6 +162,7 @@ export class Messenger {
     await ctx.store.pruneSeen(ctx.now()).catch(ctx.fail);
     // Settled and stale outbox entries go (repos/outbox.ts): a failed gift wrap is not kept forever (issue 11).
     await ctx.store.pruneOutbox(ctx.now()).catch(ctx.fail);
+    await this.#p.disappearing.start(); // what expired while the app was closed goes before anything is shown or sent
     for (const c of await ctx.store.listContacts()) if (c.state !== 'blocked') await this.#p.peers.get(c.pubkey);
     this.#p.subs.start();
     this.#readPublicNotes();
@@ -191,10 +193,14 @@ export class Messenger {
     this.#p.sockets.slots = null;
     this.#p.sockets.onLivePublish = null;
     this.#p.lookup.close();
+    this.#p.disappearing.stop();
     await this.#p.outbox.stop();
     await this.#p.inbound.idle();
     this.#p.sockets.close();
   }
+
+  /** Disappearing messages: `get(chat)`, `set(chat, seconds)` (a control message in the chat; disappearing-timer.ts). */
+  get disappearing(): Pick<Disappearing, 'get' | 'set'> { return this.#p.disappearing; }
 
   /** The devices my inbox record certifies (this one marked), for Settings → "Your devices". */
   ownDevices(): OwnDevice[] {
@@ -213,7 +219,7 @@ export class Messenger {
 
   /** One page of a conversation, newest first; `before` is a sort key (store makeSortKey). */
   pageMessages(conversationId: string, opts: { before?: string; limit?: number } = {}): Promise<ChatMessage[]> {
-    return pageMessages(this.#ctx.store, this.#ctx.me, conversationId, opts);
+    return pageMessages(this.#ctx.store, this.#ctx.me, conversationId, opts, this.#ctx.now());
   }
 
   /** Starts (or reopens) a chat from an npub, nprofile, hex pubkey or contact card link (peer-lookup.ts). */
@@ -310,7 +316,7 @@ export class Messenger {
   async decline(peer: string): Promise<void> {
     const { store } = this.#ctx;
     const cid = await store.conversationIdFor([peer]);
-    await deleteReactions(store, cid);
+    await Promise.all([deleteReactions(store, cid), this.#p.disappearing.forget(cid)]);
     await store.deleteConversation(cid);
     await store.deleteContact(peer);
     await this.#p.peers.delete(peer);
