@@ -46,7 +46,7 @@ async function makeProfile(messages = 30) {
   await store.addMessages(Array.from({ length: messages }, (_, i) =>
     msg(bob, i, i % 3 === 0 ? { direction: 'out', status: i % 2 ? 'sent' : 'sending', content: { body: `mine ${i}`, sender: me, kind: 14, replyTo: hexId(i + 500, 'e') }, relays: [{ relay: 'wss://r.example', ok: true, at: 9 }] } : {})
   ));
-  await store.addMessages([msg(carol, 1000, { content: { body: 'hi from carol', sender: CAROL, kind: 14, subject: 's' } }), msg(carol, 1001)]);
+  await store.addMessages([msg(carol, 1000, { content: { body: 'hi from carol', sender: CAROL, kind: 14, subject: 's' } }), msg(carol, 1001, { expiresAt: 4_102_444_800_000 })]);
   await store.markRead(bob);
   await store.setDraft(carol, 'half a thought');
   const raw = (await rawDump(platform, 'veil')).find((r) => r.store === 'conversations' && r.key === quiet)!.value as object;

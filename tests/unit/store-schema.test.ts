@@ -20,7 +20,7 @@ describe('store schema and the migration runner', () => {
     const db = await openVeilDB(platform, NAME);
     expect(db.version).toBe(LATEST_VERSION);
     expect(Array.from(db.objectStoreNames).sort()).toEqual([...STORE_NAMES].sort());
-    expect(indexNames(db, 'messages')).toEqual(['by-conversation', 'by-status']);
+    expect(indexNames(db, 'messages')).toEqual(['by-conversation', 'by-expiry', 'by-status']);
     expect(indexNames(db, 'contacts')).toEqual(['by-state']);
     expect(indexNames(db, 'conversations')).toEqual(['by-activity']);
     expect(indexNames(db, 'outbox')).toEqual(['by-due', 'by-message']);

@@ -4,9 +4,10 @@
  * injected function, so it runs (and is tested) in Node. Conversation.svelte renders it and keeps
  * only what needs the page (scrolling, focus, event listeners).
  */
+import type { TimerSeconds } from '$lib/shared/timer-choices';
 import type { ChatMessage } from '$lib/sync/types';
 import type { SafetySource } from './safety';
-import { mergeNewest, prependOlder } from './message-list';
+import { dropExpired, mergeNewest, prependOlder } from './message-list';
 import { firstUnreadId } from './timeline';
 
 export { deliveryText, isQueued, mergeNewest, prependOlder } from './message-list';
@@ -37,6 +38,14 @@ export interface ConversationSource {
   safety?: SafetySource;
   /** Sets ('' clears) a contact's local nickname (app/names.svelte.ts); absent: no "Nickname" button. */
   setNickname?: (peer: string, name: string) => Promise<void>;
+  /** The chat's disappearing-messages timer; absent: no timer button. */
+  disappearing?: DisappearingSource;
+}
+
+/** Reads and sets a chat's disappearing-messages timer (setting it sends a control message into the chat). */
+export interface DisappearingSource {
+  get(conversationId: string): Promise<{ seconds: TimerSeconds; by?: string }>;
+  set(conversationId: string, seconds: TimerSeconds): Promise<void>;
 }
 
 /** The commands the model runs (the source without the subscription, which the view owns). */
@@ -125,7 +134,7 @@ export class ConversationModel {
     const id = this.#id;
     const newest = await this.#source.pageMessages(id, { limit: PAGE_SIZE });
     if (id !== this.#id) return false;
-    this.messages = mergeNewest(this.messages, newest);
+    this.messages = dropExpired(mergeNewest(this.messages, newest), Date.now());
     if (this.#loadedFor !== id) {
       this.#loadedFor = id;
       this.hasOlder = newest.length === PAGE_SIZE;

@@ -20,6 +20,11 @@ export function mergeNewest(shown: readonly ChatMessage[], newest: readonly Chat
   return merged.sort(byTime);
 }
 
+/** Drops disappearing messages past their deadline (the sweeper has deleted them; the screen follows). */
+export function dropExpired(shown: readonly ChatMessage[], nowMs: number): ChatMessage[] {
+  return shown.filter((m) => m.expiresAt === undefined || m.expiresAt > nowMs);
+}
+
 /** Puts an older page (newest first, as read) before what is shown, skipping messages already there. */
 export function prependOlder(shown: readonly ChatMessage[], older: readonly ChatMessage[]): ChatMessage[] {
   const known = new Set(shown.map((m) => m.id));

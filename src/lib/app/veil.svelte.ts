@@ -16,6 +16,7 @@ import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
 import { registerOutboxSync, registerPeriodicRead } from './background-sync';
 import { lazySafety } from './lazy-safety';
+import type { DisappearingSource } from './conversation.svelte';
 import type { Nip07Like } from '$lib/crypto/signer';
 import type { VeilStore } from '$lib/store';
 import { DB_NAME, makeSortKey } from '$lib/store/schema';
@@ -304,13 +305,20 @@ export class VeilApp {
 
   async send(conversationId: string, text: string, replyTo?: string): Promise<void> {
     await this.#requireMessenger().send(conversationId, text, replyTo ? { replyTo } : {});
-    void registerOutboxSync(); // should every tab close before it went out, the service worker sends it
-    if (!this.socketOwner) this.#channel?.postMessage({ type: 'flush' } satisfies TabMessage);
+    this.#queued();
     await this.#refreshChats();
   }
 
+  /** A chat's disappearing-messages timer; setting it sends a control message into the chat (sync/disappearing-timer.ts). */
+  readonly disappearing: DisappearingSource = { get: (id) => this.#requireMessenger().disappearing.get(id), set: (id, s) => this.#requireMessenger().disappearing.set(id, s).then(() => this.#queued()) };
+
   async retry(messageId: string): Promise<void> {
     await this.#requireMessenger().retry(messageId);
+    this.#queued();
+  }
+
+  /** Something is in the outbox: should every tab close before it went out, the service worker sends it; the socket tab is told. */
+  #queued(): void {
     void registerOutboxSync();
     if (!this.socketOwner) this.#channel?.postMessage({ type: 'flush' } satisfies TabMessage);
   }

@@ -50,6 +50,11 @@ export interface SealInput {
   pairTagKey?: Uint8Array;
   /** 2 (default). 1 only for the v1 vectors and the tests of old envelopes. */
   version?: 1 | 2;
+  /**
+   * A disappearing message (issue 15 §2): the outer `expiration` is at most this (unix seconds,
+   * after `nowSeconds`), instead of created_at + 30 days. The caller rounds it (sync/disappearing.ts).
+   */
+  expiresAt?: number;
 }
 
 /** Every random choice of a seal. Only the vector generator and tests fix these. */
@@ -106,6 +111,14 @@ function payloadBytes(p: SealPayload): { type: typeof PAYLOAD_TYPE_COVER | typeo
   return { type: PAYLOAD_TYPE_EVENT, bytes };
 }
 
+/** created_at + 30 days, or the message's own expiry when that is sooner; it must lie ahead of the send time. */
+function expirationFor(createdAt: number, now: number, expiresAt: number | undefined): number {
+  const usual = createdAt + EXPIRATION_AFTER_CREATED;
+  if (expiresAt === undefined) return usual;
+  if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) throw new VeilError('INVALID_INPUT', 'expiry must lie after the send time');
+  return Math.min(usual, expiresAt);
+}
+
 async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event: NostrEventJson; trace: SealTrace }> {
   parsePublicKey(input.recipientEk, 'recipient EK');
   abytes(input.recipientEk, 32, 'recipient EK');
@@ -135,13 +148,14 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
   const envelope = concatBytes(Uint8Array.of(version), wrappedKey, nonce, ciphertext);
 
   const createdAt = now - rnd.createdAtOffset;
+  const expiration = expirationFor(createdAt, now, input.expiresAt);
   const unsigned = {
     pubkey: bytesToHex(ephemeralPublic),
     created_at: createdAt,
     kind: ENVELOPE_KIND,
     tags: [
       ['p', input.mailbox],
-      ['expiration', String(createdAt + EXPIRATION_AFTER_CREATED)]
+      ['expiration', String(expiration)]
     ],
     content: base64Encode(envelope)
   };

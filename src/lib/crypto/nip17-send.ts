@@ -121,6 +121,8 @@ export async function wrapNip17Message(opts: {
   /** Seconds; the base for the randomized seal/wrap times. Default: the clock. */
   nowSeconds?: number;
   selfCopy?: boolean;
+  /** Disappearing message: NIP-40 `expiration` (unix seconds) on every wrap (NIP-17 "Disappearing messages"). */
+  expiresAt?: number;
 }): Promise<Nip17Wrapped> {
   const { signer } = opts;
   if (!signer.nip44Encrypt) throw new VeilError('SIGNER_UNAVAILABLE', 'this signer cannot encrypt NIP-44, which NIP-17 needs');
@@ -132,24 +134,26 @@ export async function wrapNip17Message(opts: {
   const rumorJson = JSON.stringify(rumor);
   if (utf8Encode(rumorJson).length > MAX_RUMOR_BYTES) throw new VeilError('TOO_LARGE', 'message too long for NIP-17');
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const expiresAt = opts.expiresAt;
+  if (expiresAt !== undefined && (!Number.isSafeInteger(expiresAt) || expiresAt <= now)) throw new VeilError('INVALID_INPUT', 'expiry must lie after the send time');
   const copies: WrappedCopy[] = [];
   // Sequential: an extension or bunker may ask the user once per request; do not flood it.
   for (const t of targets) {
     const sealContent = await signer.nip44Encrypt(t.recipient, rumorJson);
     const seal = await signer.signEvent({ kind: SEAL_KIND, created_at: randomPastTimestamp(now), tags: [], content: sealContent });
     if (seal.pubkey !== me) throw new VeilError('INVALID_SIGNATURE', 'seal signed by another key');
-    copies.push({ recipient: t.recipient, self: t.self, seal, wrap: giftWrap(seal, t.recipient, now) });
+    copies.push({ recipient: t.recipient, self: t.self, seal, wrap: giftWrap(seal, t.recipient, now, expiresAt) });
   }
   return { rumor, copies };
 }
 
 /** NIP-59 "Gift Wrap": the seal, NIP-44-encrypted with a fresh key that signs the wrap and is then wiped. */
-function giftWrap(seal: TrustedEvent, recipient: string, now: number): TrustedEvent {
+function giftWrap(seal: TrustedEvent, recipient: string, now: number, expiresAt: number | undefined): TrustedEvent {
   const eph = generateSecretKey();
   try {
     const sealJson = JSON.stringify({ id: seal.id, pubkey: seal.pubkey, created_at: seal.created_at, kind: seal.kind, tags: seal.tags, content: seal.content, sig: seal.sig });
     const content = nip44Encrypt(sealJson, getConversationKey(eph, recipient));
-    const ev = finalizeEvent({ kind: GIFT_WRAP_KIND, created_at: randomPastTimestamp(now), tags: [['p', recipient]], content }, eph);
+    const ev = finalizeEvent({ kind: GIFT_WRAP_KIND, created_at: randomPastTimestamp(now), tags: [['p', recipient], ...(expiresAt !== undefined ? [['expiration', String(expiresAt)]] : [])], content }, eph);
     return verifyEvent(ev); // a fresh frozen copy, without nostr-tools' cached flag
   } finally {
     wipe(eph);

@@ -48,6 +48,8 @@ export type BackupRecord =
       direction: Direction;
       status: MessageStatus;
       content: MessageContent;
+      /** A disappearing message's deadline (ms): kept, so the restored copy still disappears (swept once past). */
+      expiresAt?: number;
       relays: MessageInput['relays'];
     };
 
@@ -115,7 +117,7 @@ export async function* backupRecords(store: VeilStore, counts: BackupCounts, ski
       counts.skipped += page.corrupted;
       for (const m of page.messages) {
         counts.messages++;
-        yield { t: 'message', conversation: c.id, id: m.id, createdAt: m.createdAt, receivedAt: m.receivedAt, direction: m.direction, status: m.status, content: m.content, relays: m.relays };
+        yield { t: 'message', conversation: c.id, id: m.id, createdAt: m.createdAt, receivedAt: m.receivedAt, direction: m.direction, status: m.status, content: m.content, relays: m.relays, ...(m.expiresAt !== undefined ? { expiresAt: m.expiresAt } : {}) };
       }
       before = page.nextBefore;
     } while (before);
@@ -187,7 +189,7 @@ export class BackupImporter {
         if (!conversationId) throw userError('INVALID_INPUT', 'This backup is damaged: a message names no conversation in it. Nothing was restored.');
         // The outbox is not in a backup: a message still sending there is shown as failed, to be sent again.
         const status: MessageStatus = r.status === 'sending' ? 'failed' : r.status;
-        this.#batch.push({ id: r.id, conversationId, createdAt: r.createdAt, receivedAt: r.receivedAt, direction: r.direction, status, content: r.content, relays: r.relays ?? [] });
+        this.#batch.push({ id: r.id, conversationId, createdAt: r.createdAt, receivedAt: r.receivedAt, direction: r.direction, status, content: r.content, relays: r.relays ?? [], ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}) });
         if (this.#batch.length >= this.#batchSize) await this.#flush();
         return;
       }

@@ -18,6 +18,7 @@ import { AccountsRepo } from './repos/accounts';
 import { ContactsRepo } from './repos/contacts';
 import { ConversationsRepo } from './repos/conversations';
 import { DevicesRepo } from './repos/devices';
+import { ExpiryRepo } from './repos/expiry';
 import { MessagesRepo } from './repos/messages';
 import { OutboxRepo } from './repos/outbox';
 import { PeersRepo } from './repos/peers';
@@ -57,6 +58,8 @@ export class VeilStore {
   readonly #relays: RelaysRepo;
   readonly #settings: SettingsRepo;
   readonly #peers: PeersRepo;
+  /** Disappearing messages: `expiring.next()` (earliest deadline), `expiring.sweep(now)` (repos/expiry.ts). */
+  readonly expiring: ExpiryRepo;
 
   private constructor(c: StoreContext) {
     this.#c = c;
@@ -71,6 +74,7 @@ export class VeilStore {
     this.#relays = new RelaysRepo(c);
     this.#settings = new SettingsRepo(c);
     this.#peers = new PeersRepo(c, this.#conversations);
+    this.expiring = new ExpiryRepo(c);
   }
 
   /** Opens (creating or migrating) the database through the given IndexedDB factory (the page's, or fake-indexeddb's); the vault starts locked. */

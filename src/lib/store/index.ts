@@ -16,3 +16,4 @@ export {
 export { isQuotaError, toStoreError } from './idb-errors';
 export { deleteVeilDatabase } from './wipe';
 export { backupRecords, BackupImporter, copyProfile, emptyCounts, profileInUse, type BackupCounts, type BackupRecord, type ConversationCounters } from './backup';
+export { MAX_SWEEP, type SweepResult } from './repos/expiry';

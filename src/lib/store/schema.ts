@@ -15,7 +15,7 @@ import type { DBSchema, StoreNames } from 'idb';
 /** Default database name. Tests and multi-profile setups pass their own. */
 export const DB_NAME = 'veil';
 /** Latest schema version; `MIGRATIONS.length` in migrations.ts must equal it. */
-export const LATEST_VERSION = 5;
+export const LATEST_VERSION = 6;
 
 /**
  * A sealed field: `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)`. Produced and opened only by
@@ -159,6 +159,12 @@ export interface MessageRecord {
   sealedRelays: Sealed;
   /** { id, content }: the inner event id and body, sender, kind, reply-to, subject, tags */
   sealed: Sealed;
+  /**
+   * A disappearing message (v6): when it is deleted (ms). PLAIN, index `by-expiry`, so the sweeper
+   * finds what is due without opening anything; a stolen disk learns that a message will disappear
+   * and when, never what it said (docs/storage.md).
+   */
+  expiresAt?: number;
 }
 
 /** A `messages` record as v1–v4 wrote it (key = event id, relays plain); atrest.ts moves it to the v5 shape. */
@@ -269,6 +275,8 @@ export interface VeilDB extends DBSchema {
       'by-conversation': [string, string];
       /** v2 */
       'by-status': [MessageStatus, string];
+      /** v6: only disappearing messages (records without `expiresAt` are not in it). */
+      'by-expiry': number;
     };
   };
   outbox: {

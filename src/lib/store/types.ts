@@ -160,6 +160,8 @@ export interface MessageInput {
   content: MessageContent;
   relays?: RelayResult[];
   receivedAt?: number;
+  /** A disappearing message: deleted at this time (ms) by the sweeper (repos/expiry.ts). */
+  expiresAt?: number;
 }
 /**
  * A stored message: its record fields (schema.ts MessageRecord) with the sealed parts opened: `id` is the inner

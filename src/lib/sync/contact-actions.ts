@@ -9,7 +9,7 @@ import type { Parts } from './wiring';
 export async function declineContact(p: Parts, peer: string): Promise<void> {
   const { store } = p.ctx;
   const cid = await store.conversationIdFor([peer]);
-  await deleteReactions(store, cid);
+  await Promise.all([deleteReactions(store, cid), p.disappearing.forget(cid)]);
   await store.deleteConversation(cid);
   await store.deleteContact(peer);
   await p.peers.delete(peer);

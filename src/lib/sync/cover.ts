@@ -15,6 +15,7 @@ import { CoverSampler } from '../camouflage/sampler';
 import type { SessionShapeState } from '../camouflage/session-shape';
 import type { JsonValue } from '../store';
 import type { SyncContext } from './context';
+import type { Sockets } from './sockets';
 
 /**
  * Share of cover that goes to the intro bucket: the share of this device's own real sends that went
@@ -97,4 +98,11 @@ export class Cover {
       throwaway.fill(0);
     }
   }
+}
+
+/** Public notes for cover payloads: one REQ for recent kind 1, the same from every reader, no pubkey in it. */
+export function readPublicNotes(sockets: Pick<Sockets, 'envelope'>, cover: Pick<Cover, 'sampler'>): void {
+  const pool = sockets.envelope();
+  if (!pool) return;
+  const sub = pool.subscribe([{ kinds: [1], limit: 100 }], { onevent: (ev) => cover.sampler.offer(JSON.stringify(ev)), oneose: () => sub.close() });
 }

@@ -24,6 +24,8 @@ import type { Peers } from './peers';
 import { addReaction } from './reactions';
 import type { Protocol } from './types';
 import { FairQueue, type QueueStats, type QueuedTask } from './inbound-queue';
+import type { TimerSeconds } from './disappearing';
+import type { Disappearing } from './disappearing-timer';
 
 /** Ids of events done with (junk, not mine, or known seen) kept in memory: a few `since` windows of a busy relay. */
 export const DONE_LRU_SIZE = 16_384;
@@ -61,6 +63,10 @@ export interface IncomingMessage {
   senderEk?: string;
   /** What relays saw: the outer event it came in (sync/outer.ts). */
   outer?: OuterEvent;
+  /** A disappearing message: when it is deleted (ms, the sender's timer from its created_at). */
+  expiresAt?: number;
+  /** A control message: the chat's new timer (seconds; disappearing.ts). */
+  timer?: TimerSeconds;
 }
 
 /** What a receiver's opener gives back. */
@@ -88,6 +94,7 @@ export interface InboundStats {
 export interface InboundDeps {
   peers: Peers;
   lookup: Pick<PeerLookup, 'applyRecord' | 'refreshLater'>;
+  disappearing?: Pick<Disappearing, 'adopt' | 'due'>;
 }
 
 export class InboundPipeline {
@@ -229,6 +236,8 @@ export class InboundPipeline {
     const ctx = this.#ctx;
     const { peers, lookup } = this.#d;
     if (m.reaction && !HEX64.test(m.reaction.targetId)) return;
+    // Already past its sender's deadline (late, or a relay that ignored NIP-40): it is not shown at all.
+    if (m.expiresAt !== undefined && m.expiresAt <= ctx.now()) return;
     const outgoing = m.direction === 'out';
     const contact = await settleContact(ctx.store, m.peer, { outgoing, protocol: m.protocol });
     if (contact === 'blocked') return;
@@ -257,6 +266,7 @@ export class InboundPipeline {
       createdAt: clampCreatedAt(m.createdAt, ctx.nowS()),
       direction: m.direction,
       status: outgoing ? 'sent' : 'received',
+      ...(m.expiresAt !== undefined ? { expiresAt: m.expiresAt } : {}),
       content: {
         body: m.body.slice(0, MAX_BODY_CHARS),
         sender: m.sender,
@@ -267,7 +277,12 @@ export class InboundPipeline {
         ...(m.outer ? { outer: m.outer } : {})
       }
     });
-    if (result === 'duplicate') ctx.counters.duplicates++;
-    else emitChanged(ctx, conversationId);
+    if (result === 'duplicate') {
+      ctx.counters.duplicates++;
+      return;
+    }
+    if (m.timer !== undefined) await this.#d.disappearing?.adopt(conversationId, m.timer, m.sender, m.createdAt);
+    if (m.expiresAt !== undefined) this.#d.disappearing?.due(m.expiresAt);
+    emitChanged(ctx, conversationId);
   }
 }

@@ -23,11 +23,13 @@ import { setNickname, type OwnProfileInput, type OwnProfileView } from './own-pr
 import { isCoverRate, loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
 import { listChats, pageMessages } from './read-models';
 import { blockContact, declineContact, unblockContact } from './contact-actions';
+import { readPublicNotes } from './cover';
 import { relayStatusView } from './relays';
 import { sendText } from './send';
 import { downloadFile } from './stored-content';
 import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, OwnDevice, RelayStatus } from './types';
 import { wireParts, type MessengerDeps, type Parts } from './wiring';
+import type { Disappearing } from './disappearing-timer';
 
 export { CARD_TAG, EK_TAG } from './receive-envelope';
 export type { MessengerDeps };
@@ -106,13 +108,6 @@ export class Messenger {
     if (on && this.#running) await this.#p.own.sync(null).catch(this.#ctx.fail);
   }
 
-  /** Public notes for cover payloads (cover.ts): one REQ for recent kind 1, the same from every reader, no pubkey in it. */
-  #readPublicNotes(): void {
-    const pool = this.#p.sockets.envelope();
-    if (!pool) return;
-    const sub = pool.subscribe([{ kinds: [1], limit: 100 }], { onevent: (ev) => this.#p.cover.sampler.offer(JSON.stringify(ev)), oneose: () => sub.close() });
-  }
-
   /** Live mode's cover rate (off, low, default, high; camouflage/schedule.ts). Stored, applied at once. */
   async setCoverRate(rate: CoverRate): Promise<void> {
     if (!isCoverRate(rate)) throw new VeilError('INVALID_INPUT', 'unknown cover rate');
@@ -161,9 +156,10 @@ export class Messenger {
     await ctx.store.pruneSeen(ctx.now()).catch(ctx.fail);
     // Settled and stale outbox entries go (repos/outbox.ts): a failed gift wrap is not kept forever (issue 11).
     await ctx.store.pruneOutbox(ctx.now()).catch(ctx.fail);
+    await this.#p.disappearing.start(); // what expired while the app was closed goes before anything is shown or sent
     await this.#followContacts();
     this.#p.subs.start();
-    this.#readPublicNotes();
+    readPublicNotes(this.#p.sockets, this.#p.cover);
     this.#p.outbox.start();
     // Identity-linked work (my record, my 10050 list) on its own sockets. A device with no record yet
     // publishes at once (its contact card needs it); otherwise it waits a random 1–3 min after the
@@ -194,6 +190,7 @@ export class Messenger {
     this.#p.sockets.openEnvelope(this.#p.relays.list());
     const timer = new Timer(this.#ctx.timers);
     try {
+      await this.#p.disappearing.start(); // nothing past its deadline is counted as new or notified
       await this.#followContacts();
       const timedOut = new Promise<{ relays: number; complete: number }>((r) => timer.set(() => r({ relays: this.#p.relays.list().length, complete: 0 }), timeoutMs));
       return await Promise.race([this.#p.subs.readOnce(), timedOut]);
@@ -216,10 +213,14 @@ export class Messenger {
     this.#p.sockets.slots = null;
     this.#p.sockets.onLivePublish = null;
     this.#p.lookup.close();
+    this.#p.disappearing.stop();
     await this.#p.outbox.stop();
     await this.#p.inbound.idle();
     this.#p.sockets.close();
   }
+
+  /** Disappearing messages: `get(chat)`, `set(chat, seconds)` (a control message in the chat; disappearing-timer.ts). */
+  get disappearing(): Pick<Disappearing, 'get' | 'set'> { return this.#p.disappearing; }
 
   /** The devices my inbox record certifies (this one marked), for Settings → "Your devices". */
   ownDevices(): OwnDevice[] {
@@ -238,7 +239,7 @@ export class Messenger {
 
   /** One page of a conversation, newest first; `before` is a sort key (store makeSortKey). */
   pageMessages(conversationId: string, opts: { before?: string; limit?: number } = {}): Promise<ChatMessage[]> {
-    return pageMessages(this.#ctx.store, this.#ctx.me, conversationId, opts);
+    return pageMessages(this.#ctx.store, this.#ctx.me, conversationId, opts, this.#ctx.now());
   }
 
   /** Starts (or reopens) a chat from an npub, nprofile, hex pubkey or contact card link (peer-lookup.ts). */

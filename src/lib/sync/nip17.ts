@@ -66,6 +66,8 @@ interface PlanBase {
   myDmRelays: readonly string[];
   signer: Signer;
   nowSeconds: number;
+  /** Disappearing message: NIP-40 expiration of the wraps (unix seconds). */
+  expiresAt?: number;
 }
 
 async function plan(opts: PlanBase, template: RumorTemplate): Promise<Nip17SendPlan> {
@@ -75,7 +77,7 @@ async function plan(opts: PlanBase, template: RumorTemplate): Promise<Nip17SendP
   if (peerRelays.length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
   const myRelays = cleanRelaysLenient(opts.myDmRelays);
   if ((await opts.signer.getPublicKey()) !== opts.me) throw new VeilError('INVALID_INPUT', 'signer is not this identity');
-  const wrapped = await wrapNip17Message({ rumor: template, recipients: [opts.peer], signer: opts.signer, nowSeconds: opts.nowSeconds, selfCopy: myRelays.length > 0 });
+  const wrapped = await wrapNip17Message({ rumor: template, recipients: [opts.peer], signer: opts.signer, nowSeconds: opts.nowSeconds, selfCopy: myRelays.length > 0, ...(opts.expiresAt !== undefined ? { expiresAt: opts.expiresAt } : {}) });
   const publishes: Nip17Publish[] = [];
   for (const c of wrapped.copies) {
     for (const relay of c.self ? myRelays : peerRelays) publishes.push({ relay, event: c.wrap, to: c.self ? 'self' : 'peer' });
@@ -103,7 +105,7 @@ function cleanRelaysLenient(relays: readonly string[]): string[] {
  * TOO_LARGE, SIGNER_*.
  */
 export async function planNip17Send(
-  opts: PlanBase & { text: string; replyTo?: string; subject?: string; createdAt?: number }
+  opts: PlanBase & { text: string; replyTo?: string; subject?: string; createdAt?: number; tags?: string[][] }
 ): Promise<Nip17SendPlan> {
   const template = nip17ChatTemplate({
     text: opts.text,
@@ -112,6 +114,7 @@ export async function planNip17Send(
     ...(opts.replyTo !== undefined ? { replyTo: opts.replyTo } : {}),
     ...(opts.subject !== undefined ? { subject: opts.subject } : {})
   });
+  template.tags.push(...(opts.tags ?? []));
   return plan(opts, template);
 }
 
@@ -161,6 +164,8 @@ export interface Nip17Message {
   legacy?: true;
   /** The wrap (or kind 4) event id, for the seen set. */
   eventId: string;
+  /** The rumor's tags (a NIP-40 expiration, Veil's timer tag: sync/disappearing.ts). */
+  tags?: string[][];
 }
 
 export type Nip17OpenResult =
@@ -230,6 +235,7 @@ export async function openIncomingGiftWrap(event: unknown, signer: Signer | Uint
       createdAt: parsed.createdAt,
       kind: parsed.kind as 14 | 15 | 7,
       eventId: wrap.id,
+      tags: rumor.tags,
       ...(p.type !== 'reaction' && p.replyTo ? { replyTo: p.replyTo } : {}),
       ...(p.type !== 'reaction' && p.subject !== undefined ? { subject: p.subject } : {}),
       ...(p.type === 'file' ? { file: p.file } : {}),

@@ -43,3 +43,12 @@ export async function addReaction(store: VeilStore, conversationId: string, r: R
 export async function deleteReactions(store: VeilStore, conversationId: string): Promise<void> {
   await store.deleteSetting(reactionsKey(conversationId));
 }
+
+/** Drops the reactions to messages that are gone (disappearing messages: disappearing-timer.ts). */
+export async function deleteReactionsFor(store: VeilStore, conversationId: string, messageIds: readonly string[]): Promise<void> {
+  const map = await readReactions(store, conversationId);
+  const hit = messageIds.filter((id) => map[id]);
+  if (hit.length === 0) return;
+  for (const id of hit) delete map[id];
+  await store.setSetting(reactionsKey(conversationId), map as unknown as JsonValue);
+}

@@ -10,6 +10,7 @@ import { relayView } from './outer';
 import { npubFingerprint } from './profile';
 import { readReactions, type ReactionMap } from './reactions';
 import { isSystemLine, storedFile } from './stored-content';
+import { storedTimer, timerLine } from './disappearing';
 import type { ChatMessage, ChatSummary, ContactState } from './types';
 import { verificationState } from './verification';
 
@@ -47,7 +48,7 @@ export async function listChats(store: VeilStore, me: string, filter?: ContactSt
   return out;
 }
 
-function messageView(m: Message, me: string, quote: Message | undefined, reactions: ReactionMap): ChatMessage {
+function messageView(m: Message, me: string, quote: Message | undefined, reactions: ReactionMap, peerName: string): ChatMessage {
   const v: ChatMessage = {
     id: m.id,
     conversationId: m.conversationId,
@@ -59,7 +60,12 @@ function messageView(m: Message, me: string, quote: Message | undefined, reactio
     deliveries: m.relays.map((r) => ({ relay: r.relay, ok: r.ok, ...(r.message ? { message: r.message } : {}) }))
   };
   const tags = m.content.tags ?? [];
-  if (isSystemLine(m.content.kind, tags)) v.system = true;
+  if (isSystemLine(m.content.kind, tags)) {
+    v.system = true;
+    const timer = storedTimer(tags);
+    if (timer !== undefined) v.text = timerLine(m.content.sender === me ? 'You' : peerName, timer);
+  }
+  if (m.expiresAt !== undefined) v.expiresAt = m.expiresAt;
   if (m.content.kind === LEGACY_DM_KIND) v.legacy = true;
   if (m.content.kind === 15) {
     const f = storedFile(tags);
@@ -74,14 +80,30 @@ function messageView(m: Message, me: string, quote: Message | undefined, reactio
 }
 
 /** One page of a conversation, newest first; `before` is a sort key (store makeSortKey). */
-export async function pageMessages(store: VeilStore, me: string, conversationId: string, opts: { before?: string; limit?: number } = {}): Promise<ChatMessage[]> {
-  const [page, reactions] = await Promise.all([
+export async function pageMessages(
+  store: VeilStore,
+  me: string,
+  conversationId: string,
+  opts: { before?: string; limit?: number } = {},
+  nowMs = Date.now()
+): Promise<ChatMessage[]> {
+  const [all, reactions] = await Promise.all([
     store.pageMessages(conversationId, { limit: opts.limit ?? 50, ...(opts.before ? { before: opts.before } : {}) }),
     readReactions(store, conversationId)
   ]);
+  // A message past its deadline is never shown, even in the moment before the sweeper deletes it.
+  const page = { messages: all.messages.filter((m) => m.expiresAt === undefined || m.expiresAt > nowMs) };
+  const peerName = page.messages.some((m) => storedTimer(m.content.tags ?? []) !== undefined) ? await contactName(store, me, conversationId) : '';
   const inPage = new Map(page.messages.map((m) => [m.id, m]));
   const missing = [...new Set(page.messages.map((m) => m.content.replyTo).filter((id): id is string => !!id && !inPage.has(id)))];
   const fetched = await Promise.all(missing.map((id) => store.getMessage(id).catch(() => undefined)));
   const quotes = new Map<string, Message | undefined>([...inPage, ...missing.map((id, i) => [id, fetched[i]] as const)]);
-  return page.messages.map((m) => messageView(m, me, m.content.replyTo ? quotes.get(m.content.replyTo) : undefined, reactions));
+  return page.messages.map((m) => messageView(m, me, m.content.replyTo ? quotes.get(m.content.replyTo) : undefined, reactions, peerName));
+}
+
+/** The name a system line gives the contact: their nickname, their profile name, else "Your contact". */
+async function contactName(store: VeilStore, me: string, conversationId: string): Promise<string> {
+  const peer = (await store.getConversation(conversationId).catch(() => undefined))?.peers.find((p) => p !== me);
+  const c = peer ? await store.getContact(peer).catch(() => undefined) : undefined;
+  return c?.petname ?? c?.profile?.displayName ?? c?.profile?.name ?? 'Your contact';
 }

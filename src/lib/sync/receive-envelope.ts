@@ -11,6 +11,7 @@ import { envelopePairTag, finishOpen, trialOpen } from '../crypto/envelope';
 import { HEX64, tagValue, type SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
 import { outerEvent } from './outer';
+import { markIncoming } from './disappearing';
 import type { PlanEntry } from './plan';
 import type { ScanCrypto } from './scan';
 
@@ -46,6 +47,7 @@ function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | und
   const m: IncomingMessage = { id: inner.id, protocol: 'veil', sender, peer, direction: outgoing ? 'out' : 'in', kind: inner.kind, createdAt: inner.created_at, body: inner.content };
   const replyTo = tagValue(inner.tags, 'e');
   if (replyTo) m.replyTo = replyTo;
+  markIncoming(m, inner.tags);
   if (!outgoing) {
     const card = tagValue(inner.tags, CARD_TAG);
     let c: ContactCard | undefined;

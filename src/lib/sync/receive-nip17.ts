@@ -12,6 +12,7 @@ import type { TrustedEvent } from '../shared/trusted-event';
 import type { SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
 import { outerEvent } from './outer';
+import { markIncoming } from './disappearing';
 import { GIFT_WRAP_KIND, LEGACY_DM_KIND, legacyNip04, openIncomingGiftWrap, type Nip17Message, type Nip17Stats } from './nip17';
 import { SEEN_FALLBACK_MS } from './receive-envelope';
 import { SignerCheck } from './signer-check';
@@ -51,6 +52,8 @@ export function nip17Receiver(
         return code === 'SIGNER_UNAVAILABLE' ? { ok: false, code } : { ok: false, code, remember: asked && ctx.signer.kind !== 'local' };
       }
       const m = nip17Message(r.message);
+      // The rumor's expiration, or the wrap's (NIP-17 "disappearing messages" puts it on the wrap).
+      markIncoming(m, r.message.tags ?? [], ev.tags);
       m.outer = outerEvent(ev, 'recipient', r.message.createdAt, relay ? [relay] : []);
       return { ok: true, message: m };
     });

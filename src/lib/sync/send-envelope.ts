@@ -16,6 +16,7 @@ import type { OwnRecord } from './own-record';
 import type { PeerRouting } from './peers';
 import { sendTargets } from './plan';
 import { CARD_TAG, EK_TAG } from './receive-envelope';
+import { applyExtras, type SendExtras } from './disappearing';
 
 export interface EnvelopeSend {
   conversationId: string;
@@ -23,6 +24,8 @@ export interface EnvelopeSend {
   peer: PeerRouting;
   text: string;
   replyTo?: string;
+  /** A control message, or the chat's timer (disappearing.ts). */
+  extras?: SendExtras;
 }
 
 /** The message and its entries; `cardSentAt` is set when the envelope carries my card. */
@@ -44,6 +47,7 @@ export async function prepareEnvelopeSend(
   });
   const template = chatMessageTemplate({ text: s.text, recipients: [s.peer.pubkey], createdAt: sendCreatedAt(s.lastActivity, nowS), ...(s.replyTo ? { replyTo: s.replyTo } : {}) });
   template.tags.push([EK_TAG, ctx.ekHex]);
+  const ext = applyExtras(template.tags, template.created_at, nowS, s.extras);
   const withCard = !!own && (targets.some((t) => t.to === 'peer' && t.via === 'intro') || s.peer.cardSentAt < own.createdAt);
   if (withCard && own) template.tags.push([CARD_TAG, encodeContactCard(own.event)]);
   const inner = await ctx.signer.signEvent(template);
@@ -55,7 +59,8 @@ export async function prepareEnvelopeSend(
         mailbox: t.mailbox,
         payload: { type: 'event', event: inner },
         nowSeconds: nowS,
-        ...(t.tagKey ? { pairTagKey: t.tagKey } : {})
+        ...(t.tagKey ? { pairTagKey: t.tagKey } : {}),
+        ...(ext.relayExpiration !== undefined ? { expiresAt: ext.relayExpiration } : {})
       }) }))
   );
   for (const { t, event } of sealed) {
@@ -77,7 +82,8 @@ export async function prepareEnvelopeSend(
       createdAt: inner.created_at,
       direction: 'out',
       status: 'sending',
-      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
+      ...(ext.expiresAtMs !== undefined ? { expiresAt: ext.expiresAtMs } : {}),
+      content: { body: s.text, sender: ctx.me, kind: ext.stored?.kind ?? 14, ...(ext.stored ? { tags: ext.stored.tags } : {}), ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
     },
     entries,
     ...(withCard && own ? { cardSentAt: own.createdAt } : {})

@@ -9,6 +9,7 @@ import { NO_DM_RELAYS_MESSAGE, planNip17Send } from './nip17';
 import { entryId } from './outbox';
 import { outerEvent } from './outer';
 import type { Outgoing } from './outbox-queue';
+import { applyExtras, type SendExtras } from './disappearing';
 
 export interface Nip17Send {
   conversationId: string;
@@ -18,12 +19,17 @@ export interface Nip17Send {
   myDmRelays: readonly string[];
   text: string;
   replyTo?: string;
+  /** A control message, or the chat's timer (disappearing.ts). */
+  extras?: SendExtras;
 }
 
 /** The message and one entry per side. Errors: NO_DM_RELAYS, and planNip17Send's. */
 export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<Outgoing> {
   if (s.peerDmRelays.length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
   const nowS = ctx.nowS();
+  const createdAt = sendCreatedAt(s.lastActivity, nowS);
+  const tags: string[][] = [];
+  const ext = applyExtras(tags, createdAt, nowS, s.extras);
   const plan = await planNip17Send({
     me: ctx.me,
     peer: s.peer,
@@ -32,7 +38,9 @@ export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<
     signer: ctx.signer,
     nowSeconds: nowS,
     text: s.text,
-    createdAt: sendCreatedAt(s.lastActivity, nowS),
+    createdAt,
+    tags,
+    ...(ext.relayExpiration !== undefined ? { expiresAt: ext.relayExpiration } : {}),
     ...(s.replyTo ? { replyTo: s.replyTo } : {})
   });
   const entries = (['peer', 'self'] as const)
@@ -49,7 +57,8 @@ export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<
       createdAt: plan.rumor.created_at,
       direction: 'out',
       status: 'sending',
-      content: { body: s.text, sender: ctx.me, kind: 14, ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
+      ...(ext.expiresAtMs !== undefined ? { expiresAt: ext.expiresAtMs } : {}),
+      content: { body: s.text, sender: ctx.me, kind: ext.stored?.kind ?? 14, ...(ext.stored ? { tags: ext.stored.tags } : {}), ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
     },
     entries
   };

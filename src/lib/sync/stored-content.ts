@@ -10,7 +10,7 @@ import type { Nip17File } from './nip17';
 
 /** Local-only kind of the system lines Veil writes into a chat (never sent). */
 export const SYSTEM_KIND = 0;
-const SYSTEM_TAG = 'veil-system';
+export const SYSTEM_TAG = 'veil-system';
 /** Tag carrying a kind 15 file's metadata (JSON) in the stored message. */
 const FILE_TAG = 'veil-file';
 /** A tag value the store keeps (characters). */

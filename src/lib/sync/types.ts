@@ -95,6 +95,8 @@ export interface ChatMessage {
   reactions?: { emoji: string; mine: boolean }[];
   /** What the relays saw of it ("What relays saw" in the bubble). */
   relayView?: RelayView;
+  /** A disappearing message: when it is deleted here (ms). */
+  expiresAt?: number;
 }
 
 export type RelayConnState = 'connecting' | 'connected' | 'disconnected' | 'error';

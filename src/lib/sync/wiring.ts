@@ -8,7 +8,7 @@ import { VeilError, isVeilError } from '../shared/errors';
 import type { EnvelopeKey } from '../crypto/envelope';
 import type { Signer } from '../crypto/signer';
 import type { VeilStore } from '../store';
-import { HEX64, type SyncContext } from './context';
+import { HEX64, emitChanged, type SyncContext } from './context';
 import { InboundPipeline } from './inbound';
 import { newNip17Stats, type Nip17Stats } from './nip17';
 import { OutboxQueue } from './outbox-queue';
@@ -20,7 +20,9 @@ import { openEnvelope, sortEnvelope, type EnvelopeReceiverDeps } from './receive
 import { nip17Receiver } from './receive-nip17';
 import { DmRelayList, EnvelopeRelays } from './relays';
 import type { ScanCrypto } from './scan';
-import type { SendDeps } from './send';
+import { sendText, type SendDeps } from './send';
+import { Disappearing } from './disappearing-timer';
+import { timerNotice } from './disappearing';
 import { cleanRelayList } from './plan';
 import { CoverSchedule, type CoverRate } from '../camouflage/schedule';
 import { Cover } from './cover';
@@ -94,6 +96,8 @@ export interface Parts {
   slots: PublishSlots;
   cover: Cover;
   liveCover: CoverSchedule;
+  /** Disappearing messages: each chat's timer and the sweeper. */
+  disappearing: Disappearing;
 }
 
 /** `{ [key]: value }` when value is defined, else `{}` (exactOptionalPropertyTypes). */
@@ -147,7 +151,15 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     publish: () => ctx.privacy.publishRecord
   });
   const lookup = new PeerLookup(ctx, { peers, own, relays: lookupRelays, publicPool, ownPool });
-  const inbound = new InboundPipeline(ctx, { peers, lookup });
+  const disappearing: Disappearing = new Disappearing(ctx, {
+    sendControl: async (cid, seconds) => {
+      const id = await sendText(ctx, sendDeps, cid, timerNotice(seconds), { control: seconds });
+      emitChanged(ctx, cid);
+      outbox.kick(false);
+      return id;
+    }
+  });
+  const inbound = new InboundPipeline(ctx, { peers, lookup, disappearing });
   const dm: DmRelayList = new DmRelayList(ctx, { lookupRelays, ownPool, dmReadPool: () => sockets.dmReadIfOpen(), changed: () => late.subs?.giftWraps() });
   const profile = new OwnProfile(ctx, { lookupRelays, ownPool, openOwn: () => lookup.openOwn() });
   const nip17Stats = newNip17Stats();
@@ -208,6 +220,6 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     // When in a session this device sends, kept across app starts (cover.ts loads it).
     onLearn: () => void cover.saveSessionShape(liveCover.shape.state()).catch(ctx.fail)
   });
-  const sendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover };
-  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover };
+  const sendDeps: SendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover, timer: disappearing };
+  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover, disappearing };
 }

@@ -92,6 +92,8 @@ export async function flushOutboxFromWorker(deps: WorkerFlushDeps): Promise<Work
     try {
       if (store.isLocked() && !(await store.unlockWithDevice())) return { outcome: 'locked' };
       if ((await loadPrivacyChoices(store)).mode === 'private') return { outcome: 'private' };
+      // A disappearing message past its deadline is deleted with its outbox entries, never sent late.
+      await store.expiring.sweep(now());
       // Settled entries are passed too: a flush cut short after a copy was recorded but before its
       // message's status was has that status written now (the queue's forced pass does it).
       const sockets = new Sockets({ WebSocket: deps.WebSocket }, NO_SIGNER);

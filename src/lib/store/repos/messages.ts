@@ -39,6 +39,12 @@ export interface PreparedMessages {
 }
 
 
+/** The sealed chat-list preview of a message (field `preview` of its conversation). */
+export function sealPreview(c: StoreContext, conversationId: string, id: string, content: MessageContent, createdAt: number): Promise<Uint8Array> {
+  const p: Preview = { text: content.body.slice(0, MAX_PREVIEW_CHARS), sender: content.sender, messageId: id, createdAt };
+  return c.vault.seal('conversations', conversationId, 'preview', p);
+}
+
 export class MessagesRepo {
   readonly #c: StoreContext;
 
@@ -63,6 +69,7 @@ export class MessagesRepo {
       relays.push(validRelayResults(m.relays));
       localId(m.conversationId, 'conversation id');
       if (m.receivedAt !== undefined) msTime(m.receivedAt, 'receivedAt');
+      if (m.expiresAt !== undefined) msTime(m.expiresAt, 'expiresAt');
     }
     const keys = await Promise.all(ids.map((id) => messageKey(this.#c, id)));
     inputs.forEach((m, i) => {
@@ -76,7 +83,8 @@ export class MessagesRepo {
         direction: m.direction,
         status: m.status,
         sealedRelays: new Uint8Array(0),
-        sealed: new Uint8Array(0)
+        sealed: new Uint8Array(0),
+        ...(m.expiresAt !== undefined ? { expiresAt: m.expiresAt } : {})
       });
     });
     // Seal bodies and relay results, and one preview per conversation (its newest message in this batch).
@@ -92,9 +100,7 @@ export class MessagesRepo {
       }),
       ...[...newest].map(async ([cid, i]) => {
         const r = recs[i]!;
-        const c = contents[i]!;
-        const p: Preview = { text: c.body.slice(0, MAX_PREVIEW_CHARS), sender: c.sender, messageId: ids[i]!, createdAt: r.createdAt };
-        previews.set(cid, { at: r.createdAt, sealed: await this.#c.vault.seal('conversations', cid, 'preview', p) });
+        previews.set(cid, { at: r.createdAt, sealed: await sealPreview(this.#c, cid, ids[i]!, contents[i]!, r.createdAt) });
       })
     ]);
     return { recs, ids, previews };
@@ -200,7 +206,8 @@ export class MessagesRepo {
       direction: r.direction,
       status: r.status,
       relays,
-      content
+      content,
+      ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {})
     };
   }
 
