@@ -149,6 +149,25 @@ describe('forget this device and Lock now', { timeout: 120_000 }, () => {
     expect(await store.hasDeviceUnlock()).toBe(false);
     expect(await codeOf(unlockSession(store, {}, null))).toBe('VAULT_LOCKED');
   });
+
+  it('"Remember on this device" at the lock screen: the next open needs no passphrase and signs as before', async () => {
+    const { store, session } = await localIdentity(false);
+    store.lock();
+    expect(await codeOf(unlockSession(store, {}, null))).toBe('VAULT_LOCKED');
+    await unlockSession(store, {}, OLD, { remember: true });
+    expect(await store.hasDeviceUnlock()).toBe(true);
+    store.lock();
+    const again = await unlockSession(store, {}, null);
+    expect(again.account.pubkey).toBe(session.account.pubkey);
+    expect(await again.signer.getPublicKey()).toBe(session.account.pubkey);
+    // Without the box ticked nothing is remembered (a wrong passphrase changes nothing either).
+    const other = await localIdentity(false);
+    other.store.lock();
+    expect(await codeOf(unlockSession(other.store, {}, 'not it', { remember: true }))).toBe('WRONG_PASSPHRASE');
+    expect(await other.store.hasDeviceUnlock()).toBe(false);
+    await unlockSession(other.store, {}, OLD);
+    expect(await other.store.hasDeviceUnlock()).toBe(false);
+  });
 });
 
 describe('show my key again', { timeout: 120_000 }, () => {

@@ -110,9 +110,10 @@ export class AccountControls {
     await this.#h.begin(await a.bunkerIdentity(this.#store(), this.#h.platform(), url, passphrase, this.#opts(a, remember)));
   }
 
-  async unlock(passphrase: string): Promise<void> {
+  /** `remember`: from now on this device opens without the passphrase (as chosen at creation). */
+  async unlock(passphrase: string, remember = false): Promise<void> {
     const { unlockSession } = await flows();
-    await this.#h.begin(await unlockSession(this.#store(), this.#h.platform(), passphrase));
+    await this.#h.begin(await unlockSession(this.#store(), this.#h.platform(), passphrase, { remember }));
   }
 
   /**

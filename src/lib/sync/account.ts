@@ -197,15 +197,16 @@ export async function vaultState(store: VeilStore): Promise<'new' | 'locked'> {
  * "remember" was chosen) and rebuilds the session: account, signer and this device's EK.
  * A wrong passphrase throws WRONG_PASSPHRASE and changes nothing.
  */
-export async function unlockSession(store: VeilStore, platform: AccountPlatform, passphrase: string | null): Promise<Session> {
+export async function unlockSession(store: VeilStore, platform: AccountPlatform, passphrase: string | null, opts: { remember?: boolean } = {}): Promise<Session> {
   if (passphrase === null) {
     if (!(await store.unlockWithDevice())) throw userError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
   } else {
-    await store.unlock(passphrase);
+    // "Remember on this device" chosen at the lock screen (after Lock now, or a restore) keeps a device wrap.
+    await store.unlock(passphrase, { rememberDevice: !!opts.remember });
   }
   try {
     const account = await activeAccount(store);
-    const signer = await signerFor(store, platform, account, passphrase);
+    const signer = await signerFor(store, platform, account, passphrase, !!opts.remember);
     return { ...(await deviceSession(store, account)), signer };
   } catch (e) {
     store.lock();
@@ -230,7 +231,7 @@ export async function deviceSession(store: VeilStore, account?: Account): Promis
   return { account, deviceId: device.id, deviceLabel: device.label, ek };
 }
 
-async function signerFor(store: VeilStore, platform: AccountPlatform, account: Account, passphrase: string | null): Promise<Signer> {
+async function signerFor(store: VeilStore, platform: AccountPlatform, account: Account, passphrase: string | null, remember = false): Promise<Signer> {
   const info = account.signer;
   if (info.type === 'local') {
     const remembered = await store.getSetting<string>(SECRET_SETTING(account.id));
@@ -238,6 +239,8 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
     if (passphrase === null) throw userError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
     const sk = await decryptNcryptsec(info.ncryptsec, passphrase);
     try {
+      // Kept sealed under the vault key, as at creation, so the device key alone opens a signer.
+      if (remember) await store.setSetting(SECRET_SETTING(account.id), bytesToHex(sk));
       // One imported before the log_n floor existed is re-encrypted now, once (issue 11).
       if (needsReencryption(info.ncryptsec)) {
         const { keySecurity } = inspectNcryptsec(info.ncryptsec);
