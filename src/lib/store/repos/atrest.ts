@@ -14,7 +14,7 @@
  */
 import { VeilError } from '../../shared/errors';
 import type { StoreContext } from '../context';
-import { makeSortKey, type LegacyMessageRecord, type MessageRecord, type RelayResult } from '../schema';
+import { makeSortKey, type Direction, type LegacyMessageRecord, type MessageRecord, type RelayResult } from '../schema';
 import type { MessageContent } from '../types';
 import { hex64, validContent, validRelayResults } from '../validate';
 
@@ -31,8 +31,18 @@ export function outboxKey(c: StoreContext, id: string): Promise<string> {
   return c.vault.blind(OUTBOX_DOMAIN, id);
 }
 
-export function sealMessage(c: StoreContext, key: string, id: string, content: MessageContent): Promise<Uint8Array> {
-  return c.vault.seal('messages', key, 'msg', { id, content });
+/**
+ * The plain fields a message record is found and counted by, sealed beside its body (issue 16 item 6):
+ * on open they must match the plain copies, so a disk writer who flips a received message to "sent by
+ * me", or moves it into another chat, makes it unreadable instead of believed.
+ */
+export interface BoundFields {
+  direction: Direction;
+  conversationId: string;
+}
+
+export function sealMessage(c: StoreContext, key: string, id: string, content: MessageContent, bound: BoundFields): Promise<Uint8Array> {
+  return c.vault.seal('messages', key, 'msg', { id, content, dir: bound.direction, conv: bound.conversationId });
 }
 
 export function sealRelays(c: StoreContext, key: string, relays: RelayResult[]): Promise<Uint8Array> {
@@ -51,10 +61,13 @@ export async function openMessage(c: StoreContext, r: MessageRecord | LegacyMess
     return { id: hex64(r.id, 'message id'), content, relays: validRelayResults(r.relays) };
   }
   const [inner, relays] = await Promise.all([
-    c.vault.open<{ id: unknown; content: unknown }>('messages', r.id, 'msg', r.sealed),
+    c.vault.open<{ id: unknown; content: unknown; dir?: unknown; conv?: unknown }>('messages', r.id, 'msg', r.sealed),
     c.vault.open<unknown>('messages', r.id, 'relays', r.sealedRelays)
   ]);
   if (typeof inner !== 'object' || inner === null) throw new VeilError('DECRYPT_FAILED', 'damaged message');
+  // Records sealed before the fields were bound have neither (believed as they are).
+  if ((inner.dir !== undefined && inner.dir !== r.direction) || (inner.conv !== undefined && inner.conv !== r.conversationId))
+    throw new VeilError('DECRYPT_FAILED', 'a message record was changed on disk');
   return { id: hex64(inner.id, 'message id'), content: validContent(inner.content), relays: validRelayResults(relays) };
 }
 
@@ -62,7 +75,7 @@ export async function openMessage(c: StoreContext, r: MessageRecord | LegacyMess
 export async function upgradeMessage(c: StoreContext, r: LegacyMessageRecord): Promise<MessageRecord> {
   const { id, content, relays } = await openMessage(c, r);
   const key = await messageKey(c, id);
-  const [sealed, sealedRelays] = await Promise.all([sealMessage(c, key, id, content), sealRelays(c, key, relays)]);
+  const [sealed, sealedRelays] = await Promise.all([sealMessage(c, key, id, content, r), sealRelays(c, key, relays)]);
   return {
     id: key,
     conversationId: r.conversationId,

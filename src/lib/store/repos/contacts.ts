@@ -1,4 +1,9 @@
-/** Repository of `contacts`: key = blind(pubkey); state plain (index `by-state`), everything naming the person sealed. */
+/**
+ * Repository of `contacts`: key = blind(pubkey); state plain (index `by-state`), everything naming the
+ * person sealed. The state is sealed too (issue 16 item 6): the sealed copy is the one believed, so a
+ * disk writer who flips the plain state (unblocks someone) changes nothing but the index; records
+ * written before carry no sealed state and are believed as they are until they are next written.
+ */
 import { openEach, type StoreContext } from '../context';
 import type { ContactRecord, ContactState } from '../schema';
 import type { Contact, ContactInput, Profile, Protocol, VerifiedKeys } from '../types';
@@ -14,7 +19,12 @@ interface ContactSecret {
   protocol: Protocol;
   /** Safety number compared (spec 0006): the key-set id verified and when. */
   verified?: VerifiedKeys;
+  /** The state as last written here (absent in records written before it was sealed). */
+  state?: ContactState;
 }
+
+/** Attempts of a write whose sealed state another tab's write overtook (it is sealed again with theirs). */
+const WRITE_TRIES = 3;
 
 /** The blind index a contact (and its peer routing record) is stored under. */
 export function contactKey(c: StoreContext, pubkey: string): Promise<string> {
@@ -26,7 +36,7 @@ function view(rec: ContactRecord, s: ContactSecret): Contact {
     pubkey: s.pubkey,
     eks: s.eks,
     relays: s.relays,
-    state: rec.state,
+    state: s.state ?? rec.state,
     protocol: s.protocol,
     addedAt: rec.addedAt,
     updatedAt: rec.updatedAt
@@ -73,17 +83,22 @@ export class ContactsRepo {
     if (pf !== undefined) secret.profile = pf;
     const vf = verified === null ? undefined : (verified ?? prev?.verified);
     if (vf !== undefined) secret.verified = vf;
-    const sealed = await this.#c.vault.seal('contacts', id, 'data', secret);
-    const now = Date.now();
-    const rec: ContactRecord = { id, state: input.state ?? old?.state ?? 'request', addedAt: old?.addedAt ?? now, updatedAt: now, sealed };
-    await this.#c.one('contacts', 'readwrite', async (store, changes) => {
-      // Keep a state change another tab made meanwhile unless this call sets the state.
-      const cur = await store.get(id);
-      if (cur && input.state === undefined) rec.state = cur.state;
-      await store.put(rec);
-      changes.push({ store: 'contacts', key: id });
-    });
-    return view(rec, secret);
+    // The state is sealed with the rest: a state another tab set meanwhile is kept (and sealed again).
+    let state: ContactState = input.state ?? prev?.state ?? old?.state ?? 'request';
+    for (let attempt = 1; ; attempt++) {
+      const sealed = await this.#c.vault.seal('contacts', id, 'data', { ...secret, state });
+      const now = Date.now();
+      const rec: ContactRecord = { id, state, addedAt: old?.addedAt ?? now, updatedAt: now, sealed };
+      const overtaken = await this.#c.one('contacts', 'readwrite', async (store, changes) => {
+        const cur = await store.get(id);
+        if (cur && input.state === undefined && cur.updatedAt !== old?.updatedAt && attempt < WRITE_TRIES) return cur;
+        await store.put(rec);
+        changes.push({ store: 'contacts', key: id });
+        return undefined;
+      });
+      if (overtaken === undefined) return view(rec, { ...secret, state });
+      state = (await this.#open(overtaken)).state ?? overtaken.state;
+    }
   }
 
   async get(pubkey: string): Promise<Contact | undefined> {
@@ -93,24 +108,42 @@ export class ContactsRepo {
 
   async list(state?: ContactState): Promise<Contact[]> {
     this.#c.requireUnlocked();
-    const recs = await this.#c.one('contacts', 'readonly', async (store) =>
-      state === undefined ? store.getAll() : store.index('by-state').getAll(state)
-    );
-    return (await openEach(recs, async (r) => view(r, await this.#open(r)))).ok;
+    // Every record, filtered by the sealed state: the plain index may have been changed on disk.
+    const recs = await this.#c.one('contacts', 'readonly', async (store) => store.getAll());
+    const all = (await openEach(recs, async (r) => view(r, await this.#open(r)))).ok;
+    return state === undefined ? all : all.filter((c) => c.state === state);
   }
 
   async setState(pubkey: string, state: ContactState): Promise<void> {
     contactState(state);
     const id = await contactKey(this.#c, pubkey);
-    const minimal = await this.#c.vault.seal('contacts', id, 'data', { pubkey, eks: [], relays: [], protocol: 'veil' } satisfies ContactSecret);
-    const now = Date.now();
-    await this.#c.one('contacts', 'readwrite', async (store, changes) => {
-      const cur = await store.get(id);
-      await store.put(cur ? { ...cur, state, updatedAt: now } : { id, state, addedAt: now, updatedAt: now, sealed: minimal });
-      changes.push({ store: 'contacts', key: id });
-    });
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.#c.get('contacts', id);
+      const secret: ContactSecret = before ? await this.#open(before) : { pubkey, eks: [], relays: [], protocol: 'veil' };
+      const sealed = await this.#c.vault.seal('contacts', id, 'data', { ...secret, state });
+      const now = Date.now();
+      const done = await this.#c.one('contacts', 'readwrite', async (store, changes) => {
+        const cur = await store.get(id);
+        // Another tab rewrote the contact since it was read: seal again from theirs (its details win).
+        if (cur?.updatedAt !== before?.updatedAt && attempt < WRITE_TRIES) return false;
+        await store.put({ id, state, addedAt: cur?.addedAt ?? now, updatedAt: now, sealed });
+        changes.push({ store: 'contacts', key: id });
+        return true;
+      });
+      if (done) return;
+    }
   }
 
+  /** Contacts whose plain state differs from their sealed one (changed on disk; the sealed one is believed). */
+  async tampered(): Promise<number> {
+    const recs = await this.#c.one('contacts', 'readonly', async (store) => store.getAll());
+    let n = 0;
+    for (const r of recs) {
+      const s = await this.#open(r).catch(() => undefined);
+      if (s?.state !== undefined && s.state !== r.state) n++;
+    }
+    return n;
+  }
 
   async delete(pubkey: string): Promise<void> {
     await this.#c.delete('contacts', await contactKey(this.#c, pubkey));

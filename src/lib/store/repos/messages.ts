@@ -96,7 +96,7 @@ export class MessagesRepo {
     const previews = new Map<string, { at: number; sealed: Uint8Array }>();
     await Promise.all([
       ...recs.map(async (r, i) => {
-        [r.sealed, r.sealedRelays] = await Promise.all([sealMessage(this.#c, r.id, ids[i]!, contents[i]!), sealRelays(this.#c, r.id, relays[i]!)]);
+        [r.sealed, r.sealedRelays] = await Promise.all([sealMessage(this.#c, r.id, ids[i]!, contents[i]!, r), sealRelays(this.#c, r.id, relays[i]!)]);
       }),
       ...[...newest].map(async ([cid, i]) => {
         const r = recs[i]!;
