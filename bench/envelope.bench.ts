@@ -16,9 +16,6 @@ import { chatMessageTemplate, envelopeKey, openEnvelope, sealEnvelope, trialOpen
 import { introMailbox } from '../src/lib/crypto/mailbox';
 import { createWasmEcdh } from '../src/lib/crypto/ecdh-wasm';
 import { loadScanCrypto, scanBatch } from '../src/lib/sync/scan';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import * as tiny from 'tiny-secp256k1';
 import { measureInterleaved, type BenchResult } from './types';
 
 const TEXT = 'Hello Bob — are we still on for tomorrow at 10? 🙂';
@@ -65,7 +62,14 @@ function paired(a: (i: number) => unknown, b: (i: number) => unknown, blocks: nu
   return { median: ratios[ratios.length >> 1]!, bestA: bestA * 1000, bestB: bestB * 1000 };
 }
 
-export async function run(): Promise<BenchResult[]> {
+/** tiny-secp256k1's wasm from node_modules (Node); the Chromium page passes a fetch instead (bench/chromium). */
+async function nodeWasm(): Promise<Uint8Array> {
+  const fs = 'node:fs/promises';
+  const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
+  return readFile(`${process.cwd()}/node_modules/tiny-secp256k1/lib/secp256k1.wasm`);
+}
+
+export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promise<BenchResult[]> {
   const alice = generateSecretKey();
   const bob = generateSecretKey();
   const bobPub = getPublicKey(bob);
@@ -149,7 +153,9 @@ export async function run(): Promise<BenchResult[]> {
     wVerify: 'outer verify: id + schnorr (wasm, scan.ts)',
     wScan: 'scan total wasm: verify + trialOpen reject (scanBatch)'
   };
-  const wasmBytes = await readFile(resolve(process.cwd(), 'node_modules/tiny-secp256k1/lib/secp256k1.wasm'));
+  const wasmBytes = await loadWasm();
+  // tiny-secp256k1's own wrapper (a reference row) loads its wasm the Node way only; the Chromium page goes without it.
+  const tiny = loadWasm === nodeWasm ? await import('tiny-secp256k1') : null;
   const W = await createWasmEcdh(wasmBytes);
   const S = await loadScanCrypto(async () => wasmBytes);
   if (S.backend !== 'wasm') throw new Error('bench: wasm did not load');
@@ -182,7 +188,7 @@ export async function run(): Promise<BenchResult[]> {
           if ((await trialOpen(e, ekBob)) !== null) throw new Error('bench: opened');
         }
       },
-      { name: K.wRaw, fn: (i) => tiny.pointMultiply(pubs65[i % 64]!, sk), weight: 4 },
+      ...(tiny ? [{ name: K.wRaw, fn: (i: number) => tiny.pointMultiply(pubs65[i % 64]!, sk), weight: 4 }] : []),
       { name: K.wEcdh, fn: (i) => W.ecdh(sk, xonly[i % 64]!), weight: 4 },
       {
         name: K.wTrial,
@@ -234,7 +240,7 @@ export async function run(): Promise<BenchResult[]> {
   out.push({ ...get(B, K.verify), note: x(K.verify) });
   out.push(get(B, K.schnorr), get(B, K.id));
   out.push({ ...get(B, K.scan), note: x(K.scan) });
-  out.push({ ...get(B, K.wRaw), note: x(K.wRaw) });
+  if (tiny) out.push({ ...get(B, K.wRaw), note: x(K.wRaw) });
   out.push({ ...get(B, K.wEcdh), note: x(K.wEcdh) });
   // Overhead beyond ECDH, paired: trial-open vs the same wasm ECDH on the same keys, 200 blocks of 8.
   const pr = paired(

@@ -7,17 +7,14 @@ import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { printRows } from './print';
 import type { BenchResult } from './types';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv[2];
+const only = process.argv.slice(2).find((a) => !a.startsWith('--'));
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts') && (!only || f.includes(only)))
   .sort();
-
-function fmt(n: number): string {
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1);
-}
 
 for (const f of files) {
   const mod = (await import(pathToFileURL(join(here, f)).href)) as { run?: () => Promise<BenchResult[]> };
@@ -27,10 +24,12 @@ for (const f of files) {
     continue;
   }
   const rows = await mod.run();
-  const w = Math.max(10, ...rows.map((r) => r.name.length));
-  console.log(`\n## ${f}  (node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)\n`);
-  console.log(`| ${'benchmark'.padEnd(w)} | ${'ops/s'.padStart(10)} | ${'µs/op'.padStart(9)} | ${'iters'.padStart(6)} | note`);
-  console.log(`|${'-'.repeat(w + 2)}|${'-'.repeat(12)}|${'-'.repeat(11)}|${'-'.repeat(8)}|------`);
-  for (const r of rows)
-    console.log(`| ${r.name.padEnd(w)} | ${fmt(r.opsPerSec).padStart(10)} | ${(1e6 / r.opsPerSec).toFixed(0).padStart(9)} | ${String(r.iterations).padStart(6)} | ${r.note ?? ''}`);
+  printRows(`${f}  (node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)`, rows);
+}
+
+// The crypto rows again in Chromium, the app's runtime (`--node` skips them; a filter that names another file too).
+if (!process.argv.includes('--node') && (!only || 'envelope chromium'.includes(only))) {
+  const { chromiumRows } = await import('./chromium/run');
+  const { rows, version } = await chromiumRows();
+  printRows(`envelope.bench.ts in Chromium ${version}  (load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)`, rows);
 }

@@ -5,43 +5,14 @@
  * messages), then the JS heap after a GC and the DOM size. Compare figures of the same run and machine.
  * VEIL_LIB=<dir>/src/lib measures another checkout's component (e.g. `git archive <commit> src | tar -x -C <dir>`).
  */
-import { createServer } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { build } from 'vite';
-import { CHROMIUM_ARGS } from '../../playwright.config';
+import { withBenchPage } from '../browser';
 
 const n = Number(process.argv[2] ?? 10_000);
 const root = fileURLToPath(new URL('.', import.meta.url));
-const out = await mkdtemp(join(tmpdir(), 'veil-scroll-bench-'));
-await build({
-  root,
-  logLevel: 'warn',
-  configFile: false,
-  plugins: [svelte({ configFile: false })],
-  resolve: { alias: { $lib: process.env.VEIL_LIB ?? fileURLToPath(new URL('../../src/lib', import.meta.url)) } },
-  build: { outDir: out, emptyOutDir: true }
-});
+const alias = { $lib: process.env.VEIL_LIB ?? fileURLToPath(new URL('../../src/lib', import.meta.url)) };
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
-const server = createServer((req, res) => {
-  const path = new URL(req.url ?? '/', 'http://x').pathname;
-  readFile(join(out, path === '/' ? 'index.html' : path)).then(
-    (body) => res.writeHead(200, { 'content-type': TYPES[extname(path) || '.html'] ?? 'application/octet-stream' }).end(body),
-    () => res.writeHead(404).end()
-  );
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const port = (server.address() as { port: number }).port;
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-try {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
-  await page.goto(`http://127.0.0.1:${port}/?n=${n}`);
+await withBenchPage(root, { alias, query: `?n=${n}` }, async (page) => {
   await page.evaluate(() => (window as unknown as { __bench: { ready(): Promise<void> } }).__bench.ready());
   const steps: { ms: number; loaded: number; drift: number }[] = [];
   const t0 = Date.now();
@@ -71,8 +42,4 @@ try {
   console.log(`  reader's place kept (the top message moved ≤ 1 px): ${kept} of ${steps.length} pages`);
   console.log(`  JS heap after GC: ${(heap.usedSize / 1024 / 1024).toFixed(1)} MB`);
   console.log(`  DOM: ${dom.nodes.toLocaleString('en-US')} nodes (${elements.toLocaleString('en-US')} elements)`);
-} finally {
-  await browser.close();
-  server.close();
-  await rm(out, { recursive: true, force: true });
-}
+});
