@@ -141,15 +141,23 @@ interface PeriodicSyncEvent extends ExtendableEvent {
  * follow that setting); the badge shows the unread count. A click opens the app (the chat when
  * only one got messages). A locked store reads nothing: the envelopes wait on the relays.
  */
+/** Live cover at the end of each periodic wake, shaped as a session's start (ms). */
+const WAKE_COVER_MS = 20_000;
+
 async function periodicRead(): Promise<void> {
   await flushOutbox().catch(() => {});
-  const r = await readFromWorker({
+  await readFromWorker({
     openStore: () => VeilStore.open({ indexedDB, IDBKeyRange }),
     WebSocket,
     withSocketsLock: socketsLock(navigator.locks),
-    relays: []
+    relays: [],
+    coverMs: WAKE_COVER_MS,
+    onRead: showArrivals
   });
-  if (r.outcome !== 'read') return;
+}
+
+/** Open pages re-read the chats; the badge counts what is unread; one content-free notification. */
+async function showArrivals(r: { unread: number; arrived: string[] }): Promise<void> {
   if (r.arrived.length > 0) {
     const channel = new BroadcastChannel('veil');
     for (const conversationId of r.arrived) channel.postMessage({ type: 'changed', what: 'messages', conversationId });

@@ -33,6 +33,8 @@ let convB = '';
 const locks = new Locks();
 /** The stores the worker opened (each must be locked and closed after). */
 let opened: VeilStore[] = [];
+/** What the worker was told as soon as the read was stored (it notifies from there). */
+let reported: unknown[] = [];
 
 function wake(timeoutMs?: number) {
   opened = [];
@@ -41,7 +43,8 @@ function wake(timeoutMs?: number) {
     opened.push(store);
     return store;
   };
-  return readFromWorker({ openStore, WebSocket, withSocketsLock: socketsLock(locks), relays: [], ...(timeoutMs ? { timeoutMs } : {}) });
+  reported = [];
+  return readFromWorker({ openStore, WebSocket, withSocketsLock: socketsLock(locks), relays: [], onRead: async (r) => void reported.push(r), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 /** Bob sends `text` and waits until the relay took it (the worker must find it there). */
@@ -95,6 +98,7 @@ describe('the worker reads while no page is open', () => {
     const r = await wake();
     expect(r).toMatchObject({ outcome: 'read', relays: 1, complete: 1, unread: 3 });
     expect(r.outcome === 'read' && r.arrived).toHaveLength(1);
+    expect(reported).toEqual([r]);
     expect(opened.every((s) => s.isLocked())).toBe(true);
     expect(await aliceTexts()).toEqual(['while the app was open', 'while closed 1', 'while closed 2']);
 

@@ -16,6 +16,8 @@ import type { SessionShapeState } from '../camouflage/session-shape';
 import type { JsonValue } from '../store';
 import type { SyncContext } from './context';
 import type { Sockets } from './sockets';
+import { Timer } from './timing';
+import type { Parts } from './wiring';
 
 /**
  * Share of cover that goes to the intro bucket: the share of this device's own real sends that went
@@ -105,4 +107,16 @@ export function readPublicNotes(sockets: Pick<Sockets, 'envelope'>, cover: Pick<
   const pool = sockets.envelope();
   if (!pool) return;
   const sub = pool.subscribe([{ kinds: [1], limit: 100 }], { onevent: (ev) => cover.sampler.offer(JSON.stringify(ev)), oneose: () => sub.close() });
+}
+
+/**
+ * Live mode's cover schedule run for `ms`, then stopped (the service worker's wake, issue 13 §4): a wake
+ * is a short session, and its cover follows the same session shape as the app's, so a wake that
+ * publishes is not necessarily one that had a message queued. Nothing in Private mode or with cover off.
+ */
+export function coverFor(p: Pick<Parts, 'ctx' | 'liveCover' | 'relays'>, ms: number): Promise<void> {
+  const { privacy, timers } = p.ctx;
+  if (ms <= 0 || privacy.mode !== 'live' || privacy.coverRate === 'off') return Promise.resolve();
+  p.liveCover.start(p.relays.list(), privacy.coverRate);
+  return new Promise<void>((r) => new Timer(timers).set(r, ms)).finally(() => p.liveCover.stop());
 }

@@ -17,13 +17,13 @@ import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
 import type { Nip17Stats } from './nip17';
 import { reopenWatcher } from './outbox-queue';
-import { jitterMs, Timer } from './timing';
+import { jitterMs, withTimeout } from './timing';
 import type { CoverRate } from '../camouflage/schedule';
 import { setNickname, type OwnProfileInput, type OwnProfileView } from './own-profile';
 import { isCoverRate, loadPrivacyChoices, savePrivacyChoices, type PrivacyChoices, type PrivacyMode } from './privacy-settings';
 import { listChats, pageMessages } from './read-models';
 import { blockContact, declineContact, unblockContact } from './contact-actions';
-import { readPublicNotes } from './cover';
+import { coverFor, readPublicNotes } from './cover';
 import { relayStatusView } from './relays';
 import { sendText } from './send';
 import { downloadFile } from './stored-content';
@@ -180,22 +180,22 @@ export class Messenger {
 
   /**
    * One read of the envelope relays, nothing else (the worker's periodic sync, issue 13): no live
-   * subscription, lookup, cover, outbox or gift wraps (they need the signer). Resolves once each
-   * relay's stored envelopes are processed, or after `timeoutMs` (complete 0); sockets closed after.
+   * subscription, lookup, outbox or gift wraps (they need the signer). Resolves once each relay's
+   * stored envelopes are processed, or after `timeoutMs` (complete 0), then `afterRead`, then `coverMs` of Live cover.
    */
-  async readOnce(timeoutMs = 20_000): Promise<{ relays: number; complete: number }> {
+  async readOnce(timeoutMs = 20_000, coverMs = 0, afterRead?: (r: { relays: number; complete: number }) => Promise<void>): Promise<{ relays: number; complete: number }> {
     if (this.#running) throw new VeilError('INVALID_INPUT', 'the messenger is already running');
     this.#running = true;
     this.#p.sockets.halted = false;
     this.#p.sockets.openEnvelope(this.#p.relays.list());
-    const timer = new Timer(this.#ctx.timers);
     try {
       await this.#p.disappearing.start(); // nothing past its deadline is counted as new or notified
       await this.#followContacts();
-      const timedOut = new Promise<{ relays: number; complete: number }>((r) => timer.set(() => r({ relays: this.#p.relays.list().length, complete: 0 }), timeoutMs));
-      return await Promise.race([this.#p.subs.readOnce(), timedOut]);
+      const read = await withTimeout(this.#ctx.timers, timeoutMs, this.#p.subs.readOnce(), () => ({ relays: this.#p.relays.list().length, complete: 0 }));
+      await afterRead?.(read);
+      await coverFor(this.#p, coverMs); // then Live cover for `coverMs`, as at the start of a session
+      return read;
     } finally {
-      timer.cancel();
       await this.stop();
     }
   }

@@ -93,3 +93,9 @@ export class Timer {
     this.#h = undefined;
   }
 }
+
+/** `p`, or `fallback()` once `ms` passed first (the timer is cancelled either way). */
+export function withTimeout<T>(timers: Timers, ms: number, p: Promise<T>, fallback: () => T): Promise<T> {
+  const timer = new Timer(timers);
+  return Promise.race([p, new Promise<T>((r) => timer.set(() => r(fallback()), ms))]).finally(() => timer.cancel());
+}

@@ -9,7 +9,8 @@
  * - Keys: the store opens with the device key ("remember on this device"); otherwise `locked` and
  *   nothing is read (the envelopes stay on the relays until the app is unlocked).
  * - No signer: gift wraps (NIP-17) need AUTH on the DM relays and are left to the app; no identity
- *   lookup, record or cover goes out from here.
+ *   lookup or record goes out from here. In Live mode with cover on, the wake ends with `coverMs` of
+ *   the Live cover schedule (a wake is a short session; issue 13 §4).
  */
 import type { VeilStore } from '../store';
 import { deviceSession } from './account';
@@ -32,6 +33,10 @@ export interface WorkerReadDeps {
   relays: string[];
   /** How long the read may take (ms; default 20 s: a periodic sync event is given a few minutes at most). */
   timeoutMs?: number;
+  /** Live cover after the read, as at the start of a session (ms; default 0). */
+  coverMs?: number;
+  /** Called with the result as soon as the read is stored, before the cover window. */
+  onRead?(r: Extract<WorkerReadResult, { outcome: 'read' }>): Promise<void>;
   fetch?: typeof fetch;
 }
 
@@ -59,10 +64,14 @@ export async function readFromWorker(deps: WorkerReadDeps): Promise<WorkerReadRe
         relays: deps.relays,
         ...(deps.fetch ? { fetch: deps.fetch } : {})
       });
-      const read = await messenger.readOnce(deps.timeoutMs);
-      const after = await unreadByChat(store, me);
-      const arrived = [...after].filter(([id, n]) => n > (before.get(id) ?? 0)).map(([id]) => id);
-      return { outcome: 'read', ...read, unread: [...after.values()].reduce((a, b) => a + b, 0), arrived };
+      let result: WorkerReadResult = { outcome: 'read', relays: 0, complete: 0, unread: 0, arrived: [] };
+      await messenger.readOnce(deps.timeoutMs, deps.coverMs ?? 0, async (read) => {
+        const after = await unreadByChat(store, me);
+        const arrived = [...after].filter(([id, n]) => n > (before.get(id) ?? 0)).map(([id]) => id);
+        result = { outcome: 'read', ...read, unread: [...after.values()].reduce((a, b) => a + b, 0), arrived };
+        await deps.onRead?.(result); // before the cover window: the notification does not wait for it
+      });
+      return result;
     } finally {
       store.lock();
       store.close();
