@@ -134,17 +134,6 @@ export class ContactsRepo {
     }
   }
 
-  /** Contacts whose plain state differs from their sealed one (changed on disk; the sealed one is believed). */
-  async tampered(): Promise<number> {
-    const recs = await this.#c.one('contacts', 'readonly', async (store) => store.getAll());
-    let n = 0;
-    for (const r of recs) {
-      const s = await this.#open(r).catch(() => undefined);
-      if (s?.state !== undefined && s.state !== r.state) n++;
-    }
-    return n;
-  }
-
   async delete(pubkey: string): Promise<void> {
     await this.#c.delete('contacts', await contactKey(this.#c, pubkey));
   }
