@@ -66,4 +66,15 @@ describe('plain fields changed on disk', () => {
     expect((await store.getContact(MALLORY))?.petname).toBe('M');
     store.close();
   });
+
+  it('two writes of one contact at once both land (neither its details nor its state is lost)', async () => {
+    const name = `veil-contact-race-${bytesToHex(generateSecretKey()).slice(0, 8)}`;
+    const { store } = await storeWithChat(name, ALICE);
+    await store.upsertContact({ pubkey: ALICE, state: 'accepted', protocol: 'nip17' });
+    // The upgrade to the envelope (a record arrived) and a profile update, as the sync layer makes them.
+    await Promise.all([store.upsertContact({ pubkey: ALICE, protocol: 'veil', eks: [MALLORY] }), store.upsertContact({ pubkey: ALICE, profile: { name: 'Alice' } }), store.blockContact(ALICE)]);
+    const c = await store.getContact(ALICE);
+    expect({ protocol: c?.protocol, eks: c?.eks, name: c?.profile?.name, state: c?.state }).toEqual({ protocol: 'veil', eks: [MALLORY], name: 'Alice', state: 'blocked' });
+    store.close();
+  });
 });

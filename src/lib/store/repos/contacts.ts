@@ -23,8 +23,14 @@ interface ContactSecret {
   state?: ContactState;
 }
 
-/** Attempts of a write whose sealed state another tab's write overtook (it is sealed again with theirs). */
-const WRITE_TRIES = 3;
+/** Attempts of a write that another write overtook between its read and its write (merged again on top). */
+const WRITE_TRIES = 5;
+
+/** Whether the record was written since `old` was read (each write seals anew, with a fresh nonce). */
+function changedSince(cur: ContactRecord | undefined, old: ContactRecord | undefined): boolean {
+  if (!cur || !old) return cur !== old;
+  return cur.updatedAt !== old.updatedAt || cur.sealed.length !== old.sealed.length || cur.sealed.some((b, i) => b !== old.sealed[i]);
+}
 
 /** The blind index a contact (and its peer routing record) is stored under. */
 export function contactKey(c: StoreContext, pubkey: string): Promise<string> {
@@ -69,35 +75,36 @@ export class ContactsRepo {
     if (input.protocol !== undefined) protocol(input.protocol);
 
     const id = await contactKey(this.#c, pubkey);
-    const old = await this.#c.get('contacts', id);
-    const prev = old ? await this.#open(old) : undefined;
-    const secret: ContactSecret = {
-      pubkey,
-      eks: eks ?? prev?.eks ?? [],
-      relays: relays ?? prev?.relays ?? [],
-      protocol: input.protocol ?? prev?.protocol ?? 'veil'
-    };
-    const pn = petname === null ? undefined : (petname ?? prev?.petname);
-    if (pn !== undefined) secret.petname = pn;
-    const pf = profile ?? prev?.profile;
-    if (pf !== undefined) secret.profile = pf;
-    const vf = verified === null ? undefined : (verified ?? prev?.verified);
-    if (vf !== undefined) secret.verified = vf;
-    // The state is sealed with the rest: a state another tab set meanwhile is kept (and sealed again).
-    let state: ContactState = input.state ?? prev?.state ?? old?.state ?? 'request';
+    // Merged onto the record as it is when written: if another write (this tab's inbound pipeline, a
+    // lookup, another tab) lands between the read and the write, the merge is made again on top of it,
+    // so neither its details nor its state are lost. The state is sealed with the rest.
     for (let attempt = 1; ; attempt++) {
-      const sealed = await this.#c.vault.seal('contacts', id, 'data', { ...secret, state });
+      const old = await this.#c.get('contacts', id);
+      const prev = old ? await this.#open(old) : undefined;
+      const secret: ContactSecret = {
+        pubkey,
+        eks: eks ?? prev?.eks ?? [],
+        relays: relays ?? prev?.relays ?? [],
+        protocol: input.protocol ?? prev?.protocol ?? 'veil',
+        state: input.state ?? prev?.state ?? old?.state ?? 'request'
+      };
+      const pn = petname === null ? undefined : (petname ?? prev?.petname);
+      if (pn !== undefined) secret.petname = pn;
+      const pf = profile ?? prev?.profile;
+      if (pf !== undefined) secret.profile = pf;
+      const vf = verified === null ? undefined : (verified ?? prev?.verified);
+      if (vf !== undefined) secret.verified = vf;
+      const sealed = await this.#c.vault.seal('contacts', id, 'data', secret);
       const now = Date.now();
-      const rec: ContactRecord = { id, state, addedAt: old?.addedAt ?? now, updatedAt: now, sealed };
-      const overtaken = await this.#c.one('contacts', 'readwrite', async (store, changes) => {
+      const rec: ContactRecord = { id, state: secret.state!, addedAt: old?.addedAt ?? now, updatedAt: now, sealed };
+      const written = await this.#c.one('contacts', 'readwrite', async (store, changes) => {
         const cur = await store.get(id);
-        if (cur && input.state === undefined && cur.updatedAt !== old?.updatedAt && attempt < WRITE_TRIES) return cur;
+        if (changedSince(cur, old) && attempt < WRITE_TRIES) return false;
         await store.put(rec);
         changes.push({ store: 'contacts', key: id });
-        return undefined;
+        return true;
       });
-      if (overtaken === undefined) return view(rec, { ...secret, state });
-      state = (await this.#open(overtaken)).state ?? overtaken.state;
+      if (written) return view(rec, secret);
     }
   }
 
@@ -125,7 +132,7 @@ export class ContactsRepo {
       const done = await this.#c.one('contacts', 'readwrite', async (store, changes) => {
         const cur = await store.get(id);
         // Another tab rewrote the contact since it was read: seal again from theirs (its details win).
-        if (cur?.updatedAt !== before?.updatedAt && attempt < WRITE_TRIES) return false;
+        if (changedSince(cur, before) && attempt < WRITE_TRIES) return false;
         await store.put({ id, state, addedAt: cur?.addedAt ?? now, updatedAt: now, sealed });
         changes.push({ store: 'contacts', key: id });
         return true;
