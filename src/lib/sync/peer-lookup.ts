@@ -173,12 +173,11 @@ export class PeerLookup {
     const relays = cleanRelayList(devices.flatMap((d) => d.relays), MAX_LOOKUP_RELAYS);
     const contact = await ctx.store.getContact(pubkey);
     const upgrade = contact?.protocol === 'nip17' && devices.length > 0;
+    // The system line first: whoever sees the chat as an envelope chat sees why.
+    const conversationId = upgrade ? await ctx.store.ensureConversation([pubkey]) : undefined;
+    if (conversationId) await ctx.store.addMessage(await upgradeLine(ctx.store, ctx.me, pubkey, rec.createdAt, conversationId, ctx.nowS()));
     if (contact) await ctx.store.upsertContact({ pubkey, eks: devices.map((d) => d.ek).slice(0, 16), relays, ...(upgrade ? { protocol: 'veil' as const } : {}) });
-    if (upgrade) {
-      const conversationId = await ctx.store.ensureConversation([pubkey]);
-      await ctx.store.addMessage(await upgradeLine(ctx.store, ctx.me, pubkey, rec.createdAt, conversationId, ctx.nowS()));
-      emitChanged(ctx, conversationId);
-    }
+    if (conversationId) emitChanged(ctx, conversationId);
     ctx.resubscribe();
     return true;
   }
