@@ -69,6 +69,8 @@ export async function createRemembered(page: Page, url: string, sw: SwProfile): 
   await page.getByRole('button', { name: 'Continue' }).click();
   const npub = await page.getByRole('textbox', { name: 'Your npub' }).inputValue();
   await page.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 20_000 });
-  await expect.poll(() => sw.activeVersion()?.registrationId).toBeTruthy();
+  // A wait, not a check: CDP reports the activated version a moment after the page sees its controller
+  // (dispatchSyncEvent needs its registration id); it times out when CDP never reports one.
+  await expect.poll(() => sw.activeVersion()?.registrationId, { message: 'CDP reported the activated worker' }).toMatch(/\S/);
   return npub;
 }

@@ -15,6 +15,7 @@ import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { saveBytes } from './download';
 import { registerOutboxSync, registerPeriodicRead } from './background-sync';
+import { claimSocketsLock } from './sockets-lock';
 import { lazySafety } from './lazy-safety';
 import type { DisappearingSource } from './conversation.svelte';
 import type { Nip07Like } from '$lib/crypto/signer';
@@ -214,15 +215,7 @@ export class VeilApp {
       this.#syncRelays(m);
       this.devices = m.ownDevices();
     };
-    if (!('locks' in navigator)) {
-      void run();
-      return;
-    }
-    void navigator.locks.request('veil-sockets', async () => {
-      if (!this.#messenger) return;
-      await run();
-      await new Promise<void>((release) => (this.#releaseLock = release));
-    });
+    claimSocketsLock(run, () => this.#messenger !== null, (release) => (this.#releaseLock = release));
   }
 
   // ------------------------------------------------------------------ events
