@@ -6,7 +6,9 @@
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from '@playwright/test';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS } from '../../playwright.config';
-import { expect } from './fixtures';
+import { encodeNpub } from '../../src/lib/crypto/nip19';
+import type { VeilClient } from '../helpers/veil-client';
+import { expect, openChat } from './fixtures';
 
 export interface SwVersion {
   versionId: string;
@@ -73,4 +75,16 @@ export async function createRemembered(page: Page, url: string, sw: SwProfile): 
   // (dispatchSyncEvent needs its registration id); it times out when CDP never reports one.
   await expect.poll(() => sw.activeVersion()?.registrationId, { message: 'CDP reported the activated worker' }).toMatch(/\S/);
   return npub;
+}
+
+/** Bob (a Node Messenger) writes first; Alice accepts the request and opens the chat. Returns Bob's conversation and npub. */
+export async function bobWritesFirst(alice: Page, aliceNpub: string, bob: VeilClient): Promise<{ convB: string; bobNpub: string }> {
+  const bobNpub = encodeNpub(bob.pubkey);
+  const convB = await bob.m.startChat(aliceNpub);
+  await bob.m.send(convB, 'hello Alice');
+  const requests = alice.getByRole('region', { name: 'Requests' });
+  await expect(requests.getByText('hello Alice')).toBeVisible({ timeout: 30_000 });
+  await requests.getByRole('button', { name: 'Accept' }).click();
+  await openChat(alice, bobNpub);
+  return { convB, bobNpub };
 }

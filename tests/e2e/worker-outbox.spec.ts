@@ -18,12 +18,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
-import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { OUTBOX_SYNC_TAG } from '../../src/lib/sync/worker-flush';
 import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { startWeb, type WebServer } from '../helpers/web';
 import { expect, messages, openChat, test } from './fixtures';
-import { createRemembered, swProfile, type SwProfile } from './sw-profile';
+import { bobWritesFirst, createRemembered, swProfile, type SwProfile } from './sw-profile';
 
 const SCRATCH = '/work/tmp/worker';
 
@@ -150,15 +149,9 @@ async function reopenedShows(bobNpub: string, text: string, status: string): Pro
 test('a message queued before every page closed is sent by the worker, once; a worker stopped mid-flush resends the same event', async () => {
   let alice = await sw.context.newPage();
   const aliceNpub = await createRemembered(alice, web.url, sw);
-  const bobNpub = encodeNpub(bob.pubkey);
 
   // Bob writes first; Alice accepts and opens the chat.
-  const convB = await bob.m.startChat(aliceNpub);
-  await bob.m.send(convB, 'hello Alice');
-  const requests = alice.getByRole('region', { name: 'Requests' });
-  await expect(requests.getByText('hello Alice')).toBeVisible({ timeout: 30_000 });
-  await requests.getByRole('button', { name: 'Accept' }).click();
-  await openChat(alice, bobNpub);
+  const { convB, bobNpub } = await bobWritesFirst(alice, aliceNpub, bob);
 
   // 1. Queued while unreachable, every page closed, the relay back: the worker's sync sends it.
   await queueWhileDown(alice, 'sent by the worker');

@@ -9,12 +9,11 @@
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { READ_SYNC_TAG } from '../../src/lib/sync/worker-tags';
 import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { startWeb, type WebServer } from '../helpers/web';
 import { expect, messages, openChat, test } from './fixtures';
-import { createRemembered, swProfile, type SwProfile } from './sw-profile';
+import { bobWritesFirst, createRemembered, swProfile, type SwProfile } from './sw-profile';
 
 const SCRATCH = '/work/tmp/worker';
 
@@ -48,14 +47,8 @@ const shown = async () =>
 test('a periodic sync with no page open reads the relay and notifies "New messages", with no sender or content', async () => {
   const alice = await sw.context.newPage();
   const aliceNpub = await createRemembered(alice, web.url, sw);
-  const bobNpub = encodeNpub(bob.pubkey);
 
-  const convB = await bob.m.startChat(aliceNpub);
-  await bob.m.send(convB, 'hello Alice');
-  const requests = alice.getByRole('region', { name: 'Requests' });
-  await expect(requests.getByText('hello Alice')).toBeVisible({ timeout: 30_000 });
-  await requests.getByRole('button', { name: 'Accept' }).click();
-  await openChat(alice, bobNpub);
+  const { convB, bobNpub } = await bobWritesFirst(alice, aliceNpub, bob);
   await expect(alice).toHaveTitle('Veil'); // read: nothing unread
   await sw.closeEveryPage(alice);
 
