@@ -63,9 +63,11 @@ async function accept(page: Page, peer: Peer): Promise<void> {
 /**
  * Opens the chat and shows every one of its `count` messages. The log keeps only a window of rows in
  * the DOM (src/lib/app/log-window.svelte.ts), so it is walked: "Load older messages" until there is
- * none (the oldest loaded and nothing older), then scrolled down page by page to the newest. Each
- * window is checked for anything a payload could have made while it is in the DOM. Returns the text
- * of each message shown.
+ * none (the oldest loaded and nothing older), then scrolled down page by page to the newest. Messages
+ * may still be coming in while it walks (an older one then lands above the window, or a burst of new
+ * ones pushes the first rows out before they were looked at), so a walk that reaches the newest with
+ * messages still missing starts again from the oldest. Each window is checked for anything a payload
+ * could have made while it is in the DOM. Returns the text of each message shown.
  */
 async function showAll(page: Page, guard: XssGuard, peer: Peer, count: number, step: string): Promise<string[]> {
   await openChat(page, peer.npub);
@@ -75,23 +77,30 @@ async function showAll(page: Page, guard: XssGuard, peer: Peer, count: number, s
   const older = log.getByRole('button', { name: 'Load older messages' });
   // The same button while a page loads ("Loading…"); gone only at the oldest message.
   const olderOrLoading = log.getByRole('button', { name: /^(Load older messages|Loading…)$/ });
+  // "Jump to latest" is gone only with the newest row in the window and the view at the bottom.
+  const jump = page.getByRole('button', { name: 'Jump to latest' });
   const shown = new Map<string, string>();
   const found = new Set<string>();
   let back = true;
+  let sweeps = 1;
   await expect
     .poll(
       async () => {
         for (const f of await domFindings(page)) found.add(f);
         const now = await log.locator('article').evaluateAll((els) => els.map((el) => [(el as HTMLElement).dataset.id ?? '', el.querySelector('.text')?.textContent ?? ''] as const));
         for (const [id, text] of now) shown.set(id, text);
-        back &&= await olderOrLoading.isVisible();
+        if (back) back = await olderOrLoading.isVisible();
+        else if (shown.size < count && (await jump.isHidden())) {
+          back = true; // at the newest with some never seen: walk again from the oldest
+          console.log(`${step}: ${shown.size} of ${count} shown after walk ${sweeps++}; walking again`);
+        }
         if (back) {
           // A click can meet a page the scroll started loading (the button then reads "Loading…"): the next round clicks again.
           if (await older.isVisible()) await older.click({ timeout: 5_000 }).catch(() => undefined);
         } else await log.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
         return shown.size;
       },
-      { timeout: 120_000, message: `${count} messages shown` }
+      { timeout: 240_000, message: `${count} messages shown` }
     )
     .toBe(count);
   expect({ watchers: guard.hits, dom: [...found] }, `while showing ${step}`).toEqual({ watchers: [], dom: [] });
