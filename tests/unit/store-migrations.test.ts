@@ -141,4 +141,20 @@ describe('store migrations, one step at a time', () => {
     expect((await v4.getContact(BOB))?.state).toBe('accepted');
     v4.close();
   });
+
+  it('v6 → v7: adds the empty locked-inbox store and changes nothing else; the locked worker can use it at once', async () => {
+    const { platform, before, rawAfter, after } = await stepFrom(6, async (v6) => {
+      const cid = await v6.ensureConversation([BOB]);
+      await v6.upsertContact({ pubkey: BOB, state: 'accepted' });
+      await v6.setDraft(cid, 'kept');
+    });
+    expect(after.stores).toContain('locked-inbox');
+    expect(after.indexes['locked-inbox']).toEqual([]);
+    expect(data(rawAfter)).toEqual(data(before));
+    const v7 = await VeilStore.open(platform, NAME, { version: 7 });
+    expect(v7.isLocked()).toBe(true);
+    expect(await v7.lockedInbox.add([{ event: envelope(1), relay: 'wss://r.example' }])).toBe(1);
+    expect((await v7.lockedInbox.list()).map((r) => r.id)).toEqual([envelope(1).id]);
+    v7.close();
+  });
 });

@@ -63,7 +63,7 @@ describe('store schema and the migration runner', () => {
     });
     const err = await openVeilDB(platform, NAME).catch((e) => e);
     expect(isVeilError(err, 'STORAGE_FAILED')).toBe(true);
-    expect(isVeilError(await openVeilDB(platform, NAME, { version: 7 }).catch((e) => e), 'INVALID_INPUT')).toBe(true);
+    expect(isVeilError(await openVeilDB(platform, NAME, { version: LATEST_VERSION + 1 }).catch((e) => e), 'INVALID_INPUT')).toBe(true);
   });
 
   it('an older tab closes its connection when a newer one upgrades', async () => {

@@ -19,6 +19,7 @@ import { ContactsRepo } from './repos/contacts';
 import { ConversationsRepo } from './repos/conversations';
 import { DevicesRepo } from './repos/devices';
 import { ExpiryRepo } from './repos/expiry';
+import { LockedInboxRepo } from './repos/locked-inbox';
 import { MessagesRepo } from './repos/messages';
 import { OutboxRepo } from './repos/outbox';
 import { PeersRepo } from './repos/peers';
@@ -58,8 +59,10 @@ export class VeilStore {
   readonly #relays: RelaysRepo;
   readonly #settings: SettingsRepo;
   readonly #peers: PeersRepo;
-  /** Disappearing messages: `expiring.next()` (earliest deadline), `expiring.sweep(now)` (repos/expiry.ts). */
+  /** Disappearing messages (repos/expiry.ts): `next()` (earliest deadline), `sweep(now)`. */
   readonly expiring: ExpiryRepo;
+  /** What the service worker read while locked, and its plan (repos/locked-inbox.ts); works while locked. */
+  readonly lockedInbox: LockedInboxRepo;
 
   private constructor(c: StoreContext) {
     this.#c = c;
@@ -75,6 +78,7 @@ export class VeilStore {
     this.#settings = new SettingsRepo(c);
     this.#peers = new PeersRepo(c, this.#conversations);
     this.expiring = new ExpiryRepo(c);
+    this.lockedInbox = new LockedInboxRepo(c);
   }
 
   /** Opens (creating or migrating) the database through the given IndexedDB factory (the page's, or fake-indexeddb's); the vault starts locked. */
@@ -97,13 +101,9 @@ export class VeilStore {
   // ------------------------------------------------------------------------------ vault
 
   /** True once a passphrase vault exists (setup was done). Works while locked. */
-  hasVault(): Promise<boolean> {
-    return this.#vault.hasVault();
-  }
+  hasVault = (): Promise<boolean> => this.#vault.hasVault();
   /** True if a "remember on this device" wrap exists. */
-  hasDeviceUnlock(): Promise<boolean> {
-    return this.#vault.hasDeviceUnlock();
-  }
+  hasDeviceUnlock = (): Promise<boolean> => this.#vault.hasDeviceUnlock();
   /** True while the vault key is not in memory. */
   isLocked(): boolean {
     return this.#c.vault.locked;

@@ -17,3 +17,4 @@ export { isQuotaError, toStoreError } from './idb-errors';
 export { deleteVeilDatabase } from './wipe';
 export { backupRecords, BackupImporter, copyProfile, emptyCounts, profileInUse, type BackupCounts, type BackupRecord, type ConversationCounters } from './backup';
 export { MAX_SWEEP, type SweepResult } from './repos/expiry';
+export { MAX_LOCKED_ENVELOPES, type LockedReadPlan } from './repos/locked-inbox';

@@ -14,6 +14,7 @@ import { toV3 } from './migrations/v3';
 import { toV4 } from './migrations/v4';
 import { toV5 } from './migrations/v5';
 import { toV6 } from './migrations/v6';
+import { toV7 } from './migrations/v7';
 import { LATEST_VERSION, type VeilDB } from './schema';
 
 export type { MigrationStep, UpgradeTx } from './migrations/step';
@@ -25,7 +26,7 @@ export interface IdbPlatform {
 }
 
 /** The ordered steps; index i upgrades from version i to i + 1. */
-export const MIGRATIONS: readonly MigrationStep[] = [toV1, toV2, toV3, toV4, toV5, toV6];
+export const MIGRATIONS: readonly MigrationStep[] = [toV1, toV2, toV3, toV4, toV5, toV6, toV7];
 
 if (MIGRATIONS.length !== LATEST_VERSION) throw new Error('store: MIGRATIONS does not match LATEST_VERSION');
 

@@ -15,7 +15,7 @@ import type { DBSchema, StoreNames } from 'idb';
 /** Default database name. Tests and multi-profile setups pass their own. */
 export const DB_NAME = 'veil';
 /** Latest schema version; `MIGRATIONS.length` in migrations.ts must equal it. */
-export const LATEST_VERSION = 6;
+export const LATEST_VERSION = 7;
 
 /**
  * A sealed field: `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)`. Produced and opened only by
@@ -256,6 +256,20 @@ export interface SettingRecord {
   updatedAt: number;
 }
 
+/**
+ * `locked-inbox` (v7): an envelope the service worker read while the vault was locked. PLAIN, as it
+ * came from the relay (public ciphertext: the relay holds the same bytes); opened and deleted at unlock.
+ */
+export interface LockedEnvelopeRecord {
+  /** The event id. */
+  id: string;
+  event: NostrEventJson;
+  /** Normalized URL of the relay it came from. */
+  relay: string;
+  /** ms */
+  storedAt: number;
+}
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
 // ---------------------------------------------------------------- the schema
@@ -293,6 +307,8 @@ export interface VeilDB extends DBSchema {
   settings: { key: string; value: SettingRecord };
   /** v4 */
   peers: { key: string; value: PeerRecord };
+  /** v7 */
+  'locked-inbox': { key: string; value: LockedEnvelopeRecord };
 }
 
 export type VeilStoreName = StoreNames<VeilDB>;
@@ -310,7 +326,8 @@ export const STORE_NAMES: readonly VeilStoreName[] = [
   'seen',
   'relays',
   'settings',
-  'peers'
+  'peers',
+  'locked-inbox'
 ];
 
 /** Largest created_at accepted in a sort key (year ~5138); keeps the fixed width honest. */
