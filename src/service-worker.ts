@@ -139,14 +139,15 @@ interface PeriodicSyncEvent extends ExtendableEvent {
  * read once (sync/worker-read.ts). New messages show ONE notification, "New messages", with no sender
  * and no content, whatever the preview setting (a lock screen shows it; the page's own notifications
  * follow that setting); the badge shows the unread count. A click opens the app (the chat when
- * only one got messages). A locked store reads nothing: the envelopes wait on the relays.
+ * only one got messages). A locked store reads only with "check while locked" on (sync/locked-read.ts):
+ * it keeps what came unopened and may say "Messages may have arrived", once until the next unlock.
  */
 /** Live cover at the end of each periodic wake, shaped as a session's start (ms). */
 const WAKE_COVER_MS = 20_000;
 
 async function periodicRead(): Promise<void> {
   await flushOutbox().catch(() => {});
-  await readFromWorker({
+  const r = await readFromWorker({
     openStore: () => VeilStore.open({ indexedDB, IDBKeyRange }),
     WebSocket,
     withSocketsLock: socketsLock(navigator.locks),
@@ -154,6 +155,9 @@ async function periodicRead(): Promise<void> {
     coverMs: WAKE_COVER_MS,
     onRead: showArrivals
   });
+  // Locked, with "check while locked" on: what came is kept unopened (no key here), so it can only say "may".
+  if (r.outcome === 'locked' && r.kept?.notify && Notification.permission === 'granted')
+    await self.registration.showNotification('New messages', { body: 'Messages may have arrived. Unlock Veil to read them.', tag: WORKER_NOTIFICATION_TAG, data: { url: '/' } });
 }
 
 /** Open pages re-read the chats; the badge counts what is unread; one content-free notification. */

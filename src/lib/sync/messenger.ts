@@ -30,6 +30,7 @@ import { downloadFile } from './stored-content';
 import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, OwnDevice, RelayStatus } from './types';
 import { wireParts, type MessengerDeps, type Parts } from './wiring';
 import type { Disappearing } from './disappearing-timer';
+import type { LockedInbox } from './locked-read';
 
 export { CARD_TAG, EK_TAG } from './receive-envelope';
 export type { MessengerDeps };
@@ -159,6 +160,7 @@ export class Messenger {
     await this.#p.disappearing.start(); // what expired while the app was closed goes before anything is shown or sent
     await this.#followContacts();
     this.#p.subs.start();
+    void this.#p.lockedInbox.open((kept) => this.#p.subs.feed(kept)).catch(ctx.fail); // what the worker kept while locked
     readPublicNotes(this.#p.sockets, this.#p.cover);
     this.#p.outbox.start();
     // Identity-linked work (my record, my 10050 list) on its own sockets. A device with no record yet
@@ -223,14 +225,11 @@ export class Messenger {
   get disappearing(): Pick<Disappearing, 'get' | 'set'> { return this.#p.disappearing; }
 
   /** The devices my inbox record certifies (this one marked), for Settings → "Your devices". */
-  ownDevices(): OwnDevice[] {
-    return this.#p.own.devices();
-  }
-
+  ownDevices = (): OwnDevice[] => this.#p.own.devices();
   /** My contact card link (npub, my devices' EKs and relays, signed); '' until my record exists. */
-  contactCard(): string {
-    return this.#p.own.card();
-  }
+  contactCard = (): string => this.#p.own.card();
+  /** Reading while locked (locked-read.ts): `enabled()`, `set(on)`; what was kept is opened at start(). */
+  get lockedRead(): Pick<LockedInbox, 'enabled' | 'set'> { return this.#p.lockedInbox; }
 
   /** Conversations with their contact's state, newest activity first. */
   listChats(filter?: ContactState): Promise<ChatSummary[]> {
@@ -384,6 +383,7 @@ export class Messenger {
 
   async #afterRelayChange(): Promise<void> {
     this.#emit({ type: 'relays' });
+    await this.#p.lockedInbox.follow().catch(this.#ctx.fail);
     if (!this.#running) return;
     this.#p.subs.envelopes();
     this.#p.lookup.close();

@@ -119,6 +119,18 @@ export class Subscriptions {
     this.#authors.setIfIdle(() => this.#d.publicSubscribe(), jitterMs(...this.#ctx.timing.authorResubscribeMs));
   }
 
+  /**
+   * Envelopes that did not come from a socket (the locked inbox, locked-read.ts), verified by the
+   * caller: sorted by the current plan and queued as if their relay had just sent them, a lane's worth
+   * at a time (a full lane would drop them). Resolves once they are processed.
+   */
+  async feed(events: readonly { event: TrustedEvent; relay: string }[], chunk = 64): Promise<void> {
+    for (let i = 0; i < events.length; i += chunk) {
+      for (const { event, relay } of events.slice(i, i + chunk)) this.#d.onEnvelope(event, relay);
+      await new Promise<void>((resolve) => this.#d.afterEnvelopes(async () => resolve()));
+    }
+  }
+
   /** What an envelope's `p` tag is on `relay` under the current plan: a bucket or my intro bucket. */
   classify(relay: string, tag: string): PlanEntry | undefined {
     return this.#subs.get(relay)?.plan.index.get(tag);

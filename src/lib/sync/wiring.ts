@@ -30,6 +30,7 @@ import { PublishSlots } from './slots';
 import { Sockets } from './sockets';
 import { Subscriptions } from './subscriptions';
 import { IdentityGate } from './identity-gate';
+import { LockedInbox } from './locked-read';
 import { PairKeys } from './pair-keys';
 import { DEFAULT_PRIVACY, type PrivacyMode } from './privacy-settings';
 import { DEFAULT_TIMING, realTimers, type Timers, type TrafficTiming } from './timing';
@@ -98,6 +99,8 @@ export interface Parts {
   liveCover: CoverSchedule;
   /** Disappearing messages: each chat's timer and the sweeper. */
   disappearing: Disappearing;
+  /** What the service worker kept while locked, and its plan (locked-read.ts). */
+  lockedInbox: LockedInbox;
 }
 
 /** `{ [key]: value }` when value is defined, else `{}` (exactOptionalPropertyTypes). */
@@ -221,5 +224,6 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onLearn: () => void cover.saveSessionShape(liveCover.shape.state()).catch(ctx.fail)
   });
   const sendDeps: SendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover, timer: disappearing };
-  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover, disappearing };
+  const lockedInbox = new LockedInbox(deps.store, () => relayList.list(), deps.ek.publicKey, () => ctx.nowS());
+  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover, disappearing, lockedInbox };
 }

@@ -6,8 +6,9 @@
  * now and in which chats they arrived, so it can show one "New messages" notification.
  *
  * - One owner at a time: only while it holds the Web Lock "veil-sockets" (`busy` when a page has it).
- * - Keys: the store opens with the device key ("remember on this device"); otherwise `locked` and
- *   nothing is read (the envelopes stay on the relays until the app is unlocked).
+ * - Keys: the store opens with the device key ("remember on this device"). Otherwise `locked`: with
+ *   "check while locked" on, the shared buckets are read with no key and what came is kept as sent
+ *   (locked-read.ts: `kept`), to be opened at unlock; with it off nothing is read.
  * - No signer: gift wraps (NIP-17) need AUTH on the DM relays and are left to the app; no identity
  *   lookup or record goes out from here. In Live mode with cover on, the wake ends with `coverMs` of
  *   the Live cover schedule (a wake is a short session; issue 13 §4).
@@ -17,10 +18,11 @@ import { deviceSession } from './account';
 import { Messenger } from './messenger';
 import { listChats } from './read-models';
 import { NO_SIGNER } from './worker-flush';
+import { readWhileLocked, type LockedReadResult } from './locked-read';
 
 export type WorkerReadResult =
   | { outcome: 'busy' }
-  | { outcome: 'locked' }
+  | { outcome: 'locked'; kept?: LockedReadResult }
   /** `unread`: over every chat and request (blocked aside); `arrived`: chats whose unread count rose. */
   | { outcome: 'read'; relays: number; complete: number; unread: number; arrived: string[] };
 
@@ -50,7 +52,10 @@ export async function readFromWorker(deps: WorkerReadDeps): Promise<WorkerReadRe
   const result = await deps.withSocketsLock(async (): Promise<WorkerReadResult> => {
     const store = await deps.openStore();
     try {
-      if (store.isLocked() && !(await store.unlockWithDevice())) return { outcome: 'locked' };
+      if (store.isLocked() && !(await store.unlockWithDevice())) {
+        const kept = await readWhileLocked({ store, WebSocket: deps.WebSocket, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) });
+        return kept ? { outcome: 'locked', kept } : { outcome: 'locked' };
+      }
       const session = await deviceSession(store);
       const me = session.account.pubkey;
       const before = await unreadByChat(store, me);
