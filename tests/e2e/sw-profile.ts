@@ -59,13 +59,13 @@ export async function swProfile(dir: string, origin: string, permissions: string
   return { context, cdp, activeVersion, worker, heldLocks, closeEveryPage };
 }
 
-/** Onboarding with "Remember on this device"; returns the npub once the worker controls the page. */
-export async function createRemembered(page: Page, url: string, sw: SwProfile): Promise<string> {
+/** Onboarding with "Remember on this device" (or without: `remember` false); returns the npub once the worker controls the page. */
+export async function createRemembered(page: Page, url: string, sw: SwProfile, remember = true): Promise<string> {
   await page.goto(url);
   await page.getByRole('button', { name: 'Create a new identity' }).click();
   await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
   await page.getByLabel('Type it again').fill('correct horse battery staple');
-  await page.getByRole('checkbox', { name: /Remember on this device/ }).check();
+  await page.getByRole('checkbox', { name: /Remember on this device/ }).setChecked(remember);
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await page.getByLabel('I have saved my key somewhere safe').check();
   await page.getByRole('button', { name: 'Continue' }).click();

@@ -303,6 +303,8 @@ export class VeilApp {
   }
 
   /** A chat's disappearing-messages timer; setting it sends a control message into the chat (sync/disappearing-timer.ts). */
+  /** Reading while locked (Settings → Messages while locked; sync/locked-read.ts). */
+  readonly lockedRead = { enabled: () => this.#requireMessenger().lockedRead.enabled(), set: (on: boolean) => this.#requireMessenger().lockedRead.set(on) };
   readonly disappearing: DisappearingSource = { get: (id) => this.#requireMessenger().disappearing.get(id), set: (id, s) => this.#requireMessenger().disappearing.set(id, s).then(() => this.#queued()) };
 
   async retry(messageId: string): Promise<void> {
