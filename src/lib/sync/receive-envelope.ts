@@ -19,6 +19,8 @@ import type { ScanCrypto } from './scan';
 export const CARD_TAG = 'veil-card';
 /** Inner-event tag naming the sending device's EK, so the receiver knows which EK reads pair mailboxes from it. */
 export const EK_TAG = 'veil-ek';
+/** Inner-event tag of a contact list for my other devices (contact-sync.ts; value: format version). */
+export const CONTACTS_TAG = 'veil-contacts';
 /** Seen ids are kept this long when the event names no expiration of its own (ms). */
 export const SEEN_FALLBACK_MS = 31 * 86_400_000;
 /** A relay-given expiration is believed at most this far ahead (ms). */
@@ -35,6 +37,8 @@ export interface EnvelopeReceiverDeps {
   senders(): readonly string[];
   /** The identity a sender EK belongs to (a contact, or me for my other devices); undefined if unknown. */
   ownerOf?(ek: string): string | undefined;
+  /** A contact list from a device of mine (contact-sync.ts). */
+  onContactList?(inner: TrustedEvent): Promise<void>;
 }
 
 /** The inner event as an IncomingMessage; undefined for a note to self (not a conversation yet). */
@@ -112,6 +116,11 @@ export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: 
         // so a contact's device cannot speak for someone else.
         const owner = pairFrom ? deps.ownerOf?.(pairFrom) : undefined;
         if (owner !== undefined && opened.event.pubkey !== owner) return JUNK;
+        if (opened.event.kind === 14 && opened.event.tags.some((t) => t[0] === CONTACTS_TAG)) {
+          // Believed only from a device of mine: written by me, with the pair tag of an EK my record lists.
+          if (owner === ctx.me) await deps.onContactList?.(opened.event);
+          return { ok: true };
+        }
         const m = envelopeMessage(opened.event, ctx.me, pairFrom);
         ctx.identityGate.mine(); // no identity lookup may follow this within the quiet period
         if (m) m.outer = outerEvent(outer, entry.kind, opened.event.created_at, [relay]);

@@ -31,6 +31,7 @@ import { Sockets } from './sockets';
 import { Subscriptions } from './subscriptions';
 import { IdentityGate } from './identity-gate';
 import { LockedInbox } from './locked-read';
+import { ContactSync } from './contact-sync';
 import { PairKeys } from './pair-keys';
 import { DEFAULT_PRIVACY, type PrivacyMode } from './privacy-settings';
 import { DEFAULT_TIMING, realTimers, type Timers, type TrafficTiming } from './timing';
@@ -113,7 +114,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   if (!HEX64.test(deps.identity)) throw new VeilError('INVALID_KEY', 'identity must be 64 hex');
   const now = deps.nowMs ?? Date.now;
   // Subscriptions are built last (they need the receivers); the closures below reach them here.
-  const late: { subs?: Subscriptions } = {};
+  const late: { subs?: Subscriptions; contactSync?: ContactSync } = {};
   const timers = deps.timers ?? realTimers;
   const timing: TrafficTiming = { ...DEFAULT_TIMING, ...deps.timing };
   const ctx: SyncContext = {
@@ -130,7 +131,10 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     privacy: { ...DEFAULT_PRIVACY, ...opt('mode', deps.mode), ...opt('publishRecord', deps.publishRecord), ...opt('coverRate', deps.coverRate) },
     now,
     nowS: () => Math.floor(now() / 1000),
-    emit: hooks.emit,
+    emit: (e) => {
+      hooks.emit(e);
+      if (e.type === 'devices') void late.contactSync?.devicesChanged(); // a new device of mine learns my contacts
+    },
     fail: (e) => hooks.emit(isVeilError(e) ? { type: 'error', code: e.code, message: e.message } : { type: 'error', code: 'INTERNAL', message: 'unexpected error' }),
     running: hooks.running,
     resubscribe: () => late.subs?.schedule()
@@ -169,7 +173,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const senders = (): string[] => [...own.otherDevices().map((d) => d.ek), ...peers.deviceEks()];
   const envelopeDeps: EnvelopeReceiverDeps = { pipeline: inbound, ...opt('scan', deps.scan), classify: (r, tag) => late.subs?.classify(r, tag),
     senders,
-    ownerOf: (ek) => (own.otherDevices().some((d) => d.ek === ek) ? ctx.me : peers.ownerOf(ek))
+    ownerOf: (ek) => (own.otherDevices().some((d) => d.ek === ek) ? ctx.me : peers.ownerOf(ek)),
+    onContactList: async (inner) => void (await late.contactSync?.receive(inner))
   };
   const onEnvelope = openEnvelope(ctx, envelopeDeps);
   const onGiftWrap = nip17Receiver(ctx, { pipeline: inbound, stats: nip17Stats });
@@ -224,6 +229,16 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onLearn: () => void cover.saveSessionShape(liveCover.shape.state()).catch(ctx.fail)
   });
   const sendDeps: SendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover, timer: disappearing };
+  late.contactSync = new ContactSync(ctx, {
+    own,
+    relays,
+    enqueue: async (entry) => {
+      await deps.store.enqueueOutbox(entry);
+      outbox.kick(false);
+    },
+    follow: async (pubkey) => void (await peers.get(pubkey)),
+    unfollow: (pubkey) => peers.unfollow(pubkey)
+  });
   const lockedInbox = new LockedInbox(deps.store, () => relayList.list(), deps.ek.publicKey, () => ctx.nowS());
   return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover, disappearing, lockedInbox };
 }
