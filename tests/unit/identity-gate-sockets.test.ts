@@ -18,11 +18,12 @@ const URL = 'wss://lookup.test';
 const QUIET = DEFAULT_TIMING.identityQuietMs;
 const PROFILE_BY_AUTHOR = [{ kinds: [0], authors: ['ab'.repeat(32)] }];
 
-function setup() {
+/** Sockets wired to a gate as wiring.ts does (`mode` as the messenger's privacy mode). */
+function setup(mode: 'live' | 'private' = 'live') {
   const m = mockSockets();
   const gate = new IdentityGate(Date.now, realTimers, DEFAULT_TIMING);
   const sockets = new Sockets({ WebSocket: m.WebSocket, queryTimeoutMs: 5_000 }, new LocalSigner(generateSecretKey()));
-  sockets.beforeReq = (send) => gate.beforeReq(send);
+  sockets.beforeReq = (send) => gate.beforeReq(send, { reads: mode === 'private' });
   const reqs = (): number => m.sockets.reduce((n, s) => n + s.sentOf('REQ').length, 0);
   return { ...m, gate, sockets, reqs };
 }
@@ -97,7 +98,19 @@ describe('identity gate on the sockets', () => {
     expect(Date.now() - at).toBeGreaterThanOrEqual(QUIET);
   });
 
-  it('a read in flight does not hold a REQ back; REQs naming nobody and envelope reads are never held', () => {
+  it('Private mode: a read in flight holds a REQ back until it is processed', () => {
+    const { gate, sockets, last, reqs } = setup('private');
+    const release = gate.hold(); // a poll's envelopes may be on their way
+    sockets.dmRead([URL]).subscribe([{ kinds: [1059], '#p': ['ab'.repeat(32)] }], { onevent: () => {} });
+    last().accept();
+    vi.advanceTimersByTime(QUIET);
+    expect(reqs()).toBe(0);
+    release(); // nothing in it for me
+    vi.advanceTimersByTime(2 * QUIET);
+    expect(reqs()).toBe(1);
+  });
+
+  it('Live mode: a read in flight does not hold a REQ back; REQs naming nobody and envelope reads are never held', () => {
     const { gate, sockets: s, last, reqs } = setup();
     gate.hold(); // the envelope read at start is in flight: Live mode's first gift-wrap read goes beside it
     s.dmRead([URL]).subscribe([{ kinds: [1059], '#p': ['ab'.repeat(32)] }], { onevent: () => {} });

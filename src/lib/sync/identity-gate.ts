@@ -16,9 +16,9 @@
  * socket may hold an envelope the app has not dispatched yet. So the identity-linked sockets hand
  * each REQ to `beforeReq` (sockets.ts) right before it is written: one macrotask first (frames that
  * are in are dispatched, and an envelope for me among them holds the gate), then written in the same
- * turn as the check, or held until the quiet period of what arrived is over. That check counts what
- * has arrived only, not a read in flight: Live mode's first gift-wrap read goes beside the envelope
- * read at start, before anything arrived.
+ * turn as the check, or held until the gate is quiet. In Private mode that check counts reads in
+ * flight too (a REQ never goes while a poll's envelopes may be on their way); in Live mode only what
+ * has arrived, so its first gift-wrap read goes beside the envelope read at start, as before.
  */
 import type { Timers, TrafficTiming } from './timing';
 import { jitterMs } from './timing';
@@ -76,14 +76,15 @@ export class IdentityGate {
 
   /**
    * The last check before one identity-linked REQ is written (see the module comment): `send` runs
-   * after one macrotask if nothing arrived within the quiet period, else once it is over (plus a
-   * random part of it). `send` must write at once: nothing async between this check and the socket.
+   * after one macrotask if nothing arrived within the quiet period (`reads`: and no read is in
+   * flight), else once that is over (plus a random part of the quiet period). `send` must write at
+   * once: nothing async lies between this check and the socket.
    */
-  beforeReq(send: () => void, delayMs = 0): void {
+  beforeReq(send: () => void, opts: { reads?: boolean } = {}, delayMs = 0): void {
     const h: unknown = this.#timers.setTimeout(() => {
       this.#pending.delete(h);
-      const w = this.wait(true);
-      if (w > 0) return this.beforeReq(send, w + jitterMs(0, this.#timing.identityQuietMs));
+      const w = this.wait(!opts.reads);
+      if (w > 0) return this.beforeReq(send, opts, w + jitterMs(0, this.#timing.identityQuietMs));
       send();
     }, delayMs);
     this.#pending.add(h);
