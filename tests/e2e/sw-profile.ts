@@ -88,3 +88,11 @@ export async function bobWritesFirst(alice: Page, aliceNpub: string, bob: VeilCl
   await openChat(alice, bobNpub);
   return { convB, bobNpub };
 }
+
+/** The notifications the worker's registration shows now (title, body, tag). */
+export async function workerNotifications(sw: SwProfile): Promise<{ title: string; body: string; tag: string }[]> {
+  return (await sw.worker()).evaluate(async () => {
+    const reg = (self as unknown as { registration: ServiceWorkerRegistration }).registration;
+    return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
+  });
+}

@@ -14,7 +14,7 @@ import { READ_SYNC_TAG } from '../../src/lib/sync/worker-tags';
 import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { startWeb, type WebServer } from '../helpers/web';
 import { expect, messages, openChat, send, test, unlock } from './fixtures';
-import { bobWritesFirst, createRemembered, swProfile, type SwProfile } from './sw-profile';
+import { bobWritesFirst, createRemembered, swProfile, workerNotifications, type SwProfile } from './sw-profile';
 
 const SCRATCH = '/work/tmp/worker';
 
@@ -38,11 +38,7 @@ test.afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const shown = async () =>
-  (await sw.worker()).evaluate(async () => {
-    const reg = (self as unknown as { registration: ServiceWorkerRegistration }).registration;
-    return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
-  });
+const shown = () => workerNotifications(sw);
 
 test('locked, with "check while locked" on: envelopes kept unopened by the worker are opened after unlock, in order', async ({ relay }) => {
   const alice = await sw.context.newPage();
