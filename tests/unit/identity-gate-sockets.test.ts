@@ -105,8 +105,35 @@ describe('identity gate on the sockets', () => {
     last().accept();
     vi.advanceTimersByTime(QUIET);
     expect(reqs()).toBe(0);
-    release(); // nothing in it for me
+    release(); // nothing in it for me: nothing to hide, so it goes after one macrotask, not a quiet period later
+    vi.advanceTimersByTime(1);
+    expect(reqs()).toBe(1);
+  });
+
+  it('Private mode: a read that brought an envelope for me holds the REQ for the quiet period after its release', () => {
+    const { gate, sockets, last, reqs } = setup('private');
+    const release = gate.hold();
+    sockets.dmRead([URL]).subscribe([{ kinds: [1059], '#p': ['ab'.repeat(32)] }], { onevent: () => {} });
+    last().accept();
+    vi.advanceTimersByTime(1_000);
+    const at = Date.now();
+    gate.mine(); // opened inside the read
+    release();
+    vi.advanceTimersByTime(QUIET - 1);
+    expect(reqs()).toBe(0);
     vi.advanceTimersByTime(2 * QUIET);
+    expect(reqs()).toBe(1);
+    expect(Date.now() - at).toBeGreaterThanOrEqual(QUIET);
+  });
+
+  it('Private mode: a hold never released lets the REQ go when it lapses (2 × the quiet period), not before', () => {
+    const { gate, sockets, last, reqs } = setup('private');
+    gate.hold(); // a relay that never answers the poll
+    sockets.dmRead([URL]).subscribe([{ kinds: [1059], '#p': ['ab'.repeat(32)] }], { onevent: () => {} });
+    last().accept();
+    vi.advanceTimersByTime(2 * QUIET - 10);
+    expect(reqs()).toBe(0);
+    vi.advanceTimersByTime(20);
     expect(reqs()).toBe(1);
   });
 

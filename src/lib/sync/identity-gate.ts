@@ -37,6 +37,8 @@ export class IdentityGate {
   /** Open holds: token → when it lapses on its own (a read whose relay never answers), and whether an envelope arrived. */
   readonly #holds = new Map<number, { until: number; arrived: boolean }>();
   #nextHold = 0;
+  /** REQs waiting only for open holds (beforeReq): checked again when a hold is released. */
+  readonly #waiters = new Set<() => void>();
   /** Tasks between `prepare` and their run: cancel() marks them so they do not run. */
   readonly #preparing = new Set<{ v: boolean }>();
 
@@ -60,32 +62,68 @@ export class IdentityGate {
   hold(kind: 'read' | 'arrived' = 'read'): () => void {
     const token = ++this.#nextHold;
     this.#holds.set(token, { until: this.#now() + 2 * this.#timing.identityQuietMs, arrived: kind === 'arrived' });
-    return () => void this.#holds.delete(token);
+    return () => {
+      if (this.#holds.delete(token)) this.#wake();
+    };
+  }
+
+  /** A hold ended: every REQ waiting only for holds is checked again (after one macrotask, as always). */
+  #wake(): void {
+    const waiting = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiting) w();
   }
 
   /** ms until identity-linked traffic may go (0 when quiet); `arrivedOnly`: reads in flight do not count. */
   wait(arrivedOnly = false): number {
+    return Math.max(Math.min(this.#heldFor(arrivedOnly), Math.max(1, this.#timing.identityQuietMs / 4)), this.#mineWait());
+  }
+
+  /** ms left of the quiet period after the last envelope for me. */
+  #mineWait(): number {
+    return this.#lastMineAt + this.#timing.identityQuietMs - this.#now();
+  }
+
+  /** ms until the last open hold (that counts) lapses by itself; 0 when none is open. */
+  #heldFor(arrivedOnly: boolean): number {
     const now = this.#now();
     let held = 0;
     for (const [token, h] of this.#holds) {
       if (h.until <= now) this.#holds.delete(token);
-      else if (h.arrived || !arrivedOnly) held = Math.max(held, Math.min(h.until - now, Math.max(1, this.#timing.identityQuietMs / 4)));
+      else if (h.arrived || !arrivedOnly) held = Math.max(held, h.until - now);
     }
-    return Math.max(held, this.#lastMineAt + this.#timing.identityQuietMs - now);
+    return held;
   }
 
   /**
    * The last check before one identity-linked REQ is written (see the module comment): `send` runs
-   * after one macrotask if nothing arrived within the quiet period (`reads`: and no read is in
-   * flight), else once that is over (plus a random part of the quiet period). `send` must write at
-   * once: nothing async lies between this check and the socket.
+   * after one macrotask if nothing for me arrived within the quiet period and no hold is open
+   * (`reads`: reads in flight count too). After an envelope for me it waits the rest of the quiet
+   * period plus a random part of it; while only holds are open it is checked again as soon as one is
+   * released (or lapses): a read that brought nothing for me leaves nothing to hide, and a first
+   * sign-in's record is not kept back for a minute. `send` must write at once: nothing async lies
+   * between this check and the socket.
    */
   beforeReq(send: () => void, opts: { reads?: boolean } = {}, delayMs = 0): void {
     const h: unknown = this.#timers.setTimeout(() => {
       this.#pending.delete(h);
-      const w = this.wait(!opts.reads);
-      if (w > 0) return this.beforeReq(send, opts, w + jitterMs(0, this.#timing.identityQuietMs));
-      send();
+      const mine = this.#mineWait();
+      if (mine > 0) return this.beforeReq(send, opts, mine + jitterMs(0, this.#timing.identityQuietMs));
+      const held = this.#heldFor(!opts.reads);
+      if (held <= 0) return send();
+      // Whichever comes first: a release, or the last hold's lapse.
+      let done = false;
+      const again = (): void => {
+        if (done) return;
+        done = true;
+        this.#waiters.delete(again);
+        this.#timers.clearTimeout(lapse);
+        this.#pending.delete(lapse);
+        this.beforeReq(send, opts);
+      };
+      const lapse: unknown = this.#timers.setTimeout(again, held);
+      this.#pending.add(lapse);
+      this.#waiters.add(again);
     }, delayMs);
     this.#pending.add(h);
   }
@@ -134,6 +172,7 @@ export class IdentityGate {
     this.#pending.clear();
     for (const p of this.#preparing) p.v = true;
     this.#preparing.clear();
+    this.#waiters.clear();
     this.#holds.clear();
   }
 }
