@@ -130,4 +130,25 @@ describe('identity gate', () => {
     c.runUntil(c.now() + 10 * quiet);
     expect(n).toBe(0);
   });
+  it('beforeReq: a REQ waiting on open holds goes one macrotask after the last is released, and never after cancel()', () => {
+    const c = clock();
+    const g = new IdentityGate(c.now, c.timers, DEFAULT_TIMING);
+    const sent: number[] = [];
+    const a = g.hold();
+    const b = g.hold('arrived');
+    g.beforeReq(() => sent.push(c.now()), { reads: true });
+    c.runUntil(1_000_000 + 5_000);
+    a();
+    c.runUntil(1_000_000 + 6_000);
+    expect(sent).toEqual([]); // b is still open
+    b();
+    c.runUntil(1_000_000 + 6_001);
+    expect(sent).toEqual([1_000_000 + 6_000]);
+    g.hold();
+    g.beforeReq(() => sent.push(c.now()), { reads: true });
+    c.runUntil(1_000_000 + 7_000);
+    g.cancel();
+    c.runUntil(1_000_000 + 10 * quiet);
+    expect(sent).toHaveLength(1);
+  });
 });

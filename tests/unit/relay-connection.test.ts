@@ -220,6 +220,32 @@ describe('RelayConnection', () => {
     expect(sockets.length).toBe(n + 1);
   });
 
+  it('with a reqGate, each REQ (first and re-send) is written only when the gate lets it go, and only on the socket it was for', () => {
+    const waiting: (() => void)[] = [];
+    const { conn, sockets, last } = setup({ reqGate: (_filters, send) => void waiting.push(send), backoff: { baseMs: 1000, maxMs: 8000 } });
+    const seen: string[] = [];
+    conn.subscribe('s', [{ authors: ['ab'] }], { onevent: () => {}, onheld: () => seen.push('held'), onsent: () => seen.push('sent') });
+    last().accept();
+    expect(last().sentOf('REQ')).toEqual([]);
+    waiting.shift()!();
+    expect(last().sentOf('REQ')).toEqual([['REQ', 's', { authors: ['ab'] }]]);
+    last().serverClose();
+    vi.advanceTimersByTime(750);
+    last().accept(); // the re-send waits too
+    const stale = waiting.shift()!;
+    last().fail();
+    vi.advanceTimersByTime(1500);
+    last().accept();
+    stale(); // for the socket that failed: nothing is written on the new one
+    expect(last().sentOf('REQ')).toEqual([]);
+    conn.subscribe('t', [{ kinds: [1] }], { onevent: () => {} });
+    conn.unsubscribe('t'); // never written: no CLOSE either
+    waiting.forEach((send) => send());
+    expect(last().sent).toEqual([['REQ', 's', { authors: ['ab'] }]]);
+    expect(sockets).toHaveLength(3);
+    expect(seen).toEqual(['held', 'sent', 'held', 'held', 'sent']);
+  });
+
   it('abandons a socket stuck connecting after connectTimeoutMs', () => {
     const { conn, sockets } = setup({ connectTimeoutMs: 2000 });
     conn.connect();

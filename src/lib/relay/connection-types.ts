@@ -1,7 +1,7 @@
 /** Options, handlers and status of one relay socket (./connection.ts). */
 import type { BackoffOptions } from './backoff';
 import type { AuthCounters, AuthState } from './nip42';
-import type { NostrEvent, RelayRejection, RelayState, WebSocketConstructor } from './types';
+import type { Filter, NostrEvent, RelayRejection, RelayState, WebSocketConstructor } from './types';
 
 export interface ConnectionOptions {
   WebSocket: WebSocketConstructor;
@@ -21,6 +21,13 @@ export interface ConnectionOptions {
   auth?: (challenge: string, relayUrl: string) => Promise<NostrEvent>;
   /** With `auth`: at most this many signatures per minute on this connection. Default 3. */
   authPerMinute?: number;
+  /**
+   * When given, every REQ (the first, each re-send after a reconnect, the resume after an AUTH) is
+   * handed to it with its filters, and is written when it calls `send` — then only if the
+   * subscription and the socket are still the ones it was for. Without it a REQ is written at once.
+   * The messenger's identity-linked sockets wait there for its identity gate (sync/sockets.ts).
+   */
+  reqGate?: (filters: readonly Filter[], send: () => void) => void;
 }
 
 export interface ConnectionSubscriptionHandlers {
@@ -30,6 +37,10 @@ export interface ConnectionSubscriptionHandlers {
   oneose?(): void;
   /** The relay ended the subscription with CLOSED; it is not re-sent. */
   onclosed?(rejection: RelayRejection): void;
+  /** The REQ was handed to `reqGate`, which did not let it go at once (it waits). */
+  onheld?(): void;
+  /** The REQ was written (again after each reconnect). */
+  onsent?(): void;
 }
 
 export interface ConnectionCounters extends AuthCounters {

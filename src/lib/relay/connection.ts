@@ -8,6 +8,7 @@
  * does it before anything else. NIP-42 AUTH only with an `auth` callback (Veil's envelope sockets
  * never give one, so they never authenticate as the user), and then only on demand (./nip42.ts):
  * a subscription or publish refused with `auth-required:` is resumed (re-sent once) after the AUTH.
+ * With a `reqGate` every REQ, re-sends too, is written only when the gate lets it go.
  * Relay text alone triggers no work: a NOTICE changes no state and reaches status listeners at most
  * once a second; CLOSED, EOSE and OK for ids we do not have are counted or ignored.
  */
@@ -16,7 +17,8 @@ import { backoffDelay } from './backoff';
 import type { ConnectionCounters, ConnectionOptions, ConnectionStatus, ConnectionSubscriptionHandlers } from './connection-types';
 import { parseRelayFrame } from './frames';
 import { AuthSession, DEFAULT_AUTH_PER_MINUTE, type AuthWaiter } from './nip42';
-import { cleanRelayText, parseRejection } from './reasons';
+import { cleanRelayText, okResult, parseRejection } from './reasons';
+import { Throttle } from './throttle';
 import type { Filter, NostrEvent, PublishResult, RelayRejection, RelayState, WebSocketLike } from './types';
 
 export { backoffDelay, type BackoffOptions } from './backoff';
@@ -31,6 +33,8 @@ interface SubState {
   filters: Filter[];
   handlers: ConnectionSubscriptionHandlers;
   eosed: boolean;
+  /** The socket its REQ was last written on (a CLOSE goes only where a REQ went). */
+  sentOn?: WebSocketLike;
   /** Refused with auth-required; re-sent once the AUTH is accepted. */
   authWaiter?: AuthWaiter;
 }
@@ -41,16 +45,6 @@ interface PendingOk {
 }
 
 type Timer = ReturnType<typeof setTimeout>;
-
-/** A relay's OK as a typed result: `duplicate:` counts as accepted (NIP-01). */
-function okResult(relay: string, ok: boolean, message: unknown): PublishResult {
-  if (ok) {
-    const text = cleanRelayText(message);
-    return { relay, status: 'ok', duplicate: text.startsWith('duplicate:'), message: text };
-  }
-  const r = parseRejection(message);
-  return r.reason === 'duplicate' ? { relay, status: 'ok', duplicate: true, message: r.message } : { relay, status: 'rejected', reason: r.reason, message: r.message };
-}
 
 /** A single relay socket that keeps itself connected while wanted. See the module comment. */
 export class RelayConnection {
@@ -69,8 +63,8 @@ export class RelayConnection {
   private error: string | undefined;
   private lastSeen: number | undefined;
   private lastNotice: string | undefined;
-  private noticeTimer: Timer | undefined;
-  private noticePending = false;
+  /** Status listeners hear of NOTICEs at most once per NOTICE_STATUS_MS, the latest one last. */
+  private readonly notices = new Throttle(NOTICE_STATUS_MS, () => this.emit());
   private readonly authn: AuthSession | null;
   private readonly counters: ConnectionCounters = { garbage: 0, oversized: 0, unknownSubscription: 0, handlerErrors: 0, notices: 0, authChallenges: 0, authSigned: 0, authLimited: 0 };
   private readonly subs = new Map<string, SubState>();
@@ -125,8 +119,7 @@ export class RelayConnection {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.nextRetryAt = undefined;
-    clearTimeout(this.noticeTimer);
-    this.noticeTimer = undefined;
+    this.notices.cancel();
     this.authn?.reset();
     const ws = this.ws;
     if (ws) this.detach(ws, true);
@@ -134,10 +127,11 @@ export class RelayConnection {
     this.subs.clear();
   }
 
-  /** Sends REQ now if open (and again after every reconnect) until unsubscribe() or CLOSED. */
+  /** Sends REQ now if open (and again after every reconnect) until unsubscribe() or CLOSED; through `reqGate` when given. */
   subscribe(subId: string, filters: Filter[], handlers: ConnectionSubscriptionHandlers): void {
-    this.subs.set(subId, { filters, handlers, eosed: false });
-    if (this.state === 'open') this.send(['REQ', subId, ...filters]);
+    const sub: SubState = { filters, handlers, eosed: false };
+    this.subs.set(subId, sub);
+    if (this.state === 'open') this.sendReq(subId, sub);
     else this.connect();
   }
 
@@ -147,7 +141,7 @@ export class RelayConnection {
     if (!sub) return;
     if (sub.authWaiter) this.authn?.drop(sub.authWaiter);
     this.subs.delete(subId);
-    if (this.state === 'open') this.send(['CLOSE', subId]);
+    if (this.state === 'open' && sub.sentOn === this.ws) this.send(['CLOSE', subId]);
   }
 
   /**
@@ -236,7 +230,7 @@ export class RelayConnection {
     for (const [subId, sub] of this.subs) {
       sub.eosed = false;
       sub.authWaiter = undefined;
-      this.send(['REQ', subId, ...sub.filters]);
+      this.sendReq(subId, sub);
     }
     for (const w of [...this.openWaiters]) w.opened();
   }
@@ -308,6 +302,25 @@ export class RelayConnection {
     }
   }
 
+  /**
+   * Writes a subscription's REQ on the current socket, or hands it to `reqGate` first: written when
+   * the gate says so, in the same turn as its last check, if the subscription and socket are the same.
+   */
+  private sendReq(subId: string, sub: SubState): void {
+    const ws = this.ws;
+    let written = false;
+    const write = (): void => {
+      if (written || !ws || this.ws !== ws || this.subs.get(subId) !== sub) return;
+      written = true;
+      sub.sentOn = ws;
+      this.send(['REQ', subId, ...sub.filters]);
+      this.guard(() => sub.handlers.onsent?.());
+    };
+    if (!this.opts.reqGate) return write();
+    this.opts.reqGate(sub.filters, write);
+    if (!written) this.guard(() => sub.handlers.onheld?.());
+  }
+
   private send(msg: unknown[]): void {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN) return;
@@ -355,7 +368,7 @@ export class RelayConnection {
       case 'NOTICE': {
         this.counters.notices++;
         this.lastNotice = cleanRelayText(f.message);
-        return this.noticeChanged();
+        return this.notices.poke();
       }
       case 'AUTH':
         this.counters.authChallenges++;
@@ -368,7 +381,7 @@ export class RelayConnection {
   /** A subscription refused with auth-required waits for the AUTH (true), or the refusal is final (false). */
   private waitForAuth(subId: string, sub: SubState): boolean {
     const live = () => this.subs.get(subId) === sub;
-    const resume = () => live() && ((sub.authWaiter = undefined), this.send(['REQ', subId, ...sub.filters]));
+    const resume = () => live() && ((sub.authWaiter = undefined), this.sendReq(subId, sub));
     const w = this.authn?.waitFor(resume, (message) => live() && this.closedBy(subId, sub, { reason: 'auth-required', message }));
     if (w && live()) sub.authWaiter = w;
     return !!w;
@@ -377,22 +390,5 @@ export class RelayConnection {
   private closedBy(subId: string, sub: SubState, rejection: RelayRejection): void {
     this.subs.delete(subId);
     this.guard(() => sub.handlers.onclosed?.(rejection));
-  }
-
-  /** Status listeners hear of NOTICEs at most once per NOTICE_STATUS_MS, the latest one last. */
-  private noticeChanged(): void {
-    if (this.noticeTimer) {
-      this.noticePending = true;
-      return;
-    }
-    this.emit();
-    const tick = (): void => {
-      this.noticeTimer = undefined;
-      if (!this.noticePending) return;
-      this.noticePending = false;
-      this.emit();
-      this.noticeTimer = setTimeout(tick, NOTICE_STATUS_MS);
-    };
-    this.noticeTimer = setTimeout(tick, NOTICE_STATUS_MS);
   }
 }

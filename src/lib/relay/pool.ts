@@ -191,16 +191,25 @@ export class RelayPool {
         // a handler's exception must not stop delivery from the other relays
       }
     };
+    /** Relays whose REQ waits in the connection's `reqGate`: the EOSE timeout runs only while none does. */
+    const held = new Set<string>();
+    let eoseTimer: ReturnType<typeof setTimeout> | undefined;
     const checkEose = () => {
       if (eoseSent || closed || [...done.values()].some((d) => !d)) return;
       eoseSent = true;
       clearTimeout(eoseTimer);
       call(() => handlers.oneose?.());
     };
-    const eoseTimer = setTimeout(() => {
-      for (const k of keys) done.set(k, true);
-      checkEose();
-    }, this.opts.eoseTimeoutMs ?? 10_000);
+    // Counted from the last REQ written: a relay cannot answer a REQ that has not gone out yet.
+    const armEose = (): void => {
+      clearTimeout(eoseTimer);
+      if (eoseSent || closed || held.size > 0) return;
+      eoseTimer = setTimeout(() => {
+        for (const k of keys) done.set(k, true);
+        checkEose();
+      }, this.opts.eoseTimeoutMs ?? 10_000);
+    };
+    armEose();
 
     const receive = (key: string, entry: Entry, raw: unknown) => {
       if (closed) return;
@@ -224,6 +233,7 @@ export class RelayPool {
 
     const record: SubRecord = {
       relayDown: (key) => {
+        if (held.delete(key)) armEose(); // its held REQ will not go out on that socket
         if (done.has(key) && !done.get(key)) {
           done.set(key, true);
           checkEose();
@@ -250,6 +260,14 @@ export class RelayPool {
           call(() => handlers.onclosed?.(key, rejection));
           done.set(key, true);
           checkEose();
+        },
+        onheld: () => {
+          held.add(key);
+          armEose();
+        },
+        onsent: () => {
+          held.delete(key);
+          armEose();
         }
       });
     }

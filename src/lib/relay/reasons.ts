@@ -71,3 +71,13 @@ export function publishError(result: PublishResult): VeilError | null {
 export function closedError(rejection: RelayRejection): VeilError {
   return new VeilError('RELAY_CLOSED', `relay closed the subscription (${rejection.reason})`);
 }
+
+/** A relay's OK as a typed result: `duplicate:` counts as accepted (NIP-01). */
+export function okResult(relay: string, ok: boolean, message: unknown): PublishResult {
+  if (ok) {
+    const text = cleanRelayText(message);
+    return { relay, status: 'ok', duplicate: text.startsWith('duplicate:'), message: text };
+  }
+  const r = parseRejection(message);
+  return r.reason === 'duplicate' ? { relay, status: 'ok', duplicate: true, message: r.message } : { relay, status: 'rejected', reason: r.reason, message: r.message };
+}

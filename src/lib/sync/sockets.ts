@@ -13,26 +13,38 @@
  *   MAY answer NIP-42 AUTH as me (many DM relays serve 1059 only to the authenticated `p`).
  * - `nip17Publish`: publishes wraps to other people's DM relays and my self copy to mine; NEVER
  *   authenticates, so no relay learns who sent a wrap.
+ * Identity-linked REQs (`gate`: every REQ on the sockets that name me, those by author on the public
+ * ones) are handed to `beforeReq` (the identity gate) right before they are written: the first
+ * send, and each re-send after a reconnect or an AUTH, which would otherwise bypass the gate.
  */
 import type { Signer } from '../crypto/signer';
 import { RelayPool, type PoolOptions } from '../relay/pool';
-import type { FetchLike, NostrEvent, WebSocketConstructor } from '../relay/types';
+import type { FetchLike, Filter, NostrEvent, WebSocketConstructor } from '../relay/types';
 import type { ScanCrypto } from './scan';
 import { createDmRelayPool, createNip17PublishPool, GIFT_WRAP_KIND } from './nip17';
 import type { PublishOutcome } from './outbox';
 
 export type SocketRole = 'envelope' | 'envelopePublish' | 'public' | 'ownRecord' | 'dmRead' | 'nip17Publish';
 
+/** Which REQs of a role wait for the identity gate: none, those with an `authors` filter, or every one. */
+export type ReqGating = 'none' | 'authors' | 'every';
+
 /** What each role may do; the pools below are built from exactly these. */
-export const SOCKET_POLICIES: Readonly<Record<SocketRole, { authenticates: boolean; nip11: boolean }>> = {
-  envelope: { authenticates: false, nip11: true },
-  envelopePublish: { authenticates: false, nip11: false },
-  public: { authenticates: false, nip11: false },
-  ownRecord: { authenticates: false, nip11: false },
+export const SOCKET_POLICIES: Readonly<Record<SocketRole, { authenticates: boolean; nip11: boolean; gate: ReqGating }>> = {
+  envelope: { authenticates: false, nip11: true, gate: 'none' },
+  envelopePublish: { authenticates: false, nip11: false, gate: 'none' },
+  // Every inbox record (no authors) names nobody; profiles and DM relay lists by author do.
+  public: { authenticates: false, nip11: false, gate: 'authors' },
+  ownRecord: { authenticates: false, nip11: false, gate: 'every' },
   // NIP-11 for max_limit (catch-up pages): the DM relays already know this user by AUTH.
-  dmRead: { authenticates: true, nip11: true },
-  nip17Publish: { authenticates: false, nip11: false }
+  dmRead: { authenticates: true, nip11: true, gate: 'every' },
+  nip17Publish: { authenticates: false, nip11: false, gate: 'none' }
 };
+
+/** Whether a REQ with `filters` on a socket of `gating` waits for the identity gate. */
+export function reqIsGated(gating: ReqGating, filters: readonly Filter[]): boolean {
+  return gating === 'every' || (gating === 'authors' && filters.some((f) => Array.isArray(f.authors)));
+}
 
 export interface SocketPlatform {
   /** WebSocket constructor (browser global or `ws` in Node). */
@@ -61,6 +73,8 @@ export class Sockets {
   slots: EnvelopeSlots | null = null;
   /** Asked before the envelope read pool verifies an event from `relay` (the inbound lane's room). */
   admitEnvelope: ((relay: string) => boolean) | null = null;
+  /** The identity gate's last check before an identity-linked REQ is written (identity-gate.ts `beforeReq`). */
+  beforeReq: ((send: () => void) => void) | null = null;
   /** Live mode: a real envelope went to `relay` at once (the cover schedule skips its next slot). */
   onLivePublish: ((relay: string) => void) | null = null;
   /**
@@ -78,11 +92,13 @@ export class Sockets {
   }
 
   #options(role: SocketRole): Omit<PoolOptions, 'auth'> {
-    const base = {
+    const gating = SOCKET_POLICIES[role].gate;
+    const base: Omit<PoolOptions, 'auth'> = {
       WebSocket: this.#p.WebSocket as WebSocketConstructor,
       eoseTimeoutMs: this.#p.queryTimeoutMs ?? 5_000,
       connectTimeoutMs: 5_000,
-      publishTimeoutMs: 8_000
+      publishTimeoutMs: 8_000,
+      ...(gating === 'none' ? {} : { reqGate: (filters, send) => (this.beforeReq && reqIsGated(gating, filters) ? this.beforeReq(send) : send()) })
     };
     return SOCKET_POLICIES[role].nip11 && this.#p.fetch ? { ...base, fetch: this.#p.fetch as unknown as FetchLike } : base;
   }

@@ -142,6 +142,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const relayList = new EnvelopeRelays(deps.store);
   const relays = (): string[] => relayList.list();
   const sockets = new Sockets(deps, deps.signer);
+  // Identity-linked REQs (every one on the sockets that name me, by author on the public ones) wait for the gate right before they are written.
+  sockets.beforeReq = (send) => ctx.identityGate.beforeReq(send, { reads: ctx.privacy.mode === 'private' });
   // Identity-linked traffic goes to the lookup relays, by default not the envelope relays (spec 0005 §Roles).
   const configuredLookup = cleanRelayList(deps.lookupRelays ?? []);
   const lookupRelays = (): string[] => (configuredLookup.length > 0 ? configuredLookup : relayList.list());
@@ -190,7 +192,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onEnvelope: (ev, relay) => {
       const c = sortEnvelope(ctx, envelopeDeps, ev, relay);
       if (!c) return;
-      const release = ctx.identityGate.hold();
+      const release = ctx.identityGate.hold('arrived');
       inbound.enqueueEnvelope(relay, { run: () => onEnvelope(c).finally(release), dropped: release });
     },
     // Gift wraps have their own queue: a slow signer never holds an envelope up.
