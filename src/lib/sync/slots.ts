@@ -4,8 +4,18 @@
  * that relay or, when none waits, one cover envelope, so the moments a device publishes do not
  * depend on whether, when or to whom its user writes, and copies of one message to several relays
  * leave at independent random moments. Cover envelopes come from cover.ts.
+ *
+ * The slot rate follows the session shape (camouflage/session-shape.ts, the same learned state as
+ * Live mode's cover): people write most right after opening the app, so with a flat rate a real
+ * envelope is most often among a session's first publishes and after the longest gap, which a relay
+ * sees (fixed-seed run, classifier AUC 0.88). Slots come as a thinned Poisson process: candidates at
+ * MAX_BOOST × the rate, each kept with probability multiplier / MAX_BOOST, so the mean rate stays and
+ * the chance that a slot is real is about the same at every point of the session.
  */
+import { MAX_BOOST, type SessionShape } from '../camouflage/session-shape';
+import { SHAPE_MS } from '../camouflage/schedule';
 import type { NostrEvent } from '../relay/types';
+import { cryptoRandom } from '../shared/random';
 import type { SyncContext } from './context';
 import type { PublishOutcome } from './outbox';
 import { exponentialMs, Timer } from './timing';
@@ -23,6 +33,10 @@ export interface SlotDeps {
   relays(): readonly string[];
   /** One cover envelope for `relay` (cover.ts), or null. */
   cover(relay: string): Promise<NostrEvent | null>;
+  /** When in a session this device writes (learned here from Private sends too); absent: a flat rate. */
+  shape?: SessionShape;
+  /** The shape learned something: save it. */
+  onLearn?(): void;
 }
 
 export class PublishSlots {
@@ -32,6 +46,8 @@ export class PublishSlots {
   readonly #timers = new Map<string, Timer>();
   /** Counts for the tests and the adversary suite. */
   readonly sent = { real: 0, cover: 0 };
+  /** When the last real send was learned (its copies to other relays, queued at once, count once). */
+  #learnedAt = -Infinity;
 
   constructor(ctx: SyncContext, deps: SlotDeps) {
     this.#ctx = ctx;
@@ -40,13 +56,21 @@ export class PublishSlots {
 
   /** Arms the slots of every envelope relay (and of relays added later, on their first publish). */
   start(): void {
+    this.#d.shape?.begin(this.#ctx.now());
     for (const r of this.#d.relays()) this.#arm(r);
   }
 
   #arm(relay: string): void {
     let t = this.#timers.get(relay);
     if (!t) this.#timers.set(relay, (t = new Timer(this.#ctx.timers)));
-    if (!t.armed) t.set(() => void this.#slot(relay), exponentialMs(this.#ctx.timing.slotMeanMs));
+    if (t.armed) return;
+    const shape = this.#d.shape;
+    if (!shape) return t.set(() => void this.#slot(relay), exponentialMs(this.#ctx.timing.slotMeanMs));
+    // Thinning (see the module comment): a candidate becomes a slot with probability multiplier / MAX_BOOST.
+    t.set(() => {
+      if (cryptoRandom() * MAX_BOOST <= shape.multiplier(this.#ctx.now())) void this.#slot(relay);
+      else this.#arm(relay);
+    }, exponentialMs(this.#ctx.timing.slotMeanMs / MAX_BOOST));
   }
 
   /** Waits for the next slot of `relay`; the same event queued twice waits once. */
@@ -55,6 +79,12 @@ export class PublishSlots {
     this.#queues.set(relay, q);
     const dup = q.find((w) => w.event.id === event.id);
     if (dup) return dup.done;
+    const now = this.#ctx.now();
+    if (this.#d.shape && now - this.#learnedAt > SHAPE_MS) {
+      this.#d.shape.realSend(now);
+      this.#d.onLearn?.();
+    }
+    this.#learnedAt = now;
     let resolve!: (o: PublishOutcome) => void;
     const done = new Promise<PublishOutcome>((r) => (resolve = r));
     q.push({ event, resolve, done });
@@ -79,6 +109,10 @@ export class PublishSlots {
 
   /** Stops every slot; waiting envelopes stay in the outbox (it retries them later). */
   stop(): void {
+    if (this.#timers.size > 0 && this.#d.shape) {
+      this.#d.shape.end(this.#ctx.now());
+      this.#d.onLearn?.();
+    }
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
     for (const q of this.#queues.values()) for (const w of q.splice(0)) w.resolve({ status: 'unreachable', message: 'private mode stopped' });

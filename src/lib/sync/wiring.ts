@@ -215,11 +215,6 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     onError: ctx.fail
   });
   const cover = new Cover(ctx, { readTag: (relay, day, kind) => subs.readTag(relay, day, kind) });
-  const slots = new PublishSlots(ctx, {
-    publishNow: (event, relay) => sockets.publishEnvelopeNow(event, relay),
-    relays,
-    cover: (relay) => cover.envelope(relay)
-  });
   const liveCover: CoverSchedule = new CoverSchedule({
     timers: ctx.timers,
     now: ctx.now,
@@ -228,6 +223,14 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
       if (ev) await sockets.publishEnvelopeNow(ev, relay);
     },
     // When in a session this device sends, kept across app starts (cover.ts loads it).
+    onLearn: () => void cover.saveSessionShape(liveCover.shape.state()).catch(ctx.fail)
+  });
+  // Private mode's slots follow the same learned shape of when this device writes (one habit, either mode).
+  const slots = new PublishSlots(ctx, {
+    publishNow: (event, relay) => sockets.publishEnvelopeNow(event, relay),
+    relays,
+    cover: (relay) => cover.envelope(relay),
+    shape: liveCover.shape,
     onLearn: () => void cover.saveSessionShape(liveCover.shape.state()).catch(ctx.fail)
   });
   const sendDeps: SendDeps = { peers, own, lookup, relays, dmRelays: () => dm.list(), cover, timer: disappearing };
