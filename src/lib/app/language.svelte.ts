@@ -52,14 +52,3 @@ export function chooseLanguage(choice: LanguageChoice): void {
   language.locale = getLocale();
   applyDocument();
 }
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** A date/time format in the app's language, built once per locale and options. */
-export function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const locale = getLocale();
-  const key = `${locale}|${JSON.stringify(options)}`;
-  let f = formats.get(key);
-  if (!f) formats.set(key, (f = new Intl.DateTimeFormat(locale, options)));
-  return f;
-}
