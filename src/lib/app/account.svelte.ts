@@ -11,6 +11,7 @@ import type { AccountPlatform, Backup, Session } from '../sync/account';
 import type { BackupProgress } from '../sync/backup';
 import type { SignerKind } from '../sync/types';
 import { chooseLanguage } from './language.svelte';
+import { m } from '../paraglide/messages';
 
 /** The identity flows, key crypto and npub views: loaded on first use (account-flows.ts). */
 const flows = () => import('./account-flows');
@@ -192,7 +193,7 @@ export class AccountControls {
       return;
     }
     if ((await this.#h.store()?.getContact(pubkey))?.state === 'blocked')
-      throw userError('INVALID_INPUT', 'You blocked this person. Unblock them in Settings → Blocked to write to them again.');
+      throw userError('INVALID_INPUT', m.err_you_blocked());
   }
 
   async unblock(peer: string): Promise<void> {
