@@ -145,4 +145,9 @@ test('Settings → Language turns an English browser to Spanish, also on the loc
   await page.getByRole('button', { name: 'Desbloquear' }).click();
   await expect(page.getByRole('heading', { name: 'Ajustes', level: 1 })).toBeVisible();
   await expectNoEnglish(page, 'settings after unlock');
+  // A sentence the sync layer writes (sync/relays.ts), in Spanish too.
+  await page.getByLabel('Dirección del relé', { exact: true }).fill('relay.example.com');
+  await page.getByRole('button', { name: 'Añadir relé', exact: true }).click();
+  await expect(page.getByRole('alert')).toHaveText('Eso no es una dirección de relé ws:// o wss://.');
+  await expectNoEnglish(page, 'settings with an error');
 });
