@@ -36,9 +36,7 @@ export type { DmRelayList, Nip17File };
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** The NO_DM_RELAYS sentence in English (thrown in the app's language: messages/*.json err_no_dm_relays). */
-export const NO_DM_RELAYS_MESSAGE =
-  'This contact has not published a list of relays for private messages (NIP-17 "DM relays", kind 10050), so a message could not reach them. ' +
-  'Ask them to set DM relays in their Nostr app, or to install Veil and share a contact card; then try again.';
+export const NO_DM_RELAYS_MESSAGE = 'This contact has not published a list of relays for private messages (NIP-17 "DM relays", kind 10050), so a message could not reach them. Ask them to set DM relays in their Nostr app, or to install Veil and share a contact card; then try again.';
 
 // ------------------------------------------------------------------------------------- sending
 
