@@ -26,6 +26,9 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
+    // The app follows the browser's language (src/lib/app/language.svelte.ts); the specs find controls by
+    // their English names, so every context is English unless a spec asks otherwise (tests/e2e/i18n.spec.ts).
+    locale: 'en-US',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: CHROMIUM_ARGS

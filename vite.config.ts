@@ -1,8 +1,10 @@
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA, type SvelteKitPWAOptions } from '@vite-pwa/sveltekit';
 import { defineConfig, type Plugin } from 'vite';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PARAGLIDE } from './scripts/paraglide.mjs';
 
 /**
  * Relays a production build offers by default. A user changes them at run time in Settings;
@@ -82,6 +84,8 @@ export default defineConfig({
     __VEIL_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.0.0')
   },
   plugins: [
+    // messages/*.json → src/lib/paraglide (scripts/paraglide.mjs), before SvelteKit resolves imports of it.
+    paraglideVitePlugin(PARAGLIDE),
     sveltekit(),
     SvelteKitPWA({
       strategies: 'injectManifest',

@@ -12,6 +12,9 @@ export default defineConfig({
     __VEIL_VERSION__: JSON.stringify('test')
   },
   test: {
+    // Paraglide compiles messages/*.json once before the tests (app modules import their words); its
+    // Vite plugin would keep a file watcher open that holds vitest from exiting.
+    globalSetup: ['scripts/paraglide.mjs'],
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/privacy/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,

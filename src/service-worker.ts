@@ -23,6 +23,12 @@ import { VeilStore } from '$lib/store';
 import { flushOutboxFromWorker, OUTBOX_SYNC_TAG, socketsLock, syncAgain, type WorkerFlushResult } from '$lib/sync/worker-flush';
 import { readFromWorker } from '$lib/sync/worker-read';
 import { READ_SYNC_TAG, WORKER_NOTIFICATION_TAG } from '$lib/sync/worker-tags';
+import { m } from '$lib/paraglide/messages';
+import { baseLocale, overwriteGetLocale, toLocale } from '$lib/paraglide/runtime';
+
+// The worker's notifications in the browser's language: a worker has no localStorage, so the choice made
+// in Settings → Language (src/lib/app/language.svelte.ts) is not known here.
+overwriteGetLocale(() => self.navigator.languages.map((l) => toLocale(l) ?? toLocale(l.split('-')[0]!)).find((l) => l !== undefined) ?? baseLocale);
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -157,7 +163,7 @@ async function periodicRead(): Promise<void> {
   });
   // Locked, with "check while locked" on: what came is kept unopened (no key here), so it can only say "may".
   if (r.outcome === 'locked' && r.kept?.notify && Notification.permission === 'granted')
-    await self.registration.showNotification('New messages', { body: 'Messages may have arrived. Unlock Veil to read them.', tag: WORKER_NOTIFICATION_TAG, data: { url: '/' } });
+    await self.registration.showNotification(m.sw_new_messages(), { body: m.sw_may_have_arrived(), tag: WORKER_NOTIFICATION_TAG, data: { url: '/' } });
 }
 
 /** Open pages re-read the chats; the badge counts what is unread; one content-free notification. */
@@ -172,7 +178,7 @@ async function showArrivals(r: { unread: number; arrived: string[] }): Promise<v
   await (r.unread > 0 ? nav.setAppBadge?.(r.unread) : nav.clearAppBadge?.())?.catch(() => {});
   if (r.arrived.length === 0 || Notification.permission !== 'granted') return;
   const url = r.arrived.length === 1 ? `/?chat=${encodeURIComponent(r.arrived[0]!)}` : '/';
-  await self.registration.showNotification('New messages', { body: 'Open Veil to read them.', tag: WORKER_NOTIFICATION_TAG, data: { url } });
+  await self.registration.showNotification(m.sw_new_messages(), { body: m.sw_open_to_read(), tag: WORKER_NOTIFICATION_TAG, data: { url } });
 }
 
 self.addEventListener('periodicsync', (e) => {

@@ -28,10 +28,12 @@ export interface SwProfile {
   closeEveryPage(page: Page): Promise<void>;
 }
 
-export async function swProfile(dir: string, origin: string, permissions: string[]): Promise<SwProfile> {
+/** `locale`: the browser's language (as playwright.config.ts, English unless a spec asks otherwise). */
+export async function swProfile(dir: string, origin: string, permissions: string[], locale = 'en-US'): Promise<SwProfile> {
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
+    locale,
     headless: true
   });
   await context.grantPermissions(permissions, { origin });

@@ -67,3 +67,22 @@ test('a periodic sync with no page open reads the relay and notifies "New messag
   for (const text of ['are you there?', 'call me back']) await expect(messages(page).getByRole('article').filter({ hasText: text })).toHaveCount(1);
   await expect(page).toHaveTitle('Veil');
 });
+
+test('in a Spanish browser the worker notifies in Spanish, whatever the page was set to', async () => {
+  // The worker follows the browser's languages (it cannot read Settings → Language): the page is set to
+  // English here, so the English steps above drive it.
+  await sw.context.close();
+  sw = await swProfile(join(dir, 'es'), web.url, ['notifications'], 'es-ES');
+  const alice = await sw.context.newPage();
+  await alice.addInitScript(() => localStorage.setItem('veil.language', 'en'));
+  const aliceNpub = await createRemembered(alice, web.url, sw);
+  const { convB } = await bobWritesFirst(alice, aliceNpub, bob);
+  expect(await (await sw.worker()).evaluate(() => navigator.languages)).toContain('es-ES');
+  await sw.closeEveryPage(alice);
+
+  const id = await bob.m.send(convB, '¿estás?');
+  await expect.poll(async () => (await bob.m.pageMessages(convB)).find((m) => m.id === id)?.status, { timeout: 20_000 }).toBe('sent');
+  const v = sw.activeVersion()!;
+  await sw.cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin: new URL(web.url).origin, registrationId: v.registrationId, tag: READ_SYNC_TAG });
+  await expect.poll(shown, { timeout: 30_000 }).toEqual([{ title: 'Mensajes nuevos', body: 'Abre Veil para leerlos.', tag: 'veil-new-messages' }]);
+});

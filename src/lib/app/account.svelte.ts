@@ -10,6 +10,8 @@ import type { VeilStore } from '../store';
 import type { AccountPlatform, Backup, Session } from '../sync/account';
 import type { BackupProgress } from '../sync/backup';
 import type { SignerKind } from '../sync/types';
+import { chooseLanguage } from './language.svelte';
+import { m } from '../paraglide/messages';
 
 /** The identity flows, key crypto and npub views: loaded on first use (account-flows.ts). */
 const flows = () => import('./account-flows');
@@ -191,7 +193,7 @@ export class AccountControls {
       return;
     }
     if ((await this.#h.store()?.getContact(pubkey))?.state === 'blocked')
-      throw userError('INVALID_INPUT', 'You blocked this person. Unblock them in Settings → Blocked to write to them again.');
+      throw userError('INVALID_INPUT', m.err_you_blocked());
   }
 
   async unblock(peer: string): Promise<void> {
@@ -206,14 +208,15 @@ export class AccountControls {
 
   /**
    * Sign out and wipe: the messenger closes, the whole database goes (messages, contacts, keys, the
-   * vault), shown notifications are closed; then onboarding. Veil keeps nothing in localStorage or
-   * in caches but the app's own files (docs/storage.md).
+   * vault), shown notifications are closed, the language choice is forgotten; then onboarding. Veil keeps
+   * nothing else in localStorage, and nothing in caches but the app's own files (docs/storage.md).
    */
   async wipe(): Promise<void> {
     const { indexedDB, name } = this.#h.database();
     await this.#h.close();
     await (await flows()).deleteVeilDatabase({ indexedDB }, name);
     await closeNotifications();
+    chooseLanguage('system');
     this.remembered = false;
     this.keyLocation = null;
     this.blocked = [];

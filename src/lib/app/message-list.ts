@@ -3,6 +3,7 @@
  * in conversation.svelte.ts holds the state.
  */
 import type { ChatMessage } from '$lib/sync/types';
+import { m as t } from '../paraglide/messages';
 
 function byTime(a: ChatMessage, b: ChatMessage): number {
   return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -58,9 +59,9 @@ export function isQueued(m: Delivery): boolean {
 /** The delivery line under an outgoing message; '' for incoming ones. */
 export function deliveryText(m: Delivery): string {
   if (m.direction === 'in') return '';
-  if (m.status === 'sent') return `Sent to ${m.deliveries.filter((d) => d.ok).length} of ${m.deliveries.length} relays`;
-  if (isQueued(m)) return 'Queued, will retry';
-  if (m.status === 'sending') return 'Sending…';
+  if (m.status === 'sent') return t.dl_sent({ ok: m.deliveries.filter((d) => d.ok).length, total: m.deliveries.length });
+  if (isQueued(m)) return t.dl_queued();
+  if (m.status === 'sending') return t.dl_sending();
   const reason = failureReason(m);
-  return reason ? `Not sent: ${reason}` : 'Not sent';
+  return reason ? t.dl_not_sent_reason({ reason }) : t.dl_not_sent();
 }

@@ -7,11 +7,12 @@
  * (and is tested) in Node.
  */
 import type { ChatSummary } from '$lib/sync/types';
+import { m } from '../paraglide/messages';
 
 /** Sealed settings (store settings are sealed by default: who writes is about the user). */
 export const SETTING_PREVIEW = 'app.notify-preview';
 export const SETTING_PROMPT_DONE = 'app.notify-prompt-done';
-/** What a notification says when its content is hidden (the default). */
+/** What a notification says when its content is hidden (the default), in English; shown in the app's language. */
 export const HIDDEN_TITLE = 'New message';
 /** Longest preview text in a notification. */
 export const PREVIEW_CHARS = 120;
@@ -77,8 +78,8 @@ export function shouldNotify(chatId: string, view: { hidden: boolean; openChat: 
  */
 export function notificationFor(chat: Pick<ChatSummary, 'id' | 'name' | 'peerNpub' | 'preview'>, opts: { preview: boolean; request: boolean }): NotificationSpec {
   const base = { tag: `veil-chat-${chat.id}`, chatId: chat.id };
-  if (!opts.preview) return { ...base, title: HIDDEN_TITLE, body: '' };
-  if (opts.request) return { ...base, title: 'New message request', body: '' };
+  if (!opts.preview) return { ...base, title: m.notif_new_message(), body: '' };
+  if (opts.request) return { ...base, title: m.notif_new_request(), body: '' };
   const text = chat.preview ?? '';
   return {
     ...base,

@@ -3,6 +3,8 @@
  * and the kinds of characters in it, with the repeats and runs that make it guessable counted down. A hint for
  * people, not a guarantee: a known phrase scores high and is still weak, and the hint says so.
  */
+import { m } from '../paraglide/messages';
+
 export type Strength = 'too short' | 'weak' | 'fair' | 'strong';
 
 export interface StrengthHint {
@@ -18,7 +20,7 @@ export interface StrengthHint {
 export function passphraseStrength(p: string, min = 8): StrengthHint {
   const s = p.normalize('NFKC');
   const chars = [...s];
-  if (chars.length < min) return { strength: 'too short', label: 'Too short', bits: 0, text: `At least ${min} characters.` };
+  if (chars.length < min) return { strength: 'too short', label: m.ps_too_short(), bits: 0, text: m.ps_at_least({ min }) };
   let pool = 0;
   if (/[a-z]/.test(s)) pool += 26;
   if (/[A-Z]/.test(s)) pool += 26;
@@ -34,10 +36,10 @@ export function passphraseStrength(p: string, min = 8): StrengthHint {
   const unique = new Set(chars).size;
   const bits = Math.round(Math.min(effective, unique * 2) * Math.log2(Math.max(pool, 2)));
   const strength: Strength = bits < 50 ? 'weak' : bits < 80 ? 'fair' : 'strong';
-  const text = {
-    weak: 'Someone who gets the file could guess it. Use four or more random words.',
-    fair: 'Longer is better: four or more random words.',
-    strong: 'Good, unless it is a phrase others could know (a quote, a lyric).'
+  const words = {
+    weak: [m.ps_weak, m.ps_weak_text],
+    fair: [m.ps_fair, m.ps_fair_text],
+    strong: [m.ps_strong, m.ps_strong_text]
   }[strength];
-  return { strength, label: strength[0]!.toUpperCase() + strength.slice(1), bits, text };
+  return { strength, label: words[0]!(), bits, text: words[1]!() };
 }

@@ -6,6 +6,7 @@
  */
 import { VeilError } from '../shared/errors';
 import { COVER_RATES, type CoverRate } from '../camouflage/schedule';
+import { m } from '../paraglide/messages';
 import type { PrivacyChoices, PrivacyMode } from '$lib/sync/privacy-settings';
 
 export type { CoverRate, PrivacyChoices, PrivacyMode };
@@ -27,9 +28,9 @@ export function coverBytesPerDay(rate: CoverRate): number {
 /** "up to 236 KB a day" (decimal units, as a network counter shows them); "nothing" when off. */
 export function coverBudgetText(rate: CoverRate): string {
   const b = coverBytesPerDay(rate);
-  if (b === 0) return 'nothing';
+  if (b === 0) return m.budget_nothing();
   const size = b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${Math.round(b / 1e3)} KB`;
-  return `up to ${size} a day`;
+  return m.budget_per_day({ size });
 }
 
 /** What the messenger offers (sync/messenger.ts). */

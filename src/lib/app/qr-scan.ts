@@ -9,6 +9,7 @@
  */
 import { parseContactInput, type ContactInput } from '../crypto/nip19';
 import { isVeilError, userError, VeilError } from '../shared/errors';
+import { m } from '../paraglide/messages';
 
 /** RGBA pixels, as ImageData holds them (4 bytes per pixel, row by row). */
 export interface Pixels {
@@ -58,7 +59,7 @@ export function cameraError(e: unknown): VeilError {
   const name = e instanceof DOMException || e instanceof Error ? e.name : '';
   if (name === 'NotAllowedError' || name === 'SecurityError') return new VeilError('CAMERA_DENIED', `camera: ${name}`, { cause: e });
   if (name === 'NotReadableError' || name === 'AbortError')
-    return userError('CAMERA_UNAVAILABLE', 'The camera could not be started: another app may be using it. Close it and try again, or scan from an image instead.', { cause: e });
+    return userError('CAMERA_UNAVAILABLE', m.err_camera_busy(), { cause: e });
   return new VeilError('CAMERA_UNAVAILABLE', `camera: ${name || 'unavailable'}`, { cause: e });
 }
 
@@ -116,7 +117,7 @@ export async function scanImageFile(file: Blob): Promise<ScannedContact> {
   try {
     bitmap = await createImageBitmap(file);
   } catch (cause) {
-    throw userError('INVALID_INPUT', 'That file is not an image Veil can read. Choose a photo or screenshot of the QR code.', { cause });
+    throw userError('INVALID_INPUT', m.err_not_image(), { cause });
   }
   try {
     const detector = await nativeQrDetector();

@@ -4,6 +4,8 @@
  */
 import { CLASS_COUNT, classOfContentLength } from '../camouflage/classes';
 import type { RelayView } from '$lib/sync/types';
+import { m } from '../paraglide/messages';
+import { getLocale } from '../paraglide/runtime';
 
 export interface RelayViewText {
   /** Term and plain description, in the order shown. */
@@ -21,63 +23,63 @@ export function span(seconds: number): string {
   const h = Math.floor(min / 60);
   if (h < 24) return `${h} h${min % 60 ? ` ${min % 60} min` : ''}`;
   const d = Math.floor(h / 24);
-  return `${d} day${d === 1 ? '' : 's'}${h % 24 ? ` ${h % 24} h` : ''}`;
+  return `${m.span_days({ count: d })}${h % 24 ? ` ${h % 24} h` : ''}`;
 }
 
 function eventText(kind: number): string {
-  if (kind === 1067) return 'kind 1067, a Veil envelope: sealed, and signed by a one-time key';
-  if (kind === 1059) return 'kind 1059, a NIP-17 gift wrap: sealed, and signed by a one-time key';
-  if (kind === 4) return 'kind 4, a legacy NIP-04 message: signed by its author';
-  return `kind ${kind}`;
+  if (kind === 1067) return m.rv_kind_1067();
+  if (kind === 1059) return m.rv_kind_1059();
+  if (kind === 4) return m.rv_kind_4();
+  return m.rv_kind_other({ kind });
 }
 
 function tagText(v: RelayView, outgoing: boolean): string {
-  if (v.tag === 'bucket') return 'a shared bucket, where many people’s envelopes go each day: it names neither you nor your contact';
-  if (v.tag === 'intro') return 'the intro bucket of that relay and day, shared by everyone’s first messages: it names no one';
-  return `${outgoing ? 'your contact’s npub' : 'your npub'}, in the clear: every relay sees who it is for`;
+  if (v.tag === 'bucket') return m.rv_tag_bucket();
+  if (v.tag === 'intro') return m.rv_tag_intro();
+  return outgoing ? m.rv_tag_contact_npub() : m.rv_tag_my_npub();
 }
 
 function sizeText(v: RelayView): string {
   const k = v.kind === 1067 ? classOfContentLength(v.bytes) : -1;
-  const bytes = `${v.bytes.toLocaleString('en-US')} bytes`;
-  if (k >= 0) return `${bytes}, size ${k + 1} of the ${CLASS_COUNT} sizes every envelope is padded to`;
-  return `${bytes} of encrypted content; the size hints at how long the message is`;
+  const bytes = m.rv_bytes({ bytes: v.bytes.toLocaleString(getLocale()) });
+  if (k >= 0) return m.rv_size_class({ bytes, k: k + 1, n: CLASS_COUNT });
+  return m.rv_size_plain({ bytes });
 }
 
 function timeText(offset: number): string {
-  if (offset === 0) return 'the real time';
-  if (offset > 0) return `${span(offset)} before the real time (set back at random, up to two days)`;
-  return `${span(offset)} after the real time (the sender’s clock)`;
+  if (offset === 0) return m.rv_time_real();
+  if (offset > 0) return m.rv_time_before({ span: span(offset) });
+  return m.rv_time_after({ span: span(offset) });
 }
 
 function socketText(v: RelayView, outgoing: boolean): string {
   if (!outgoing) {
     return v.readBy === 'dmRead'
-      ? 'you read it on the DM connection, signed in to your DM relays as you'
-      : 'you read it on the envelope-read connection, which reads buckets only and never signs in';
+      ? m.rv_read_dm()
+      : m.rv_read_envelope();
   }
   return v.socket === 'envelopePublish'
-    ? 'the envelope-publish connection, which publishes envelopes only and reads nothing'
-    : 'the NIP-17 publish connection, which publishes gift wraps only';
+    ? m.rv_publish_envelope()
+    : m.rv_publish_nip17();
 }
 
 function compareText(v: RelayView): string {
   if (v.kind === 1067)
-    return 'As NIP-17, the same message would be a kind 1059 gift wrap whose p tag is the recipient’s npub, visible to every relay that stores it.';
-  if (v.kind === 4) return 'This is a legacy NIP-04 message: its sender, its recipient and the real time are visible to every relay.';
-  return 'This is a NIP-17 message: the recipient’s npub is in its p tag, visible to every relay that stores it. A Veil envelope would name only a shared bucket.';
+    return m.rv_compare_1067();
+  if (v.kind === 4) return m.rv_compare_4();
+  return m.rv_compare_nip17();
 }
 
 export function relayViewText(v: RelayView, direction: 'in' | 'out'): RelayViewText {
   const outgoing = direction === 'out';
   return {
     rows: [
-      { term: 'Event', detail: eventText(v.kind) },
-      { term: 'p tag', detail: tagText(v, outgoing) },
-      { term: 'Size', detail: sizeText(v) },
-      { term: 'created_at', detail: timeText(v.createdAtOffset) },
-      { term: 'Relays', detail: v.relays.length > 0 ? v.relays.join(', ') : 'not recorded' },
-      { term: 'Connection', detail: socketText(v, outgoing) }
+      { term: m.rv_term_event(), detail: eventText(v.kind) },
+      { term: m.rv_term_p(), detail: tagText(v, outgoing) },
+      { term: m.rv_term_size(), detail: sizeText(v) },
+      { term: m.rv_term_created(), detail: timeText(v.createdAtOffset) },
+      { term: m.rv_term_relays(), detail: v.relays.length > 0 ? v.relays.join(', ') : m.rv_not_recorded() },
+      { term: m.rv_term_connection(), detail: socketText(v, outgoing) }
     ],
     compare: compareText(v)
   };

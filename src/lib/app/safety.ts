@@ -10,6 +10,7 @@ import type { VeilStore } from '$lib/store';
 import type { Session } from '$lib/sync/account';
 import type { OwnDevice } from '$lib/sync/types';
 import { clearVerified, compareAndMark, markVerified, safetyView, type SafetyView } from '$lib/sync/verification';
+import { m } from '../paraglide/messages';
 
 export type { SafetyView, VerifyResult };
 
@@ -26,17 +27,17 @@ export interface SafetySource {
 export function verifyResultText(result: VerifyResult, name: string): string {
   switch (result) {
     case 'match':
-      return `The codes match. ${name} is now marked as verified.`;
+      return m.sn_match({ name });
     case 'digits-differ':
-      return `These numbers do not match. Check that you both opened this chat; if they still differ, someone may be between you and ${name}.`;
+      return m.sn_digits_differ({ name });
     case 'other-person':
-      return `That code belongs to someone other than ${name}.`;
+      return m.sn_other_person({ name });
     case 'not-for-me':
-      return `That code is for someone else: ${name} has opened another chat.`;
+      return m.sn_not_for_me({ name });
     case 'their-keys-differ':
-      return `${name}'s devices differ from the ones Veil knows for them. Wait a minute for their newest record and compare again; if it stays, do not trust this chat.`;
+      return m.sn_their_keys({ name });
     case 'my-keys-differ':
-      return `${name} sees other devices of yours than the ones you use. They should wait a minute for your newest record and show their code again.`;
+      return m.sn_my_keys({ name });
   }
 }
 

@@ -4,6 +4,8 @@
  * the links in a message's text. Tested in tests/unit/timeline.test.ts.
  */
 import type { ChatMessage } from '$lib/sync/types';
+import { m } from '../paraglide/messages';
+import { dateFormat } from './date-format';
 
 export type TimelineRow =
   | { kind: 'day'; key: string; label: string }
@@ -19,13 +21,13 @@ export function dayKey(seconds: number): string {
 /** "Today", "Yesterday", or the date (with the year when it is not this year's). */
 export function dayLabel(seconds: number, nowSeconds: number): string {
   const key = dayKey(seconds);
-  if (key === dayKey(nowSeconds)) return 'Today';
+  if (key === dayKey(nowSeconds)) return m.day_today();
   const yesterday = new Date(nowSeconds * 1000);
   yesterday.setDate(yesterday.getDate() - 1);
-  if (key === dayKey(yesterday.getTime() / 1000)) return 'Yesterday';
+  if (key === dayKey(yesterday.getTime() / 1000)) return m.day_yesterday();
   const d = new Date(seconds * 1000);
   const sameYear = d.getFullYear() === new Date(nowSeconds * 1000).getFullYear();
-  return d.toLocaleDateString([], { weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) });
+  return dateFormat({ weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) }).format(d);
 }
 
 /**

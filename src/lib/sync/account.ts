@@ -18,6 +18,7 @@ import { LocalSigner, Nip07Signer, Nip46Signer, type Nip07Like, type Signer } fr
 import { Nip46RelayTransport } from '../relay/nip46-transport';
 import type { WebSocketConstructor } from '../relay/types';
 import type { Account, AccountInput, VeilStore } from '../store';
+import { m } from '../paraglide/messages';
 
 /** What a platform (page, service worker, Node test) passes in. */
 export interface AccountPlatform {
@@ -49,8 +50,8 @@ const ACTIVE_ACCOUNT = 'active-account';
 /** The passphrase minimum, on every path that sets the vault passphrase (create, import of an nsec or an ncryptsec, extension, bunker). */
 export const MIN_PASSPHRASE = 8;
 
-function checkPassphrase(p: string, problem = `Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`): void {
-  if (typeof p !== 'string' || p.normalize('NFKC').length < MIN_PASSPHRASE) throw userError('INVALID_INPUT', problem);
+function checkPassphrase(p: string, problem?: string): void {
+  if (typeof p !== 'string' || p.normalize('NFKC').length < MIN_PASSPHRASE) throw userError('INVALID_INPUT', problem ?? m.onb_short_passphrase({ min: MIN_PASSPHRASE }));
 }
 
 /** A default label for this device, shown to the user's other devices ("Chrome on Linux"). */
@@ -121,13 +122,13 @@ export async function importIdentity(
   const text = (keyText ?? '').trim();
   const { newPassphrase, ...rest } = opts;
   if (text.toLowerCase().startsWith('ncryptsec1')) {
-    if (!passphrase) throw userError('INVALID_INPUT', 'Enter the passphrase this ncryptsec was encrypted with.');
+    if (!passphrase) throw userError('INVALID_INPUT', m.onb_ncryptsec_enter());
     const vaultPassphrase = newPassphrase || passphrase;
     checkPassphrase(
       vaultPassphrase,
       newPassphrase
-        ? `Choose a new passphrase of at least ${MIN_PASSPHRASE} characters.`
-        : `This ncryptsec's passphrase is shorter than ${MIN_PASSPHRASE} characters: choose a new passphrase for Veil.`
+        ? m.onb_short_new_passphrase({ min: MIN_PASSPHRASE })
+        : m.err_ncryptsec_short_veil({ min: MIN_PASSPHRASE })
     );
     const { logN, keySecurity } = inspectNcryptsec(text);
     const sk = await decryptNcryptsec(text, passphrase);
@@ -139,7 +140,7 @@ export async function importIdentity(
     }
   }
   if (text.toLowerCase().startsWith('npub1'))
-    throw userError('INVALID_KEY', 'This is a public key (npub). Importing needs your private key (nsec or ncryptsec).');
+    throw userError('INVALID_KEY', m.err_is_npub());
   const vaultPassphrase = newPassphrase || passphrase;
   checkPassphrase(vaultPassphrase);
   let sk: Uint8Array;
@@ -160,7 +161,7 @@ export async function extensionIdentity(
   opts: { remember?: boolean; deviceLabel?: string } = {}
 ): Promise<Session> {
   checkPassphrase(passphrase);
-  if (!platform.nostr) throw userError('SIGNER_UNAVAILABLE', 'No Nostr extension (NIP-07) was found in this browser.');
+  if (!platform.nostr) throw userError('SIGNER_UNAVAILABLE', m.err_no_extension());
   const signer = new Nip07Signer(platform.nostr);
   const pubkey = await signer.getPublicKey();
   await store.setupVault(passphrase, { rememberDevice: !!opts.remember });
@@ -199,7 +200,7 @@ export async function vaultState(store: VeilStore): Promise<'new' | 'locked'> {
  */
 export async function unlockSession(store: VeilStore, platform: AccountPlatform, passphrase: string | null, opts: { remember?: boolean } = {}): Promise<Session> {
   if (passphrase === null) {
-    if (!(await store.unlockWithDevice())) throw userError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
+    if (!(await store.unlockWithDevice())) throw userError('VAULT_LOCKED', m.err_enter_to_unlock());
   } else {
     // "Remember on this device" chosen at the lock screen (after Lock now, or a restore) keeps a device wrap.
     await store.unlock(passphrase, { rememberDevice: !!opts.remember });
@@ -236,7 +237,7 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
   if (info.type === 'local') {
     const remembered = await store.getSetting<string>(SECRET_SETTING(account.id));
     if (remembered) return signerFromHex(remembered);
-    if (passphrase === null) throw userError('VAULT_LOCKED', 'Enter your passphrase to unlock.');
+    if (passphrase === null) throw userError('VAULT_LOCKED', m.err_enter_to_unlock());
     const sk = await decryptNcryptsec(info.ncryptsec, passphrase);
     try {
       // Kept sealed under the vault key, as at creation, so the device key alone opens a signer.
@@ -253,10 +254,10 @@ async function signerFor(store: VeilStore, platform: AccountPlatform, account: A
     }
   }
   if (info.type === 'nip07') {
-    if (!platform.nostr) throw userError('SIGNER_UNAVAILABLE', 'Your Nostr extension is not available. Enable it and reload.');
+    if (!platform.nostr) throw userError('SIGNER_UNAVAILABLE', m.err_extension_off());
     const signer = new Nip07Signer(platform.nostr);
     if ((await signer.getPublicKey()) !== account.pubkey)
-      throw userError('SIGNER_UNAVAILABLE', 'Your extension holds a different key than this identity.');
+      throw userError('SIGNER_UNAVAILABLE', m.err_extension_other_key());
     return signer;
   }
   return connectBunker(platform, info.bunkerUrl, info.clientSecretKey ? { clientSecretKey: hexToBytes(info.clientSecretKey, 32) } : {});
@@ -293,7 +294,7 @@ async function activeAccount(store: VeilStore): Promise<Account> {
   const activeId = await store.getSetting<string>(ACTIVE_ACCOUNT);
   const accounts = await store.listAccounts();
   const account = accounts.find((a) => a.id === activeId) ?? accounts[0];
-  if (!account) throw userError('NOT_FOUND', 'No identity on this device.');
+  if (!account) throw userError('NOT_FOUND', m.err_no_identity());
   return account;
 }
 
@@ -321,8 +322,8 @@ export async function revealKey(store: VeilStore, passphrase: string): Promise<B
   const account = await activeAccount(store);
   const info = account.signer;
   if (info.type !== 'local')
-    throw userError('SIGNER_UNAVAILABLE', `Your key lives in your ${info.type === 'nip07' ? 'browser extension' : 'bunker'}, not in Veil: export it there.`);
-  if (!passphrase) throw userError('WRONG_PASSPHRASE', 'Enter your passphrase to show your key.');
+    throw userError('SIGNER_UNAVAILABLE', info.type === 'nip07' ? m.err_key_in_extension() : m.err_key_in_bunker());
+  if (!passphrase) throw userError('WRONG_PASSPHRASE', m.err_enter_to_show());
   const sk = await decryptNcryptsec(info.ncryptsec, passphrase);
   try {
     const ncryptsec = needsReencryption(info.ncryptsec)
@@ -346,8 +347,8 @@ export async function changePassphrase(
   newPassphrase: string,
   opts: { iterations?: number; logN?: number } = {}
 ): Promise<void> {
-  checkPassphrase(newPassphrase, `Choose a new passphrase of at least ${MIN_PASSPHRASE} characters.`);
-  if (newPassphrase === oldPassphrase) throw userError('INVALID_INPUT', 'The new passphrase is the same as the old one.');
+  checkPassphrase(newPassphrase, m.onb_short_new_passphrase({ min: MIN_PASSPHRASE }));
+  if (newPassphrase === oldPassphrase) throw userError('INVALID_INPUT', m.err_same_passphrase());
   const accounts: (AccountInput & { id: string })[] = [];
   for (const a of await store.listAccounts()) {
     if (a.signer.type !== 'local') continue;

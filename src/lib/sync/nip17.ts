@@ -28,15 +28,15 @@ import { verifyEvent, type UnsignedNostrEvent } from '../crypto/nostr-event';
 import type { Signer } from '../crypto/signer';
 import { RelayPool, type PoolOptions, type PoolSubscription } from '../relay/pool';
 import type { Filter, NostrEvent, PublishResult } from '../relay/types';
+import { m } from '../paraglide/messages';
 
 export { DM_RELAYS_KIND, GIFT_WRAP_KIND, LEGACY_DM_KIND };
 export type { DmRelayList, Nip17File };
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-export const NO_DM_RELAYS_MESSAGE =
-  'This contact has not published a list of relays for private messages (NIP-17 "DM relays", kind 10050), so a message could not reach them. ' +
-  'Ask them to set DM relays in their Nostr app, or to install Veil and share a contact card; then try again.';
+/** The NO_DM_RELAYS sentence in English (thrown in the app's language: messages/*.json err_no_dm_relays). */
+export const NO_DM_RELAYS_MESSAGE = 'This contact has not published a list of relays for private messages (NIP-17 "DM relays", kind 10050), so a message could not reach them. Ask them to set DM relays in their Nostr app, or to install Veil and share a contact card; then try again.';
 
 // ------------------------------------------------------------------------------------- sending
 
@@ -74,7 +74,7 @@ async function plan(opts: PlanBase, template: RumorTemplate): Promise<Nip17SendP
   if (!HEX64.test(opts.peer) || !HEX64.test(opts.me)) throw new VeilError('INVALID_INPUT', 'pubkeys must be 64 hex');
   if (opts.peer === opts.me) throw new VeilError('INVALID_INPUT', 'cannot send a NIP-17 message to oneself');
   const peerRelays = opts.peerDmRelays ? cleanRelaysLenient(opts.peerDmRelays) : [];
-  if (peerRelays.length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+  if (peerRelays.length === 0) throw userError('NO_DM_RELAYS', m.err_no_dm_relays());
   const myRelays = cleanRelaysLenient(opts.myDmRelays);
   if ((await opts.signer.getPublicKey()) !== opts.me) throw new VeilError('INVALID_INPUT', 'signer is not this identity');
   const wrapped = await wrapNip17Message({ rumor: template, recipients: [opts.peer], signer: opts.signer, nowSeconds: opts.nowSeconds, selfCopy: myRelays.length > 0, ...(opts.expiresAt !== undefined ? { expiresAt: opts.expiresAt } : {}) });

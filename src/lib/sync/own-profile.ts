@@ -28,6 +28,7 @@ import {
   type OwnProfileInput,
   type OwnProfileView
 } from './profile';
+import { m } from '../paraglide/messages';
 
 export type { OwnProfileInput, OwnProfileView };
 
@@ -48,8 +49,6 @@ export interface OwnProfileDeps {
   openOwn(): Promise<void>;
 }
 
-const NOT_CONNECTED = 'This tab is not connected to the relays (another Veil tab holds the connections). Save your profile there.';
-const NOT_PUBLISHED = 'Your profile was not published: no lookup relay accepted it. Check your connection and save again.';
 
 function newer(a: Known | null, b: Known | null): Known | null {
   if (!a) return b;
@@ -98,7 +97,7 @@ export class OwnProfile {
    */
   async save(input: OwnProfileInput): Promise<OwnProfileView> {
     const fields = checkOwnProfile(input);
-    if (!this.#ctx.running()) throw userError('RELAY_UNREACHABLE', NOT_CONNECTED);
+    if (!this.#ctx.running()) throw userError('RELAY_UNREACHABLE', m.err_profile_not_connected());
     return this.#gated(async () => {
       const base = newer(this.#known, await this.#query());
       const content = profileContent(fields, base ? profileFields(base.content) : undefined);
@@ -106,7 +105,7 @@ export class OwnProfile {
       const createdAt = Math.max(this.#ctx.nowS(), (base?.createdAt ?? 0) + 1);
       const event = await this.#ctx.signer.signEvent(buildProfileEvent(content, createdAt));
       const results = await this.#d.ownPool().publish(event, { relays: [...this.#d.lookupRelays()] });
-      if (!results.some((r) => r.status === 'ok')) throw userError('RELAY_UNREACHABLE', NOT_PUBLISHED);
+      if (!results.some((r) => r.status === 'ok')) throw userError('RELAY_UNREACHABLE', m.err_profile_not_published());
       await this.#adopt({ content, createdAt });
       return this.current()!;
     });
@@ -156,7 +155,7 @@ export class OwnProfile {
  */
 export async function setNickname(ctx: SyncContext, peer: string, name: string): Promise<void> {
   const nickname = checkName(name, 'A nickname');
-  if (!(await ctx.store.getContact(peer))) throw userError('NOT_FOUND', 'That contact is no longer here.');
+  if (!(await ctx.store.getContact(peer))) throw userError('NOT_FOUND', m.err_contact_gone());
   await ctx.store.upsertContact({ pubkey: peer, petname: nickname === '' ? null : nickname });
   ctx.emit({ type: 'chats' });
 }

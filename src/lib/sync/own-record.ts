@@ -24,6 +24,7 @@ import type { RelayPool } from '../relay/pool';
 import type { JsonValue } from '../store';
 import type { SyncContext } from './context';
 import type { OwnDevice } from './types';
+import { m } from '../paraglide/messages';
 
 const SETTING_OWN_RECORD = 'sync.own-record';
 
@@ -159,10 +160,10 @@ export class OwnRecord {
    */
   async remove(id: string): Promise<void> {
     const dev = this.#own?.devices.find((d) => d.id === id);
-    if (!dev) throw userError('NOT_FOUND', 'That device is no longer in your list.');
-    if (dev.ek === this.#ctx.ekHex) throw userError('INVALID_INPUT', 'This device cannot remove itself: remove it from another device, or sign out and wipe it.');
+    if (!dev) throw userError('NOT_FOUND', m.err_device_gone());
+    if (dev.ek === this.#ctx.ekHex) throw userError('INVALID_INPUT', m.err_device_self());
     // A device removed elsewhere must not take the others with it (the identity would be left with none).
-    if (!this.#own?.devices.some((d) => d.ek === this.#ctx.ekHex)) throw userError('INVALID_INPUT', 'This device was removed from your account, so it cannot remove others.');
+    if (!this.#own?.devices.some((d) => d.ek === this.#ctx.ekHex)) throw userError('INVALID_INPUT', m.err_device_removed());
     await this.sync(null, (data) => removeDevice(data, id, Math.max(this.#ctx.nowS(), dev.addedAt)));
   }
 

@@ -13,7 +13,7 @@ import { MAX_DM_RELAYS } from '../crypto/dm-relays';
 import type { PoolSubscription, RelayPool } from '../relay/pool';
 import type { Filter } from '../relay/types';
 import { emitChanged, type SyncContext } from './context';
-import { fetchDmRelays, NO_DM_RELAYS_MESSAGE } from './nip17';
+import { fetchDmRelays } from './nip17';
 import type { OwnRecord, SignedRecord } from './own-record';
 import type { Peers } from './peers';
 import { cleanRelayList } from './plan';
@@ -21,6 +21,7 @@ import { lookupName, throughGate } from './name-lookup';
 import { parseProfileContent } from './profile';
 import { upgradeLine } from './stored-content';
 import { jitterMs, Timer } from './timing';
+import { m } from '../paraglide/messages';
 
 /** A peer's 10050 list is looked up again after this long (ms). */
 const DM_RELAYS_TTL_MS = 6 * 3_600_000;
@@ -302,7 +303,7 @@ export class PeerLookup {
     const ctx = this.#ctx;
     const parsed = parseContactInput(input);
     const pubkey = parsed.pubkey;
-    if (pubkey === ctx.me) throw userError('INVALID_INPUT', 'That is your own key.');
+    if (pubkey === ctx.me) throw userError('INVALID_INPUT', m.err_own_key());
     const existing = await ctx.store.getContact(pubkey);
     if (parsed.type === 'card') await this.applyRecord(pubkey, parsed.card);
     let known = (await this.#d.peers.get(pubkey)).devices.length > 0;
@@ -316,7 +317,7 @@ export class PeerLookup {
       id = await ctx.store.ensureConversation([pubkey]);
     } else {
       // Not a Veil user (yet): NIP-17 if they published DM relays (issue 5 §2).
-      if ((await this.peerDmRelays(pubkey, parsed.relays, true)).length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+      if ((await this.peerDmRelays(pubkey, parsed.relays, true)).length === 0) throw userError('NO_DM_RELAYS', m.err_no_dm_relays());
       await ctx.store.upsertContact({ pubkey, protocol: 'nip17', ...keepState });
       id = await ctx.store.ensureConversation([pubkey], { protocol: 'nip17' });
     }

@@ -6,6 +6,7 @@
 import { userError } from '../shared/errors';
 import type { EventTemplate } from '../crypto/signer';
 import type { Profile } from '../store/db';
+import { m } from '../paraglide/messages';
 
 /** Longest kind-0 content we parse; profiles are small, anything larger is refused. */
 export const MAX_PROFILE_JSON_CHARS = 64 * 1024;
@@ -60,12 +61,11 @@ export function parseProfileContent(content: string): Profile | undefined {
  */
 export function checkName(input: string, what: string): string {
   const s = typeof input === 'string' ? input.trim() : '';
-  if (s.replace(UNSAFE, '') !== s) throw userError('INVALID_INPUT', `${what} cannot contain control or text-direction characters.`);
-  if ([...s].length > MAX_NAME_CHARS) throw userError('TOO_LARGE', `${what} can be at most ${MAX_NAME_CHARS} characters long.`);
+  if (s.replace(UNSAFE, '') !== s) throw userError('INVALID_INPUT', m.err_name_chars({ what }));
+  if ([...s].length > MAX_NAME_CHARS) throw userError('TOO_LARGE', m.err_name_long({ what, max: MAX_NAME_CHARS }));
   return s;
 }
 
-const PICTURE_FORM = 'The picture address must be a full https:// address, like https://example.com/me.jpg.';
 
 /**
  * A picture address from the form: '' when empty, else a normalized https URL with a host and no
@@ -74,17 +74,17 @@ const PICTURE_FORM = 'The picture address must be a full https:// address, like 
 export function checkPictureUrl(input: string): string {
   const s = typeof input === 'string' ? input.trim() : '';
   if (s === '') return '';
-  if (s.length > MAX_PICTURE_URL_CHARS) throw userError('TOO_LARGE', `The picture address can be at most ${MAX_PICTURE_URL_CHARS} characters long.`);
-  if (/\s/.test(s) || s.replace(UNSAFE, '') !== s) throw userError('INVALID_INPUT', PICTURE_FORM);
+  if (s.length > MAX_PICTURE_URL_CHARS) throw userError('TOO_LARGE', m.err_picture_long({ max: MAX_PICTURE_URL_CHARS }));
+  if (/\s/.test(s) || s.replace(UNSAFE, '') !== s) throw userError('INVALID_INPUT', m.err_picture_form());
   let u: URL;
   try {
     u = new URL(s);
   } catch {
-    throw userError('INVALID_INPUT', PICTURE_FORM);
+    throw userError('INVALID_INPUT', m.err_picture_form());
   }
-  if (u.protocol !== 'https:' || !u.hostname) throw userError('INVALID_INPUT', PICTURE_FORM);
-  if (u.username || u.password) throw userError('INVALID_INPUT', 'The picture address must not contain a user name or password.');
-  if (u.href.length > MAX_PICTURE_URL_CHARS) throw userError('TOO_LARGE', `The picture address can be at most ${MAX_PICTURE_URL_CHARS} characters long.`);
+  if (u.protocol !== 'https:' || !u.hostname) throw userError('INVALID_INPUT', m.err_picture_form());
+  if (u.username || u.password) throw userError('INVALID_INPUT', m.err_picture_credentials());
+  if (u.href.length > MAX_PICTURE_URL_CHARS) throw userError('TOO_LARGE', m.err_picture_long({ max: MAX_PICTURE_URL_CHARS }));
   return u.href;
 }
 
@@ -104,7 +104,7 @@ export interface OwnProfileView {
 
 /** The form's fields checked (checkName, checkPictureUrl). */
 export function checkOwnProfile(input: OwnProfileInput): OwnProfileInput {
-  return { displayName: checkName(input.displayName, 'A display name'), picture: checkPictureUrl(input.picture) };
+  return { displayName: checkName(input.displayName, m.err_display_name()), picture: checkPictureUrl(input.picture) };
 }
 
 /** What the form shows of a kind-0 content: its display name (else name) and its picture when it is one the form accepts. */
@@ -138,7 +138,7 @@ export function profileContent(input: OwnProfileInput, existing: Record<string, 
   }
   if (input.picture) out.picture = input.picture;
   const content = JSON.stringify(out);
-  if (content.length > MAX_PROFILE_JSON_CHARS) throw userError('TOO_LARGE', 'Your existing public profile is too large to update.');
+  if (content.length > MAX_PROFILE_JSON_CHARS) throw userError('TOO_LARGE', m.err_profile_too_large());
   return content;
 }
 

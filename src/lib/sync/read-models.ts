@@ -9,7 +9,7 @@ import { LEGACY_DM_KIND } from './nip17';
 import { relayView } from './outer';
 import { npubFingerprint } from './profile';
 import { readReactions, type ReactionMap } from './reactions';
-import { isSystemLine, storedFile } from './stored-content';
+import { isSystemLine, storedFile, SYSTEM_TAG } from './stored-content';
 import { storedTimer, timerLine } from './disappearing';
 import type { ChatMessage, ChatSummary, ContactState } from './types';
 import { verificationState } from './verification';
@@ -63,7 +63,10 @@ function messageView(m: Message, me: string, quote: Message | undefined, reactio
   if (isSystemLine(m.content.kind, tags)) {
     v.system = true;
     const timer = storedTimer(tags);
-    if (timer !== undefined) v.text = timerLine(m.content.sender === me ? 'You' : peerName, timer);
+    if (timer !== undefined) {
+      v.text = timerLine(m.content.sender === me ? 'You' : peerName, timer);
+      v.systemLine = { kind: 'timer', seconds: timer, byMe: m.content.sender === me };
+    } else if (tags.some((t) => t[0] === SYSTEM_TAG && t[1] === 'upgrade')) v.systemLine = { kind: 'upgrade' };
   }
   if (m.expiresAt !== undefined) v.expiresAt = m.expiresAt;
   if (m.content.kind === LEGACY_DM_KIND) v.legacy = true;

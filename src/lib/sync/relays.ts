@@ -12,6 +12,7 @@ import type { SyncContext } from './context';
 import { fetchDmRelays, publishDmRelayList } from './nip17';
 import { cleanRelayList } from './plan';
 import type { RelayStatus } from './types';
+import { m } from '../paraglide/messages';
 
 /** Relays asked when looking for my own 10050 list. */
 const MAX_LOOKUP_RELAYS = 16;
@@ -20,7 +21,7 @@ const SETTING_DM_RELAYS = 'sync.dm-relays';
 /** One relay address normalized; RELAY_URL_INVALID when it is not a ws:// or wss:// URL. */
 export function checkRelayUrl(url: string): string {
   const [n] = cleanRelayList([url]);
-  if (!n) throw userError('RELAY_URL_INVALID', 'That is not a ws:// or wss:// relay address.');
+  if (!n) throw userError('RELAY_URL_INVALID', m.err_relay_address());
   return n;
 }
 
@@ -50,7 +51,7 @@ export class EnvelopeRelays {
   async add(url: string): Promise<string | null> {
     const n = checkRelayUrl(url);
     if (this.#list.includes(n)) return null;
-    if (this.#list.length >= MAX_RELAYS_PER_DEVICE) throw userError('TOO_LARGE', `At most ${MAX_RELAYS_PER_DEVICE} relays.`);
+    if (this.#list.length >= MAX_RELAYS_PER_DEVICE) throw userError('TOO_LARGE', m.err_max_relays({ max: MAX_RELAYS_PER_DEVICE }));
     await this.#store.putRelay({ url: n, role: 'envelope' });
     this.#list = [...this.#list, n];
     return n;
@@ -60,7 +61,7 @@ export class EnvelopeRelays {
   async remove(url: string): Promise<string | null> {
     const [n] = cleanRelayList([url]);
     if (!n || !this.#list.includes(n)) return null;
-    if (this.#list.length === 1) throw userError('INVALID_INPUT', 'Keep at least one relay.');
+    if (this.#list.length === 1) throw userError('INVALID_INPUT', m.err_keep_one_relay());
     await this.#store.deleteRelay(n);
     this.#list = this.#list.filter((r) => r !== n);
     return n;
@@ -144,8 +145,8 @@ export class DmRelayList {
       const n = checkRelayUrl(r);
       if (!clean.includes(n)) clean.push(n);
     }
-    if (clean.length === 0) throw userError('INVALID_INPUT', 'Keep at least one DM relay.');
-    if (clean.length > MAX_DM_RELAYS) throw userError('TOO_LARGE', `At most ${MAX_DM_RELAYS} DM relays.`);
+    if (clean.length === 0) throw userError('INVALID_INPUT', m.err_keep_one_dm_relay());
+    if (clean.length > MAX_DM_RELAYS) throw userError('TOO_LARGE', m.err_max_dm_relays({ max: MAX_DM_RELAYS }));
     // Replaceable event: strictly newer than the list it replaces, even within one second.
     const nowSeconds = Math.max(this.#ctx.nowS(), this.#publishedAt + 1);
     const { event } = await publishDmRelayList(this.#d.ownPool(), this.#ctx.signer, clean, { nowSeconds, publishTo: [...this.#d.lookupRelays()] });

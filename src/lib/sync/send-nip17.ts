@@ -5,11 +5,12 @@
  */
 import { userError } from '../shared/errors';
 import { sendCreatedAt, type SyncContext } from './context';
-import { NO_DM_RELAYS_MESSAGE, planNip17Send } from './nip17';
+import { planNip17Send } from './nip17';
 import { entryId } from './outbox';
 import { outerEvent } from './outer';
 import type { Outgoing } from './outbox-queue';
 import { applyExtras, type SendExtras } from './disappearing';
+import { m } from '../paraglide/messages';
 
 export interface Nip17Send {
   conversationId: string;
@@ -25,7 +26,7 @@ export interface Nip17Send {
 
 /** The message and one entry per side. Errors: NO_DM_RELAYS, and planNip17Send's. */
 export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<Outgoing> {
-  if (s.peerDmRelays.length === 0) throw userError('NO_DM_RELAYS', NO_DM_RELAYS_MESSAGE);
+  if (s.peerDmRelays.length === 0) throw userError('NO_DM_RELAYS', m.err_no_dm_relays());
   const nowS = ctx.nowS();
   const createdAt = sendCreatedAt(s.lastActivity, nowS);
   const tags: string[][] = [];

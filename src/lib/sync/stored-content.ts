@@ -7,6 +7,7 @@ import { VeilError, userError } from '../shared/errors';
 import { downloadNip17File, type FileFetch } from './file-download';
 import type { MessageInput, VeilStore } from '../store';
 import type { Nip17File } from './nip17';
+import { m as words } from '../paraglide/messages';
 
 /** Local-only kind of the system lines Veil writes into a chat (never sent). */
 export const SYSTEM_KIND = 0;
@@ -75,7 +76,7 @@ export async function upgradeLine(store: VeilStore, me: string, peer: string, re
 export async function downloadFile(store: VeilStore, fetch: typeof globalThis.fetch | undefined, messageId: string): Promise<{ bytes: Uint8Array; mimeType?: string }> {
   const m = await store.getMessage(messageId);
   const file = m && m.content.kind === 15 ? storedFile(m.content.tags ?? []) : undefined;
-  if (!file) throw userError('NOT_FOUND', 'This message has no file that can be downloaded.');
+  if (!file) throw userError('NOT_FOUND', words.err_no_file());
   if (!fetch) throw new VeilError('FILE_UNAVAILABLE', 'downloads are not available here');
   return downloadNip17File(file, fetch as unknown as FileFetch);
 }

@@ -87,6 +87,8 @@ export interface ChatMessage {
   replyTo?: { id: string; text?: string; author?: string };
   /** A line Veil wrote itself (e.g. "Upgraded to Veil's private envelope"), not a message. */
   system?: boolean;
+  /** What a system line says, for the page to put in its own words (the English is in `text`). */
+  systemLine?: { kind: 'timer'; seconds: number; byMe: boolean } | { kind: 'upgrade' };
   /** Legacy NIP-04 (kind 4): unauthenticated encryption, read only. */
   legacy?: boolean;
   /** A NIP-17 kind 15 file (encrypted elsewhere); `url` is '' when it cannot be downloaded. */

@@ -16,6 +16,7 @@ import {
 } from '../crypto/safety-number';
 import { userError } from '../shared/errors';
 import type { Contact, VeilStore } from '../store';
+import { m } from '../paraglide/messages';
 
 export type VerificationState = 'verified' | 'changed' | 'unverified';
 
@@ -48,7 +49,7 @@ export function verificationState(contact: Pick<Contact, 'pubkey' | 'eks' | 'ver
 
 async function contactOf(store: VeilStore, peer: string): Promise<Contact> {
   const contact = await store.getContact(peer);
-  if (!contact) throw userError('NOT_FOUND', 'This contact is not known on this device yet.');
+  if (!contact) throw userError('NOT_FOUND', m.err_contact_unknown());
   return contact;
 }
 
