@@ -17,9 +17,11 @@
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sessionKeys } from '../../src/lib/crypto/envelope-commit';
 import { envelopeAad } from '../../src/lib/crypto/envelope-format';
 import { keySchedule } from '../../src/lib/crypto/envelope-kdf';
 import { ecdh, getXOnlyPublicKey, type SecretKey, type XOnlyPublicKey } from '../../src/lib/crypto/keys';
+import { PADDED_CLASS_SIZES } from '../../src/lib/crypto/padding';
 import { base64Encode, bytesToHex, concatBytes, hexToBytes, utf8Encode } from '../../src/lib/shared/bytes';
 import type { NostrEventJson } from '../../src/lib/shared/nostr';
 import { eventId } from '../../src/lib/shared/trusted-event';
@@ -36,6 +38,18 @@ export interface Layout {
   /** Bytes between the nonce and the body (v3: the commitment), from the session key given. */
   extra(sessionKey: Uint8Array, nonce: Uint8Array, aad: Uint8Array): Uint8Array;
 }
+
+/** Version 2 (spec 0004): the session key is the body key, nothing between nonce and body; class 2 = 2048 bytes. */
+export const V2_LAYOUT: Layout = { version: 2, padded: 2048 - 77, minPayload: 945, bodyKey: (sk) => sk, extra: () => new Uint8Array(0) };
+
+/** Version 3 (spec 0009): body key and commitment from the session key, the commitment after the nonce. */
+export const V3_LAYOUT: Layout = {
+  version: 3,
+  padded: PADDED_CLASS_SIZES[1]!,
+  minPayload: PADDED_CLASS_SIZES[0]! - 2,
+  bodyKey: (sk) => sessionKeys(sk, new Uint8Array(12), new Uint8Array(0)).bodyKey,
+  extra: (sk, nonce, aad) => sessionKeys(sk, nonce, aad).commitment
+};
 
 export interface SalamanderInput {
   ephemeralSecret: SecretKey;
