@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { NostrEvent } from 'nostr-tools/pure';
 import { base64Decode, bytesToHex, equalBytes, hexToBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
@@ -30,7 +30,7 @@ import {
   trialOpenSync,
   type SealPayload
 } from '../../src/lib/crypto/envelope';
-import { OUTER_RULES } from '../../src/lib/crypto/envelope-format';
+import { envelopeAad, OUTER_RULES } from '../../src/lib/crypto/envelope-format';
 import { bucketPoint, pairBucketIndex, pairTag, pairTagKey } from '../../src/lib/crypto/bucket';
 import { derivePairKey, epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
 import { checkedOwnVectors, recordedSha256, vectorPath } from '../helpers/vectors';
@@ -246,11 +246,51 @@ describe('the two-recipient envelope (issue 16 item 5)', () => {
       expect(sk && bytesToHex(sk), who).toBe(v.session_keys[who]);
     }
     expect(v.session_keys.bob).not.toBe(v.session_keys.carol);
+    // …and the body is GCM-authentic under both body keys (v2: the session key; v3: derived from it)
+    const bodyAt = v.version === 2 ? 61 : HEADER_BYTES;
+    const nonce = bin.subarray(49, 61);
+    const aad = envelopeAad(v.version, 1067, hexToBytes(t.tags[0]![1]!, 32), E);
+    for (const who of ['bob', 'carol'] as const) {
+      const sk = hexToBytes(v.session_keys[who]);
+      const bodyKey = v.version === 2 ? sk : sessionKeys(sk, nonce, aad).bodyKey;
+      expect(aesGcmOpenSync(bodyKey, nonce, bin.subarray(bodyAt), aad), who).not.toBeNull();
+    }
     for (const who of ['bob', 'carol'] as const) {
       const opening = openEnvelope(clone(v.outer), reader(who), key(who).identity);
       if (v.expect[who] === 'refused') await expectGenericFailure(opening);
       else expect((await opening).type, who).toBe(v.expect[who]);
     }
     expect([v.expect.bob, v.expect.carol]).toContain('refused');
+  });
+});
+
+describe('the vector set detects a missing commitment check', () => {
+  it('an opener that skips it opens the two-recipient envelope for both and the flipped commitment; the real one does not', async () => {
+    // Mutant envelope-commit.ts: the body key is derived, the commitment is never compared.
+    vi.resetModules();
+    vi.doMock('../../src/lib/crypto/envelope-commit', async () => {
+      const actual = await vi.importActual<typeof import('../../src/lib/crypto/envelope-commit')>('../../src/lib/crypto/envelope-commit');
+      return { ...actual, committedBodyKey: (sk: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => actual.sessionKeys(sk, nonce, aad).bodyKey };
+    });
+    try {
+      const mutant = await import('../../src/lib/crypto/envelope');
+      const open = (outer: unknown, who: string) => mutant.openEnvelope(clone(outer), mutant.envelopeKey(hexToBytes(key(who).ek_secret)), key(who).identity);
+      const two = V.two_recipient.find((v) => v.name === 'v3 two-recipient, commitment to bob')!;
+      expect((await open(two.outer, 'bob')).type).toBe('message');
+      expect((await open(two.outer, 'carol')).type).toBe('cover');
+      const flipped = V.invalid.find((v) => v.name === 'commitment bit flipped')!;
+      expect((await open(flipped.outer, 'bob')).type).toBe('message');
+    } finally {
+      vi.doUnmock('../../src/lib/crypto/envelope-commit');
+      vi.resetModules();
+    }
+    const real = await import('../../src/lib/crypto/envelope');
+    const two = V.two_recipient.find((v) => v.name === 'v3 two-recipient, commitment to bob')!;
+    const err = await real.openEnvelope(clone(two.outer), real.envelopeKey(hexToBytes(key('carol').ek_secret)), key('carol').identity).then(
+      () => null,
+      (e: unknown) => e as { code?: string }
+    );
+    // (a fresh module graph: its VeilError class is not the one imported above, so compare the code)
+    expect(err?.code).toBe('ENVELOPE_OPEN_FAILED');
   });
 });
