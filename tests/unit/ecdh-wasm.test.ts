@@ -246,7 +246,7 @@ describe('wasm BIP-340 verify: equal to @noble/curves', () => {
 });
 
 interface EnvVec { name: string; recipient: string; recipient_identity?: string; outer: unknown; intermediate?: { ephemeral_public: string; shared_secret: string } }
-const env = JSON.parse(readFileSync(vectorPath('envelope-v1.json'), 'utf8')) as {
+const env = JSON.parse(readFileSync(vectorPath('envelope-v3.json'), 'utf8')) as {
   keys: Record<string, { identity: string; ek_secret: string }>;
   valid: EnvVec[];
   invalid: EnvVec[];
@@ -262,8 +262,8 @@ async function outcome(p: Promise<unknown>): Promise<string> {
 
 describe('envelope vectors through the wasm ECDH', () => {
   it(`${env.valid.length} valid and ${env.invalid.length} invalid vectors: same trial-open and open results`, async () => {
-    expect(env.valid.length).toBeGreaterThanOrEqual(20);
-    expect(env.invalid.length).toBeGreaterThanOrEqual(20);
+    expect(env.valid.length).toBeGreaterThanOrEqual(6);
+    expect(env.invalid.length).toBeGreaterThanOrEqual(10);
     let opened = 0;
     for (const v of [...env.valid, ...env.invalid]) {
       const k = env.keys[v.recipient]!;

@@ -10,21 +10,26 @@ import { assertSecretKey, getXOnlyPublicKey, type SecretKey, type XOnlyPublicKey
 import { ENVELOPE_CLASS_BYTES, MAX_PAYLOAD_BYTES } from './padding';
 
 export const ENVELOPE_KIND = 1067;
-/** The version sealed now: 2 (shared buckets, the pair tag as body nonce; spec 0004). */
-export const ENVELOPE_VERSION = 0x02;
-/** Version 1 (spec 0001): still opened until the last ones expire. */
-export const ENVELOPE_VERSION_1 = 0x01;
-/** Versions an opener accepts. */
-export const OPENABLE_VERSIONS: readonly number[] = [ENVELOPE_VERSION_1, ENVELOPE_VERSION];
+/**
+ * The version sealed and opened: 3 (spec 0009: v2 plus a key commitment, issue 16 item 5). Versions
+ * 1 (spec 0001) and 2 (spec 0004) are not key-committing and are refused (Veil is pre-release).
+ */
+export const ENVELOPE_VERSION = 0x03;
+/** Versions an opener accepts: only the committing one. */
+export const OPENABLE_VERSIONS: readonly number[] = [ENVELOPE_VERSION];
 export const SESSION_KEY_BYTES = 32;
 export const WRAPPED_KEY_BYTES = 48; // 32-byte session key + 16-byte GCM tag
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
-/** Offset of the body nonce (v2: the pair tag) in the binary envelope: after version ‖ wrapped key. */
+/** The key commitment (spec 0009): HMAC-SHA256 output, envelope-commit.ts. */
+export const COMMITMENT_BYTES = 32;
+/** Offset of the body nonce (the pair tag, or random) in the binary envelope: after version ‖ wrapped key. */
 export const NONCE_OFFSET = 1 + WRAPPED_KEY_BYTES;
-/** Offset of the body ciphertext in the binary envelope: version ‖ wrapped key ‖ nonce. */
-export const HEADER_BYTES = 1 + WRAPPED_KEY_BYTES + NONCE_BYTES;
-/** Base64 characters that cover the header: 84 chars = 63 bytes ≥ HEADER_BYTES. */
+/** Offset of the commitment: after version ‖ wrapped key ‖ nonce. */
+export const COMMITMENT_OFFSET = NONCE_OFFSET + NONCE_BYTES;
+/** Offset of the body ciphertext in the binary envelope: version ‖ wrapped key ‖ nonce ‖ commitment. */
+export const HEADER_BYTES = COMMITMENT_OFFSET + COMMITMENT_BYTES;
+/** Base64 characters decoded before the unwrap: 84 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce. */
 export const HEADER_B64_CHARS = 84;
 /** created_at = send time − uniform[0, CREATED_AT_SPREAD] seconds (CSPRNG). */
 export const CREATED_AT_SPREAD = 48 * 3600;
@@ -81,7 +86,7 @@ export function envelopeKey(secret: SecretKey): EnvelopeKey {
 }
 
 /**
- * AAD of the body (spec 0001 §AAD): "veil/env1/aad" ‖ version (1 B) ‖ be32(kind) ‖ M (32 B) ‖ E (32 B).
+ * AAD of the body (spec 0001 §AAD, unchanged in 0004 and 0009): "veil/env1/aad" ‖ version (1 B) ‖ be32(kind) ‖ M (32 B) ‖ E (32 B).
  * Binding M and E means content cannot be moved to another mailbox or re-sent under another key.
  */
 export function envelopeAad(version: number, kind: number, mailbox: Uint8Array, ephemeral: Uint8Array): Uint8Array {

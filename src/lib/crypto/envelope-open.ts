@@ -8,7 +8,9 @@ import { VeilError } from '../shared/errors';
 import { checkEventShape } from '../shared/event-shape';
 import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
 import { aesGcmDecrypt, aesGcmOpenSync } from './aes';
+import { committedBodyKey } from './envelope-commit';
 import {
+  COMMITMENT_OFFSET,
   ENVELOPE_KIND,
   ENVELOPE_VERSION,
   envelopeAad,
@@ -30,14 +32,19 @@ import { keySchedule, type KeySchedule } from './envelope-kdf';
 import { ecdh, type SecretKey } from './keys';
 import { ENVELOPE_CLASS_BYTES, PAYLOAD_TYPE_COVER, unpad } from './padding';
 
-/** Result of a successful key unwrap (trialOpen): enough to finish opening. Holds a secret. */
+/**
+ * Result of a successful key unwrap whose commitment matched (trialOpen): enough to finish opening.
+ * Holds secrets (session key, body key).
+ */
 export interface UnwrappedEnvelope {
   readonly outer: TrustedEvent;
-  /** 1 or 2 (spec 0004): bound in the body AAD. */
+  /** 3 (spec 0009): bound in the body AAD. */
   readonly version: number;
   readonly mailbox: Uint8Array;
   readonly ephemeral: Uint8Array;
   readonly sessionKey: Uint8Array;
+  /** The body's AES-GCM key, derived from the session key (spec 0009). */
+  readonly bodyKey: Uint8Array;
   readonly nonce: Uint8Array;
   readonly ciphertext: Uint8Array;
 }
@@ -67,7 +74,9 @@ function openFailed(): VeilError {
 }
 
 /**
- * Steps 3–5: version, sizes, ECDH + HKDF + key unwrap. Null on any failure, never throws.
+ * Steps 3–5 and the commitment: version, ECDH + HKDF + key unwrap, sizes, then (spec 0009) the
+ * session key's commitment against the envelope's, in constant time, before any body byte is
+ * decrypted. Null on any failure, never throws.
  * Synchronous: the 48-byte unwrap uses @noble/ciphers GCM (aes.ts `aesGcmOpenSync`, null on a
  * wrong tag; spec 0001 §Constant time and the WebAssembly path), so a scan can trial-open a
  * batch in one loop without a promise or an exception per event.
@@ -98,15 +107,16 @@ function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Unwr
       wipe(sessionKey);
       return null;
     }
-    return {
-      outer,
-      version,
-      mailbox: hexToBytes(outer.tags[0]![1]!, 32),
-      ephemeral,
-      sessionKey,
-      nonce: bin.slice(NONCE_OFFSET, HEADER_BYTES),
-      ciphertext: bin.subarray(HEADER_BYTES)
-    };
+    // Key commitment (spec 0009): GCM alone lets one wrap and body open under several keys.
+    const mailbox = hexToBytes(outer.tags[0]![1]!, 32);
+    const nonce = bin.slice(NONCE_OFFSET, COMMITMENT_OFFSET);
+    const aad = envelopeAad(version, ENVELOPE_KIND, mailbox, ephemeral);
+    const bodyKey = committedBodyKey(sessionKey, nonce, aad, bin.subarray(COMMITMENT_OFFSET, HEADER_BYTES));
+    if (bodyKey === null) {
+      wipe(sessionKey);
+      return null;
+    }
+    return { outer, version, mailbox, ephemeral, sessionKey, bodyKey, nonce, ciphertext: bin.subarray(HEADER_BYTES) };
   } catch {
     wipe(sessionKey);
     return null;
@@ -116,8 +126,9 @@ function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Unwr
 }
 
 /**
- * The body nonce of a v2 envelope (spec 0004 §Pair tag), for the pair-tag check that runs before
- * any curve operation: null when the content is not a v2 envelope of a class length. Never throws.
+ * The body nonce of a v3 envelope (spec 0004 §Pair tag; 0009 keeps its offset), for the pair-tag
+ * check that runs before any curve operation: null when the content is not a v3 envelope of a class
+ * length. Never throws.
  */
 export function envelopePairTag(outer: TrustedEvent): Uint8Array | null {
   if (!outerShapeOk(outer)) return null;
@@ -133,8 +144,10 @@ export function envelopePairTag(outer: TrustedEvent): Uint8Array | null {
 /**
  * Fast reject for intro-mailbox scanning (spec 0001 §Trial open): for an outer event the relay layer
  * already verified, checks shape, version and size, then ECDH + HKDF + unwrap of the 48-byte
- * session key, and stops there. Returns null for a foreign envelope (no exception, no allocation
- * of the body plaintext). Cost ≈ one ECDH. `opts.ecdh` injects a faster ECDH (sync/scan.ts).
+ * session key, and stops there for a foreign envelope; after a successful unwrap it also checks
+ * the commitment (spec 0009: two HMACs, never paid on a reject). Returns null for a foreign
+ * envelope (no exception, no allocation of the body plaintext). Cost ≈ one ECDH. `opts.ecdh`
+ * injects a faster ECDH (sync/scan.ts).
  * Synchronous; `trialOpen` is the same behind a promise.
  */
 export function trialOpenSync(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
@@ -148,7 +161,7 @@ export async function trialOpen(outer: TrustedEvent, key: EnvelopeKey, opts?: Op
 }
 
 /**
- * Steps 6–9 after a successful unwrap: body decrypt with the AAD, unpad, inner event shape + kind +
+ * Steps 6–9 after a successful unwrap and commitment check: body decrypt with the AAD, unpad, inner event shape + kind +
  * id + signature, recipient identity among the inner `p` tags (or the author, for copies to one's
  * own devices). Wipes the session key. Throws only the generic error.
  */
@@ -156,7 +169,7 @@ export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string
   let padded: Uint8Array | undefined;
   try {
     const aad = envelopeAad(u.version, ENVELOPE_KIND, u.mailbox, u.ephemeral);
-    padded = await aesGcmDecrypt(u.sessionKey, u.nonce, u.ciphertext, aad);
+    padded = await aesGcmDecrypt(u.bodyKey, u.nonce, u.ciphertext, aad);
     const { type, payload } = unpad(padded);
     const base = { outerId: u.outer.id, mailbox: u.outer.tags[0]![1]! };
     if (type === PAYLOAD_TYPE_COVER) return { type: 'cover', ...base };
@@ -170,14 +183,14 @@ export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string
   } catch {
     throw openFailed();
   } finally {
-    wipe(padded, u.sessionKey);
+    wipe(padded, u.sessionKey, u.bodyKey);
   }
 }
 
 /**
  * Opens an envelope from a relay (spec 0001 §Validation), in this order: outer shape (kind, exactly
- * [["p", M], ["expiration", t]], sizes), outer id + signature, version, class size, unwrap, body
- * decrypt, unpad, inner event id + signature + kind, recipient. `recipientIdentity` is the reader's
+ * [["p", M], ["expiration", t]], sizes), outer id + signature, version, unwrap, class size,
+ * commitment, body decrypt, unpad, inner event id + signature + kind, recipient. `recipientIdentity` is the reader's
  * identity pubkey (hex). Every failure throws VeilError('ENVELOPE_OPEN_FAILED', OPEN_FAILED_MESSAGE).
  */
 export async function openEnvelope(outer: unknown, key: EnvelopeKey, recipientIdentity: string, opts?: OpenOptions): Promise<OpenedEnvelope> {

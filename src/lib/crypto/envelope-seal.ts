@@ -1,6 +1,7 @@
 /**
- * Sealing a Veil envelope (spec 0001 §Sealing). The inner plaintext (a signed Nostr event, or
- * cover) is encrypted with AES-256-GCM under a fresh random session key; the session key is
+ * Sealing a Veil envelope (spec 0001 §Sealing, as changed by 0004 and 0009). The inner plaintext
+ * (a signed Nostr event, or cover) is encrypted with AES-256-GCM under a key derived from a fresh
+ * random session key, which the envelope commits to (./envelope-commit.ts); the session key is
  * wrapped with AES-256-GCM under a key derived (./envelope-kdf.ts) from secp256k1 ECDH between a
  * fresh ephemeral key E and the recipient's envelope key EK. The outer event is signed by E, so it
  * names neither end; its only tags are the mailbox `p` and a NIP-40 `expiration`.
@@ -17,7 +18,6 @@ import {
   CREATED_AT_SPREAD,
   ENVELOPE_KIND,
   ENVELOPE_VERSION,
-  ENVELOPE_VERSION_1,
   envelopeAad,
   EXPIRATION_AFTER_CREATED,
   HEX64,
@@ -27,6 +27,7 @@ import {
   SESSION_KEY_BYTES
 } from './envelope-format';
 import { pairTag } from './bucket';
+import { sessionKeys } from './envelope-commit';
 import { keySchedule } from './envelope-kdf';
 import { assertSecretKey, ecdh, generateSecretKey, getXOnlyPublicKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 import { MAX_PAYLOAD_BYTES, pad, PAYLOAD_TYPE_COVER, PAYLOAD_TYPE_EVENT } from './padding';
@@ -48,8 +49,6 @@ export interface SealInput {
    * one HMAC. Intro and cover envelopes leave it out: their nonce is random, and looks the same.
    */
   pairTagKey?: Uint8Array;
-  /** 2 (default). 1 only for the v1 vectors and the tests of old envelopes. */
-  version?: 1 | 2;
   /**
    * A disappearing message (issue 15 §2): the outer `expiration` is at most this (unix seconds,
    * after `nowSeconds`), instead of created_at + 30 days. The caller rounds it (sync/disappearing.ts).
@@ -80,6 +79,9 @@ export interface SealTrace {
   wrappedKey: Uint8Array;
   nonce: Uint8Array;
   aad: Uint8Array;
+  /** v3 (spec 0009): the body's AES-GCM key and the commitment, both from the session key. */
+  bodyKey: Uint8Array;
+  commitment: Uint8Array;
   padded: Uint8Array;
   ciphertext: Uint8Array;
   envelope: Uint8Array;
@@ -136,16 +138,15 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
   const padded = pad(type, bytes);
   const ephemeralPublic = getXOnlyPublicKey(rnd.ephemeralSecret);
   const mailbox = hexToBytes(input.mailbox, 32);
-  const version = input.version ?? ENVELOPE_VERSION;
-  if (version !== ENVELOPE_VERSION && version !== ENVELOPE_VERSION_1) throw new VeilError('INVALID_INPUT', 'bad envelope version');
-  if (input.pairTagKey !== undefined && version === ENVELOPE_VERSION_1) throw new VeilError('INVALID_INPUT', 'v1 envelopes carry no pair tag');
+  const version = ENVELOPE_VERSION;
   const nonce = input.pairTagKey !== undefined ? pairTag(input.pairTagKey, ephemeralPublic) : rnd.nonce;
   const ss = ecdh(rnd.ephemeralSecret, input.recipientEk);
   const { prk, kek, wrapNonce } = keySchedule(ss, ephemeralPublic, input.recipientEk);
   const wrappedKey = await aesGcmEncrypt(kek, wrapNonce, rnd.sessionKey);
   const aad = envelopeAad(version, ENVELOPE_KIND, mailbox, ephemeralPublic);
-  const ciphertext = await aesGcmEncrypt(rnd.sessionKey, nonce, padded, aad);
-  const envelope = concatBytes(Uint8Array.of(version), wrappedKey, nonce, ciphertext);
+  const { bodyKey, commitment } = sessionKeys(rnd.sessionKey, nonce, aad);
+  const ciphertext = await aesGcmEncrypt(bodyKey, nonce, padded, aad);
+  const envelope = concatBytes(Uint8Array.of(version), wrappedKey, nonce, commitment, ciphertext);
 
   const createdAt = now - rnd.createdAtOffset;
   const expiration = expirationFor(createdAt, now, input.expiresAt);
@@ -173,6 +174,8 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
     wrappedKey,
     nonce,
     aad,
+    bodyKey,
+    commitment,
     padded,
     ciphertext,
     envelope
@@ -183,7 +186,7 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
 /**
  * Seals a payload for one recipient device (spec 0001 §Sealing). All randomness comes from the
  * CSPRNG: ephemeral key, session key, nonce, created_at offset, signature aux. Temporaries
- * (ephemeral secret, ss, prk, kek, session key, padded plaintext) are wiped afterwards.
+ * (ephemeral secret, ss, prk, kek, session key, body key, padded plaintext) are wiped afterwards.
  * Returns the signed outer kind-1067 event. One envelope per recipient EK.
  */
 export async function sealEnvelope(input: SealInput): Promise<NostrEventJson> {
@@ -196,7 +199,7 @@ export async function sealEnvelope(input: SealInput): Promise<NostrEventJson> {
   };
   try {
     const { event, trace } = await sealWith(input, rnd);
-    wipe(trace.sharedSecret, trace.prk, trace.kek, trace.wrapNonce, trace.padded);
+    wipe(trace.sharedSecret, trace.prk, trace.kek, trace.wrapNonce, trace.bodyKey, trace.padded);
     return event;
   } finally {
     wipe(rnd.ephemeralSecret, rnd.sessionKey, rnd.signatureAux);

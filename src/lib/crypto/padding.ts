@@ -4,7 +4,7 @@
  * smallest size class that fits.
  *
  * Why these classes: the padded inner length P is chosen so that the whole binary envelope
- * (1 + 48 + 12 + P + 16 = P + 77 bytes) is exactly 1, 2, 4 or 6 KiB. The largest class then gives
+ * (v3, spec 0009: 1 + 48 + 12 + 32 + P + 16 = P + 109 bytes) is exactly 1, 2, 4 or 6 KiB. The largest class then gives
  * a base64 `content` of exactly 8192 characters, which keeps a whole outer event under 9 KB and
  * inside the content limits that restrictive relays announce. Four classes only: every extra class
  * splits the anonymity set of envelopes a relay sees; chat lines fit the first class, so the common
@@ -13,15 +13,15 @@
 import { abytes } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 
-/** Bytes added around the padded inner plaintext: version, wrapped key, nonce, GCM tag. */
-export const ENVELOPE_OVERHEAD = 1 + 48 + 12 + 16;
+/** Bytes added around the padded inner plaintext: version, wrapped key, nonce, commitment, GCM tag (v3). */
+export const ENVELOPE_OVERHEAD = 1 + 48 + 12 + 32 + 16;
 /** Binary envelope sizes (bytes) of the four classes: 1, 2, 4 and 6 KiB. */
 export const ENVELOPE_CLASS_BYTES = [1024, 2048, 4096, 6144] as const;
-/** Padded inner plaintext lengths P of the four classes (envelope size − 77). */
+/** Padded inner plaintext lengths P of the four classes (envelope size − 109): 915, 1939, 3987, 6035. */
 export const PADDED_CLASS_SIZES: readonly number[] = ENVELOPE_CLASS_BYTES.map((n) => n - ENVELOPE_OVERHEAD);
 /** Header in front of the payload: type (1) and big-endian length (2). */
 export const FRAME_HEADER_BYTES = 3;
-/** Largest payload any class holds (6067 − 3 = 6064 bytes). */
+/** Largest payload any class holds (6035 − 3 = 6032 bytes). */
 export const MAX_PAYLOAD_BYTES = PADDED_CLASS_SIZES[PADDED_CLASS_SIZES.length - 1]! - FRAME_HEADER_BYTES;
 
 /** Payload types. 0 = cover (dropped after opening), 1 = a signed Nostr event as UTF-8 JSON. */

@@ -197,11 +197,11 @@ describe('envelope opener fuzz', () => {
           return b.length <= 900 ? pad(PAYLOAD_TYPE_EVENT, b) : padded;
         })
       );
-      const header = concatBytes(Uint8Array.of(ENVELOPE_VERSION), s.trace.wrappedKey, s.trace.nonce);
+      const header = concatBytes(Uint8Array.of(ENVELOPE_VERSION), s.trace.wrappedKey, s.trace.nonce, s.trace.commitment);
       await timed('inner plaintext', () =>
         fc.assert(
           fc.asyncProperty(plaintext, async (pt) => {
-            const ct = await aesGcmEncrypt(s.trace.sessionKey, s.trace.nonce, pt, s.trace.aad);
+            const ct = await aesGcmEncrypt(s.trace.bodyKey, s.trace.nonce, pt, s.trace.aad);
             const outer = { ...s.outer, content: base64Encode(concatBytes(header, ct)) } as unknown as VerifiedEvent;
             const u = trialOpenSync(outer, ekBob, opts);
             if (u === null) return false; // the header is intact: the unwrap must succeed

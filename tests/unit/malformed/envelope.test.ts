@@ -52,8 +52,8 @@ const withBytes = (f: (b: Uint8Array) => void) => {
 };
 /** An envelope whose padded inner plaintext is `padded`, correctly encrypted (same key, nonce, AAD). */
 const withInner = async (padded: Uint8Array) => {
-  const ct = await aesGcmEncrypt(trace.sessionKey, trace.nonce, padded, trace.aad);
-  return resigned({ content: base64Encode(concatBytes(Uint8Array.of(ENVELOPE_VERSION), trace.wrappedKey, trace.nonce, ct)) });
+  const ct = await aesGcmEncrypt(trace.bodyKey, trace.nonce, padded, trace.aad);
+  return resigned({ content: base64Encode(concatBytes(Uint8Array.of(ENVELOPE_VERSION), trace.wrappedKey, trace.nonce, trace.commitment, ct)) });
 };
 const innerJson = (e: unknown) => pad(1, utf8Encode(JSON.stringify(e)));
 const inner = message([bob]);
@@ -88,8 +88,11 @@ const cases: MalformedCase[] = [
   ['envelope without sig', open({ ...outer, sig: undefined }), 'ENVELOPE_OPEN_FAILED'],
   ['envelope with a bad signature', open({ ...outer, sig: forCarol.outer.sig }), 'ENVELOPE_OPEN_FAILED'],
   ['envelope whose id does not match', open({ ...outer, created_at: outer.created_at + 1 }), 'ENVELOPE_OPEN_FAILED'],
-  ['envelope version byte 3', open(resigned({ content: withBytes((b) => (b[0] = 3)) })), 'ENVELOPE_OPEN_FAILED'],
-  ['a v2 envelope relabelled v1 (the AAD binds the version)', open(resigned({ content: withBytes((b) => (b[0] = 1)) })), 'ENVELOPE_OPEN_FAILED'],
+  ['envelope version byte 4', open(resigned({ content: withBytes((b) => (b[0] = 4)) })), 'ENVELOPE_OPEN_FAILED'],
+  ['a v3 envelope relabelled v2 (not key-committing: refused)', open(resigned({ content: withBytes((b) => (b[0] = 2)) })), 'ENVELOPE_OPEN_FAILED'],
+  ['a v3 envelope relabelled v1 (refused)', open(resigned({ content: withBytes((b) => (b[0] = 1)) })), 'ENVELOPE_OPEN_FAILED'],
+  ['envelope with a flipped commitment byte', open(resigned({ content: withBytes((b) => (b[61 + 7]! ^= 1)) })), 'ENVELOPE_OPEN_FAILED'],
+  ['envelope with a zero commitment', open(resigned({ content: withBytes((b) => b.fill(0, 61, 93)) })), 'ENVELOPE_OPEN_FAILED'],
   ['envelope version byte 0', open(resigned({ content: withBytes((b) => (b[0] = 0)) })), 'ENVELOPE_OPEN_FAILED'],
   ['envelope with a flipped wrapped-key byte', open(resigned({ content: withBytes((b) => (b[10]! ^= 1)) })), 'ENVELOPE_OPEN_FAILED'],
   ['envelope with a flipped nonce byte', open(resigned({ content: withBytes((b) => (b[55]! ^= 1)) })), 'ENVELOPE_OPEN_FAILED'],
@@ -114,7 +117,8 @@ const cases: MalformedCase[] = [
   ['envelope that is an array', open([outer]), 'ENVELOPE_OPEN_FAILED'],
   ['trialOpen of an envelope for another EK', () => trialOpen(outer as VerifiedEvent, otherEk), 'null'],
   ['trialOpen of an envelope with two p tags', () => trialOpen({ ...outer, tags: [p, p] } as unknown as VerifiedEvent, ek), 'null'],
-  ['trialOpen of an envelope whose ephemeral key is not a curve point', () => trialOpen({ ...outer, pubkey: '00'.repeat(31) + '05' } as unknown as VerifiedEvent, ek), 'null']
+  ['trialOpen of an envelope whose ephemeral key is not a curve point', () => trialOpen({ ...outer, pubkey: '00'.repeat(31) + '05' } as unknown as VerifiedEvent, ek), 'null'],
+  ['trialOpen of an envelope with a flipped commitment byte (the unwrap succeeds)', () => trialOpen(resigned({ content: withBytes((b) => (b[92]! ^= 1)) }) as unknown as VerifiedEvent, ek), 'null']
 ];
 
 describe('malformed envelopes', () => malformed(cases));

@@ -1,10 +1,12 @@
 /**
- * Writes tests/vectors/envelope-v2.json: published vectors of the Veil envelope v2
- * (docs/proposals/0004-envelope-v2.md): shared bucket points, pair bucket indices, pair-tag keys and
- * tags, and v2 envelopes with every intermediate value (pair, intro, own-device copy, cover), plus
- * invalid cases. Every key and every random choice is fixed (derived from labels with SHA-256), so
- * running this again produces the same file byte for byte.
- * Run: node --import tsx scripts/gen-envelope-v2-vectors.ts
+ * Writes tests/vectors/envelope-v3.json: published vectors of the Veil envelope v3, the
+ * key-committing envelope (docs/proposals/0009-envelope-v3.md): pair-tag keys and tags, intro
+ * buckets, v3 envelopes with every intermediate value (pair, intro, own-device copy, cover; body key
+ * and commitment included), invalid cases, and the two-recipient envelope of issue 16 item 5 in its
+ * v2 and v3 forms. Every key and every random choice is fixed (derived from labels with SHA-256), so
+ * running this again produces the same file byte for byte. Buckets and pair bucket indices are
+ * unchanged from v2: envelope-v2.json has them.
+ * Run: node --import tsx scripts/gen-envelope-v3-vectors.ts
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,14 +19,14 @@ import { chatMessageTemplate, CREATED_AT_SPREAD, ENVELOPE_KIND, ENVELOPE_VERSION
 import { bucketPoint, pairBucketIndex, pairTag, pairTagKey } from '../src/lib/crypto/bucket';
 import { derivePairKey, epochDay, introMailbox } from '../src/lib/crypto/mailbox';
 import { PADDED_CLASS_SIZES } from '../src/lib/crypto/padding';
+import { twoRecipientCases } from './envelope-v3-salamander';
 
-const h = (label: string) => sha256(utf8Encode(`veil-vectors/v2/${label}`));
+const h = (label: string) => sha256(utf8Encode(`veil-vectors/v3/${label}`));
 const hx = bytesToHex;
 const NOW = 1_767_225_600 + 13 * 3600 + 37 * 60 + 5; // 2026-01-01T13:37:05Z
 const DAY = epochDay(NOW);
 const RELAY = 'wss://relay.example.com';
 const RELAY2 = 'wss://nos.example.org/inbox';
-const RELAY_SPELLED = 'WSS://Relay.Example.com:443/'; // normalises to RELAY
 
 function person(name: string) {
   const identitySecret = h(`${name}/identity`);
@@ -182,6 +184,8 @@ async function main() {
         wrapped_key: hx(trace.wrappedKey),
         nonce: hx(trace.nonce),
         aad: hx(trace.aad),
+        body_key: hx(trace.bodyKey),
+        commitment: hx(trace.commitment),
         padded: hx(trace.padded)
       },
       outer: eventJson(event)
@@ -200,7 +204,7 @@ async function main() {
   };
   /**
    * What the reader's pair-tag check (spec 0004 §Recognising) answers for this event with the tag key
-   * of `check` (the direction the reader expects): a v2 envelope whose nonce equals pairTag(tagKey, E).
+   * of `check` (the direction the reader expects): a v3 envelope whose nonce equals pairTag(tagKey, E).
    */
   const tagMatches = (ev: NostrEvent, check: { from: Name; to: Name }) => {
     const b = base64Decode(ev.content);
@@ -211,66 +215,45 @@ async function main() {
   const add = (name: string, reason: string, outer: NostrEvent, recipient: Name = 'bob', check: { from: Name; to: Name } = { from: 'alice', to: recipient }) =>
     invalid.push({ name, reason, recipient, pair_tag_check: { ...check, day: DAY, matches: tagMatches(outer, check) }, outer: eventJson(outer) });
 
-  add('version 3', 'version byte 0x03 (unknown), re-signed by E', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 3)) }));
+  const COMMIT = 61;
+  add('version 4', 'version byte 0x04 (unknown), re-signed by E', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 4)) }));
   add('version 0', 'version byte 0x00, re-signed by E', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 0)) }));
   add(
-    'v2 relabelled 1',
-    'version byte 0x02 → 0x01, re-signed by E: the key unwrap succeeds (it does not depend on the version) and only the body AAD, which binds the version, rejects it',
-    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 1)) })
+    'v3 relabelled 2',
+    'version byte 0x03 → 0x02, re-signed by E: version 2 is not key-committing and is refused (a v2 opener would read the commitment as body and fail the tag)',
+    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 2)) })
+  );
+  add('v3 relabelled 1', 'version byte 0x03 → 0x01, re-signed by E: version 1 is refused', resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[0] = 1)) }));
+  add(
+    'commitment bit flipped',
+    'one bit of the commitment flipped, re-signed by E: the unwrap succeeds, the commitment check refuses it before the body is decrypted',
+    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[COMMIT + 31]! ^= 0x80)) })
+  );
+  const other = sealed.get('intro k=0')!;
+  add(
+    'commitment of another envelope',
+    "the commitment bytes of the 'intro k=0' vector in place of this one's, re-signed by E: a well-formed commitment, of another session key, nonce and AAD",
+    resign({ ...body(base.event), content: withBytes(base.event, (b) => b.set(base64Decode(other.event.content).subarray(COMMIT, COMMIT + 32), COMMIT)) })
   );
   add(
     'pair nonce changed',
-    'one bit of the nonce (the pair tag) flipped, re-signed by E: the pair-tag check no longer matches and the body does not decrypt',
+    'one bit of the nonce (the pair tag) flipped, re-signed by E: the pair-tag check no longer matches, and the commitment (which binds the nonce) refuses it',
     resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[49 + 11]! ^= 0x01)) })
   );
   const wrongBucket = bucketPoint(RELAY, DAY, 4, 3);
   add(
     'wrong bucket in p tag',
-    'p tag moved to another bucket (level 4, index 3) and re-signed by E: the pair tag still matches (it depends on E only), the AAD (which binds M) rejects it',
+    'p tag moved to another bucket (level 4, index 3) and re-signed by E: the pair tag still matches (it depends on E only); the commitment and the body AAD, which both bind M, refuse it',
     resign({ ...body(base.event), tags: [['p', wrongBucket], base.event.tags[1]!] })
   );
-  const reply = sealed.get('pair reply level 4')!;
   add(
-    'reply relabelled 1',
-    'the level-4 reply bob → alice with version 0x01, re-signed by its E: rejected by the AAD',
-    signWith(reply.trace.ephemeralSecret, { ...body(reply.event), content: withBytes(reply.event, (b) => (b[0] = 1)) }, 'invalid/resign-reply'),
-    'alice',
-    { from: 'bob', to: 'alice' }
+    'body bit flipped',
+    'one bit of the body ciphertext flipped, re-signed by E: the commitment matches, the body tag fails',
+    resign({ ...body(base.event), content: withBytes(base.event, (b) => (b[COMMIT + 32 + 5]! ^= 0x01)) })
   );
   add('wrong recipient', "the alice → bob pair envelope opened by carol: her tag key for alice does not match, and the key unwrap fails", base.event, 'carol');
 
   // ---- bucket points, pair bucket indices, pair tags, intro buckets ----
-  const points: { relay: string; day: number; level: number; index: number }[] = [];
-  const indices: Record<number, number[]> = { 0: [0], 1: [0, 1], 4: [0, 7, 15], 16: [0, 1, 40_000, 65_535] };
-  for (const relay of [RELAY, RELAY2, RELAY_SPELLED])
-    for (const day of [DAY, DAY + 1])
-      for (const level of [0, 1, 4, 16]) for (const index of relay === RELAY ? indices[level]! : [indices[level]!.at(-1)!]) points.push({ relay, day, level, index });
-  const buckets = points.map((p) => ({ ...p, bucket: bucketPoint(p.relay, p.day, p.level, p.index) }));
-
-  const pairs: [Name, Name][] = [
-    ['alice', 'bob'],
-    ['alice', 'carol'],
-    ['alice', 'alice2']
-  ];
-  // the index is bound to the relay (spec 0004 §Pair bucket): each pair on two relays, and RELAY
-  // spelled another way for one pair (same index as RELAY, the URL is normalised first)
-  const pairBuckets = pairs.flatMap(([a, b], i) =>
-    (i === 0 ? [RELAY, RELAY2, RELAY_SPELLED] : [RELAY, RELAY2]).flatMap((relay) =>
-      [DAY, DAY + 1].flatMap((day) =>
-        [0, 1, 4, 16].map((level) => ({
-          a,
-          b,
-          a_ek: hx(people[a].ek),
-          b_ek: hx(people[b].ek),
-          pair_key: hx(pairKeyOf(a, b)),
-          relay,
-          day,
-          level,
-          index: pairBucketIndex(pairKeyOf(a, b), relay, day, level)
-        }))
-      )
-    )
-  );
   const tagCases: { from: Name; to: Name; day: number; e: string }[] = [
     { from: 'alice', to: 'bob', day: DAY, e: 'tag/e1' },
     { from: 'alice', to: 'bob', day: DAY, e: 'tag/e2' },
@@ -289,23 +272,23 @@ async function main() {
   const keys = Object.fromEntries(
     Object.entries(people).map(([n, p]) => [n, { identity_secret: hx(p.identitySecret), identity: p.identity, ek_secret: hx(p.ekSecret), ek: hx(p.ek) }])
   );
+  const twoRecipient = twoRecipientCases({ ephemeralSecret: h('two-recipient/ephemeral'), authorSecret: alice.identitySecret, bob, carol, bucket: bucketPoint(RELAY, DAY, 0, 0), now: NOW });
   const out = {
     description:
-      'Veil envelope v2 (kind 1067) vectors: shared buckets, pair bucket indices, pair tags and v2 envelopes. docs/proposals/0004-envelope-v2.md, 0005-traffic.md. All hex is lowercase; all secrets are test-only (sha256 of "veil-vectors/v2/<label>").',
-    generator: 'scripts/gen-envelope-v2-vectors.ts',
+      'Veil envelope v3 (kind 1067, key-committing) vectors: pair tags, intro buckets, v3 envelopes with body key and commitment, invalid cases, and the two-recipient envelope of issue 16 item 5. docs/proposals/0009-envelope-v3.md (on 0001, 0004, 0005). All hex is lowercase; all secrets are test-only (sha256 of "veil-vectors/v3/<label>").',
+    generator: 'scripts/gen-envelope-v3-vectors.ts',
     kind: ENVELOPE_KIND,
     version: ENVELOPE_VERSION,
     keys,
-    buckets,
-    pair_buckets: pairBuckets,
     pair_tags: pairTags,
     intro_buckets: introBuckets,
     valid,
-    invalid
+    invalid,
+    two_recipient: twoRecipient
   };
-  const path = resolve(process.cwd(), 'tests/vectors/envelope-v2.json');
+  const path = resolve(process.cwd(), 'tests/vectors/envelope-v3.json');
   writeFileSync(path, JSON.stringify(out, null, 2) + '\n');
-  console.log(`wrote ${path}: ${buckets.length} buckets, ${pairBuckets.length} pair indices, ${pairTags.length} pair tags, ${valid.length} valid, ${invalid.length} invalid`);
+  console.log(`wrote ${path}: ${pairTags.length} pair tags, ${valid.length} valid, ${invalid.length} invalid, ${twoRecipient.length} two-recipient`);
 }
 
 await main();
