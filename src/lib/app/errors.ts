@@ -55,8 +55,50 @@ export const BACKGROUND_SENTENCES: Partial<Record<VeilErrorCode, string>> = sent
   STORAGE_FAILED: m.err_bg_storage_failed
 });
 
+type Values = Readonly<Record<string, string | number>>;
+const str = (v: Values, k: string): string => String(v[k] ?? '');
+
+/**
+ * Sentences written below the app (crypto, store, sync backup) name their key (shared/errors.ts
+ * `userKey`); each is listed here by name, so the bundle keeps only these and the layers stay free of
+ * any language. A key missing here shows the English `user` sentence.
+ */
+const KEYED: Readonly<Record<string, (v: Values) => string>> = {
+  err_bech32_prefix: (v) => m.err_bech32_prefix({ hrp: str(v, 'hrp') }),
+  err_bech32_length: (v) => m.err_bech32_length({ hrp: str(v, 'hrp') }),
+  err_bech32_length_exact: (v) => m.err_bech32_length_exact({ hrp: str(v, 'hrp'), n: str(v, 'n'), expected: str(v, 'expected') }),
+  err_bech32_character: (v) => m.err_bech32_character({ hrp: str(v, 'hrp') }),
+  err_bech32_mixed_case: (v) => m.err_bech32_mixed_case({ hrp: str(v, 'hrp') }),
+  err_bech32_checksum: (v) => m.err_bech32_checksum({ hrp: str(v, 'hrp') }),
+  err_bech32_payload: (v) => m.err_bech32_payload({ hrp: str(v, 'hrp') }),
+  err_nsec_pasted: () => m.err_nsec_pasted(),
+  err_ncryptsec_pasted: () => m.err_ncryptsec_pasted(),
+  err_hex_length: (v) => m.err_hex_length({ n: str(v, 'n') }),
+  err_safety_code_bad: () => m.err_safety_code_bad(),
+  err_backup_not_veil: () => m.err_backup_not_veil(),
+  err_backup_damaged: () => m.err_backup_damaged(),
+  err_backup_too_costly: () => m.err_backup_too_costly(),
+  err_backup_version: () => m.err_backup_version(),
+  err_backup_enter_passphrase: () => m.err_backup_enter_passphrase(),
+  err_backup_wrong_passphrase: () => m.err_backup_wrong_passphrase(),
+  err_backup_short_backup: (v) => m.err_backup_short_backup({ min: str(v, 'min') }),
+  err_backup_short_device: (v) => m.err_backup_short_device({ min: str(v, 'min') }),
+  err_backup_damaged_or_foreign: () => m.err_backup_damaged_or_foreign(),
+  err_backup_export_passphrase: () => m.err_backup_export_passphrase(),
+  err_backup_too_large: (v) => m.err_backup_too_large({ mib: str(v, 'mib') }),
+  err_backup_no_conversation: () => m.err_backup_no_conversation(),
+  err_backup_profile_in_use: () => m.err_backup_profile_in_use()
+};
+
+/** The sentence of a keyed error in the app's language, if its key is known. */
+export function keyedSentence(e: { userKey?: { key: string; values?: Values } }): string | undefined {
+  const k = e.userKey;
+  const f = k && Object.hasOwn(KEYED, k.key) ? KEYED[k.key] : undefined;
+  return f ? f(k!.values ?? {}) : undefined;
+}
+
 export function describeError(e: unknown): string {
-  if (isVeilError(e)) return e.user ?? ERROR_SENTENCES[e.code] ?? m.err_generic();
+  if (isVeilError(e)) return keyedSentence(e) ?? e.user ?? ERROR_SENTENCES[e.code] ?? m.err_generic();
   if (e instanceof DOMException && e.name === 'QuotaExceededError') return ERROR_SENTENCES.STORAGE_QUOTA;
   return m.err_generic();
 }

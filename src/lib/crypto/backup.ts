@@ -58,15 +58,15 @@ export interface SealOptions extends Partial<BackupParams> {
   onProgress?: (p: number) => void;
 }
 
-const notBackup = () => userError('INVALID_INPUT', 'This file is not a Veil backup.');
+const notBackup = () => userError('INVALID_INPUT', 'This file is not a Veil backup.', { key: 'err_backup_not_veil' });
 const damaged = (cause?: unknown) =>
-  userError('DECRYPT_FAILED', 'This backup is damaged or incomplete (changed or cut short). Nothing was restored.', { cause });
+  userError('DECRYPT_FAILED', 'This backup is damaged or incomplete (changed or cut short). Nothing was restored.', { cause, key: 'err_backup_damaged' });
 
 function checkParams(x: BackupParams): void {
   const { logN, r, p, chunkSize } = x;
   if (![logN, r, p, chunkSize].every(Number.isSafeInteger) || logN < 1 || logN > 40 || r < 1 || p < 1) throw notBackup();
   if (128 * r * 2 ** logN > MAX_BACKUP_KDF_MEMORY || 2 ** logN * r * p > MAX_BACKUP_KDF_COST)
-    throw userError('KDF_TOO_COSTLY', 'This backup asks for more memory or time to open than Veil allows. Veil does not write such files: it was changed or made elsewhere.');
+    throw userError('KDF_TOO_COSTLY', 'This backup asks for more memory or time to open than Veil allows. Veil does not write such files: it was changed or made elsewhere.', { key: 'err_backup_too_costly' });
   if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) throw notBackup();
 }
 
@@ -74,7 +74,7 @@ function checkParams(x: BackupParams): void {
 export function parseBackupHeader(bytes: Uint8Array): BackupHeader {
   if (!(bytes instanceof Uint8Array) || bytes.length < BACKUP_HEADER_LEN || !equalBytes(bytes.subarray(0, 8), BACKUP_MAGIC)) throw notBackup();
   if (bytes[8] !== BACKUP_VERSION || bytes[9] !== 1 || bytes[13] !== 1)
-    throw userError('INVALID_INPUT', 'This backup was made by another version of Veil and cannot be read here.');
+    throw userError('INVALID_INPUT', 'This backup was made by another version of Veil and cannot be read here.', { key: 'err_backup_version' });
   const h = bytes.slice(0, BACKUP_HEADER_LEN);
   const view = new DataView(h.buffer);
   const params = { logN: h[10]!, r: h[11]!, p: h[12]!, chunkSize: view.getUint32(14) };
@@ -83,7 +83,7 @@ export function parseBackupHeader(bytes: Uint8Array): BackupHeader {
 }
 
 async function deriveKeys(passphrase: string, salt: Uint8Array, x: BackupParams, onProgress?: (p: number) => void): Promise<Uint8Array> {
-  if (typeof passphrase !== 'string' || passphrase.length === 0) throw userError('WRONG_PASSPHRASE', 'Enter the passphrase of this backup.');
+  if (typeof passphrase !== 'string' || passphrase.length === 0) throw userError('WRONG_PASSPHRASE', 'Enter the passphrase of this backup.', { key: 'err_backup_enter_passphrase' });
   if (passphrase.length > MAX_PASSPHRASE_CHARS) throw new VeilError('TOO_LARGE', 'passphrase is too long');
   const pw = utf8Encode(passphrase.normalize('NFKC'));
   try {
@@ -218,7 +218,7 @@ export class BackupReader {
     const m = await deriveKeys(passphrase, header.salt, header, onProgress);
     try {
       if (!equalBytes(m.subarray(32, 64), header.check))
-        throw userError('WRONG_PASSPHRASE', 'That is not the passphrase of this backup. Nothing was changed: try again.');
+        throw userError('WRONG_PASSPHRASE', 'That is not the passphrase of this backup. Nothing was changed: try again.', { key: 'err_backup_wrong_passphrase' });
       return new BackupReader(header, m.slice(0, 32));
     } finally {
       wipe(m);

@@ -41,17 +41,21 @@ export interface EventPointer {
 /** Why a bech32 string failed, so the UI can say something useful about a truncated or mistyped key. */
 export type Bech32Problem = 'prefix' | 'length' | 'character' | 'mixed-case' | 'checksum' | 'payload';
 
-function bech32Error(code: 'INVALID_NPUB' | 'INVALID_KEY' | 'INVALID_INPUT', hrp: string, problem: Bech32Problem, detail = ''): VeilError {
-  const what = hrp === 'npub' ? 'This npub' : `This ${hrp}`;
+function bech32Error(code: 'INVALID_NPUB' | 'INVALID_KEY' | 'INVALID_INPUT', hrp: string, problem: Bech32Problem, lens?: { n: number; expected: number }): VeilError {
+  const what = `This ${hrp}`;
   const msg: Record<Bech32Problem, string> = {
     prefix: `Expected text starting with "${hrp}1".`,
-    length: `${what} has the wrong length${detail}: it may have been cut off or have extra characters.`,
+    length: lens
+      ? `${what} has the wrong length (${lens.n} characters, expected ${lens.expected}): it may have been cut off or have extra characters.`
+      : `${what} has the wrong length: it may have been cut off or have extra characters.`,
     character: `${what} contains a character that bech32 never uses (b, i, o, 1 after the prefix, or punctuation).`,
     'mixed-case': `${what} mixes upper and lower case letters.`,
     checksum: `${what} fails its checksum: a character was probably mistyped.`,
     payload: `${what} decodes, but does not hold a valid key.`
   };
-  const e = userError(code, msg[problem]);
+  // The same sentences in the app's languages (messages/*.json err_bech32_*).
+  const key = `err_bech32_${problem.replace('-', '_')}${problem === 'length' && lens ? '_exact' : ''}`;
+  const e = userError(code, msg[problem], { key, values: { hrp, ...(lens ?? {}) } });
   (e as VeilError & { problem: Bech32Problem }).problem = problem;
   return e;
 }
@@ -86,7 +90,7 @@ function precheck(
   const data = t.slice(hrp.length + 1);
   if (!BECH32_CHARSET.test(data)) throw bech32Error(code, hrp, 'character');
   if (exactLen !== undefined && t.length !== exactLen)
-    throw bech32Error(code, hrp, 'length', ` (${t.length} characters, expected ${exactLen})`);
+    throw bech32Error(code, hrp, 'length', { n: t.length, expected: exactLen });
   if (t.length > maxLen) throw bech32Error(code, hrp, 'length');
   return t;
 }
@@ -235,8 +239,8 @@ export function parseContactInput(text: string): ContactInput {
   const lower = trimmed.toLowerCase();
   // The left boundary excludes base64url characters, so a card payload that happens to contain
   // "nsec1" is not mistaken for a key.
-  if (/(^|[^a-z0-9_-])nsec1/.test(lower)) throw userError('NSEC_WHERE_CONTACT_EXPECTED', NSEC_WARNING);
-  if (/(^|[^a-z0-9_-])ncryptsec1/.test(lower)) throw userError('NSEC_WHERE_CONTACT_EXPECTED', NCRYPTSEC_WARNING);
+  if (/(^|[^a-z0-9_-])nsec1/.test(lower)) throw userError('NSEC_WHERE_CONTACT_EXPECTED', NSEC_WARNING, { key: 'err_nsec_pasted' });
+  if (/(^|[^a-z0-9_-])ncryptsec1/.test(lower)) throw userError('NSEC_WHERE_CONTACT_EXPECTED', NCRYPTSEC_WARNING, { key: 'err_ncryptsec_pasted' });
 
   // A contact card link may be pasted with text around it ("here's my Veil: https://…").
   const card = findContactCard(trimmed);
@@ -253,7 +257,7 @@ export function parseContactInput(text: string): ContactInput {
     return { type: 'nprofile', pubkey: p.pubkey, relays: p.relays };
   }
   if (ls.startsWith('npub')) return { type: 'npub', pubkey: decodeNpub(s), relays: [] };
-  if (/^[0-9a-f]+$/.test(ls)) throw userError('INVALID_NPUB', `A hex public key has 64 characters; this has ${ls.length}.`);
+  if (/^[0-9a-f]+$/.test(ls)) throw userError('INVALID_NPUB', `A hex public key has 64 characters; this has ${ls.length}.`, { key: 'err_hex_length', values: { n: ls.length } });
   throw bech32Error('INVALID_NPUB', 'npub', 'prefix');
 }
 

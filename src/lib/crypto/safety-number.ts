@@ -37,6 +37,7 @@ const PAYLOAD_B64URL = /^[A-Za-z0-9_-]{171}$/;
 
 /** Sentences shown when a pasted code or payload is not one. */
 export const BAD_CODE_MESSAGE = 'That is not a safety number: paste the 60 digits or the verification code from their screen.';
+const BAD_CODE_KEY = { key: 'err_safety_code_bad' } as const;
 
 /** One party's keys: the identity pubkey and the EKs of its devices, all 64 lowercase hex. */
 export interface KeySet {
@@ -121,7 +122,7 @@ export function formatSafetyNumber(code: string): string {
 /** Digits typed or pasted by a person: spaces, dots and dashes between groups are ignored. INVALID_INPUT otherwise. */
 export function parseSafetyNumberText(text: string): string {
   const digits = typeof text === 'string' && text.length <= 200 ? text.replace(/[\s.·-]/g, '') : '';
-  if (!/^[0-9]{60}$/.test(digits)) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE);
+  if (!/^[0-9]{60}$/.test(digits)) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE, BAD_CODE_KEY);
   return digits;
 }
 
@@ -145,16 +146,16 @@ export interface VerifyPayload {
 /** Strict decoding: the exact prefix, 171 base64url characters (canonical), 128 bytes. INVALID_INPUT otherwise. */
 export function decodeVerifyPayload(text: string): VerifyPayload {
   const s = typeof text === 'string' ? text.trim() : '';
-  if (!s.startsWith(VERIFY_PAYLOAD_PREFIX)) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE);
+  if (!s.startsWith(VERIFY_PAYLOAD_PREFIX)) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE, BAD_CODE_KEY);
   const body = s.slice(VERIFY_PAYLOAD_PREFIX.length);
-  if (!PAYLOAD_B64URL.test(body)) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE);
+  if (!PAYLOAD_B64URL.test(body)) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE, BAD_CODE_KEY);
   let bytes: Uint8Array;
   try {
     bytes = base64Decode(body.replace(/-/g, '+').replace(/_/g, '/') + '=');
   } catch (cause) {
-    throw userError('INVALID_INPUT', BAD_CODE_MESSAGE, { cause });
+    throw userError('INVALID_INPUT', BAD_CODE_MESSAGE, { ...BAD_CODE_KEY, cause });
   }
-  if (bytes.length !== PAYLOAD_BYTES) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE);
+  if (bytes.length !== PAYLOAD_BYTES) throw userError('INVALID_INPUT', BAD_CODE_MESSAGE, BAD_CODE_KEY);
   return {
     sender: bytesToHex(bytes.subarray(0, 32)),
     senderFingerprint: bytes.slice(32, 64),

@@ -62,17 +62,31 @@ export class VeilError extends Error {
   readonly code: VeilErrorCode;
   /** A sentence for the person at the screen, when the thrower wrote one; otherwise the app's own for `code`. */
   declare readonly user?: string;
-  constructor(code: VeilErrorCode, message: string, options?: { cause?: unknown; user?: string }) {
+  /**
+   * The same sentence as a message key of the app's languages (messages/*.json) with its values: the
+   * app shows it in the chosen language (app/errors.ts); `user` stays the English text for logs and tests.
+   * Layers below the app know no language, so they name the key and the app looks it up.
+   */
+  declare readonly userKey?: UserKey;
+  constructor(code: VeilErrorCode, message: string, options?: { cause?: unknown; user?: string; userKey?: UserKey }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VeilError';
     this.code = code;
     if (options?.user !== undefined) this.user = options.user;
+    if (options?.userKey !== undefined) this.userKey = options.userKey;
   }
 }
 
-/** An error whose text was written for people: it is both the developer message and the one shown. */
-export function userError(code: VeilErrorCode, sentence: string, options?: { cause?: unknown }): VeilError {
-  return new VeilError(code, sentence, { ...options, user: sentence });
+/** A message key and its values (see VeilError.userKey). */
+export interface UserKey {
+  key: string;
+  values?: Readonly<Record<string, string | number>>;
+}
+
+/** An error whose text was written for people: it is both the developer message and the one shown; `key` names it in the app's languages. */
+export function userError(code: VeilErrorCode, sentence: string, options?: { cause?: unknown; key?: string; values?: Readonly<Record<string, string | number>> }): VeilError {
+  const { key, values, ...rest } = options ?? {};
+  return new VeilError(code, sentence, { ...rest, user: sentence, ...(key ? { userKey: values ? { key, values } : { key } } : {}) });
 }
 
 /** Type guard: `isVeilError(e, 'WRONG_PASSPHRASE')` narrows to a VeilError with that code. */

@@ -186,7 +186,7 @@ export class BackupImporter {
       }
       case 'message': {
         const conversationId = this.#ids.get(r.conversation);
-        if (!conversationId) throw userError('INVALID_INPUT', 'This backup is damaged: a message names no conversation in it. Nothing was restored.');
+        if (!conversationId) throw userError('INVALID_INPUT', 'This backup is damaged: a message names no conversation in it. Nothing was restored.', { key: 'err_backup_no_conversation' });
         // The outbox is not in a backup: a message still sending there is shown as failed, to be sent again.
         const status: MessageStatus = r.status === 'sending' ? 'failed' : r.status;
         this.#batch.push({ id: r.id, conversationId, createdAt: r.createdAt, receivedAt: r.receivedAt, direction: r.direction, status, content: r.content, relays: r.relays ?? [], ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}) });
@@ -244,7 +244,7 @@ export async function copyProfile(platform: IdbPlatform, from: string, to: strin
     const done = tx.done;
     done.catch(() => {});
     try {
-      if ((await tx.objectStore('vault').count()) > 0 || (await tx.objectStore('accounts').count()) > 0) throw userError('INVALID_INPUT', PROFILE_IN_USE);
+      if ((await tx.objectStore('vault').count()) > 0 || (await tx.objectStore('accounts').count()) > 0) throw userError('INVALID_INPUT', PROFILE_IN_USE, { key: 'err_backup_profile_in_use' });
       const puts: Promise<unknown>[] = [];
       for (const { name, recs } of data)
         for (const rec of recs) {
@@ -268,5 +268,5 @@ export async function copyProfile(platform: IdbPlatform, from: string, to: strin
 
 /** The sentence for a restore into a profile in use (sync/backup.ts checks before any work). */
 export function profileInUse(): VeilError {
-  return userError('INVALID_INPUT', PROFILE_IN_USE);
+  return userError('INVALID_INPUT', PROFILE_IN_USE, { key: 'err_backup_profile_in_use' });
 }

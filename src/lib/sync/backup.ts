@@ -69,11 +69,12 @@ export interface RestoreOptions {
   onProgress?: (p: BackupProgress) => void;
 }
 
-function checkNewPassphrase(p: string, what: string): void {
-  if (typeof p !== 'string' || p.normalize('NFKC').length < MIN_PASSPHRASE) throw userError('INVALID_INPUT', `Choose ${what} of at least ${MIN_PASSPHRASE} characters.`);
+function checkNewPassphrase(p: string, what: 'backup' | 'device'): void {
+  if (typeof p !== 'string' || p.normalize('NFKC').length < MIN_PASSPHRASE)
+    throw userError('INVALID_INPUT', `Choose ${what === 'backup' ? 'a backup passphrase' : 'a passphrase for Veil on this device'} of at least ${MIN_PASSPHRASE} characters.`, { key: `err_backup_short_${what}`, values: { min: MIN_PASSPHRASE } });
 }
 
-const damaged = (cause?: unknown) => userError('INVALID_INPUT', 'This backup is damaged or was not made by Veil. Nothing was restored.', { cause });
+const damaged = (cause?: unknown) => userError('INVALID_INPUT', 'This backup is damaged or was not made by Veil. Nothing was restored.', { cause, key: 'err_backup_damaged_or_foreign' });
 
 /**
  * Seals every record of the unlocked store into a backup file (returned as parts, for a Blob). The Veil
@@ -86,8 +87,8 @@ export async function exportBackup(
   backupPassphrase: string,
   opts: BackupOptions = {}
 ): Promise<{ parts: Uint8Array[]; bytes: number; counts: BackupCounts }> {
-  checkNewPassphrase(backupPassphrase, 'a backup passphrase');
-  if (!veilPassphrase) throw userError('WRONG_PASSPHRASE', 'Enter your Veil passphrase to export.');
+  checkNewPassphrase(backupPassphrase, 'backup');
+  if (!veilPassphrase) throw userError('WRONG_PASSPHRASE', 'Enter your Veil passphrase to export.', { key: 'err_backup_export_passphrase' });
   const accounts = await store.listAccounts();
   const secrets = new Map<string, string>();
   for (const a of accounts)
@@ -142,8 +143,8 @@ export async function restoreBackup(
   opts: RestoreOptions = {}
 ): Promise<BackupCounts> {
   if (await target.hasVault()) throw profileInUse();
-  checkNewPassphrase(vaultPassphrase, 'a passphrase for Veil on this device');
-  if (source.size > MAX_BACKUP_FILE_BYTES) throw userError('TOO_LARGE', `This backup is larger than Veil restores (${MAX_BACKUP_FILE_BYTES / 2 ** 20} MiB).`);
+  checkNewPassphrase(vaultPassphrase, 'device');
+  if (source.size > MAX_BACKUP_FILE_BYTES) throw userError('TOO_LARGE', `This backup is larger than Veil restores (${MAX_BACKUP_FILE_BYTES / 2 ** 20} MiB).`, { key: 'err_backup_too_large', values: { mib: MAX_BACKUP_FILE_BYTES / 2 ** 20 } });
   const progress = opts.onProgress ?? (() => {});
   const reader = await BackupReader.open(await source.read(0, Math.min(source.size, BACKUP_HEADER_LEN)), backupPassphrase, (p) =>
     progress({ phase: 'key', done: p, total: 1 })
@@ -219,7 +220,7 @@ class LineReader {
     this.records++;
     if (this.records === 1) {
       if (r.t !== 'meta' || r.format !== BACKUP_FORMAT) throw damaged();
-      if (r.version !== BACKUP_PAYLOAD_VERSION) throw userError('INVALID_INPUT', 'This backup was made by another version of Veil and cannot be read here.');
+      if (r.version !== BACKUP_PAYLOAD_VERSION) throw userError('INVALID_INPUT', 'This backup was made by another version of Veil and cannot be read here.', { key: 'err_backup_version' });
       return;
     }
     if (r.t === 'meta') throw damaged();
