@@ -78,6 +78,9 @@ afterAll(async () => {
 describe('a locked app with "check while locked" on', () => {
   it('keeps the envelopes unopened, says so once, and opens them at unlock, in order, with the relay gone', async () => {
     for (const n of [1, 2, 3]) await bobSends(`while locked ${n}`);
+    // Bob goes offline: his Live cover (a slot every ~40 s early in a session) would otherwise add an
+    // envelope between the two wakes below, and the second is to find nothing new.
+    await bob.m.stop();
     const r = await wake();
     expect(r.outcome).toBe('locked');
     const kept = r.outcome === 'locked' ? r.kept : undefined;
