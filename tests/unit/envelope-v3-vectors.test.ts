@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import type { NostrEvent } from 'nostr-tools/pure';
 import { base64Decode, bytesToHex, equalBytes, hexToBytes } from '../../src/lib/shared/bytes';
-import { isVeilError } from '../../src/lib/shared/errors';
 import { trustEvent } from '../../src/lib/shared/trusted-event';
 import { aesGcmOpenSync } from '../../src/lib/crypto/aes';
 import { getXOnlyPublicKey } from '../../src/lib/crypto/keys';
@@ -24,7 +23,6 @@ import {
   envelopePairTag,
   HEADER_BYTES,
   openEnvelope,
-  OPEN_FAILED_MESSAGE,
   sealEnvelopeDeterministic,
   sessionKeys,
   trialOpenSync,
@@ -34,6 +32,7 @@ import { envelopeAad, OUTER_RULES } from '../../src/lib/crypto/envelope-format';
 import { bucketPoint, pairBucketIndex, pairTag, pairTagKey } from '../../src/lib/crypto/bucket';
 import { derivePairKey, epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
 import { checkedOwnVectors, recordedSha256, vectorPath } from '../helpers/vectors';
+import { expectGenericFailure } from '../helpers/old-envelopes';
 
 interface KeyRec { identity_secret: string; identity: string; ek_secret: string; ek: string }
 type Derivation =
@@ -99,18 +98,6 @@ function tagMatches(outer: unknown, tagKey: Uint8Array): boolean {
   if (!t.ok) return false;
   const nonce = envelopePairTag(t.event);
   return nonce !== null && equalBytes(nonce, pairTag(tagKey, hexToBytes(t.event.pubkey)));
-}
-
-async function expectGenericFailure(p: Promise<unknown>): Promise<void> {
-  const err: unknown = await p.then(
-    () => null,
-    (e: unknown) => e
-  );
-  expect(isVeilError(err, 'ENVELOPE_OPEN_FAILED')).toBe(true);
-  const e = err as Error;
-  expect(e.message).toBe(OPEN_FAILED_MESSAGE);
-  expect(e.cause).toBeUndefined();
-  expect(Object.keys(e).sort()).toEqual(['code', 'name']);
 }
 
 describe('envelope-v3 vector file', () => {

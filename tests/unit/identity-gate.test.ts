@@ -6,30 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { IdentityGate } from '../../src/lib/sync/identity-gate';
 import { DEFAULT_TIMING } from '../../src/lib/sync/timing';
+import { virtualClock } from '../helpers/virtual-timers';
 
-function clock() {
-  let now = 1_000_000;
-  const q: { at: number; fn: () => void; id: number }[] = [];
-  let seq = 0;
-  return {
-    now: () => now,
-    timers: {
-      setTimeout: (fn: () => void, ms: number) => (q.push({ at: now + ms, fn, id: ++seq }), seq),
-      clearTimeout: (h: unknown) => void q.splice(q.findIndex((t) => t.id === h) >>> 0, 1)
-    },
-    runUntil(t: number) {
-      for (;;) {
-        q.sort((a, b) => a.at - b.at);
-        const next = q[0];
-        if (!next || next.at > t) break;
-        q.shift();
-        now = next.at;
-        next.fn();
-      }
-      now = t;
-    }
-  };
-}
+const clock = (): ReturnType<typeof virtualClock> => virtualClock();
 
 describe('identity gate', () => {
   const quiet = DEFAULT_TIMING.identityQuietMs;

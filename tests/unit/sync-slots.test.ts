@@ -11,35 +11,12 @@ import type { PublishOutcome } from '../../src/lib/sync/outbox';
 import { PublishSlots } from '../../src/lib/sync/slots';
 import { DEFAULT_TIMING } from '../../src/lib/sync/timing';
 import type { NostrEvent } from '../../src/lib/relay/types';
+import { virtualClock } from '../helpers/virtual-timers';
 
 function world() {
-  let now = 1_700_000_000_000;
-  const q: { at: number; fn: () => void; id: number }[] = [];
-  let seq = 0;
-  const timers = {
-    setTimeout: (fn: () => void, ms: number) => (q.push({ at: now + ms, fn, id: ++seq }), seq),
-    clearTimeout: (h: unknown) => {
-      const i = q.findIndex((t) => t.id === h);
-      if (i >= 0) q.splice(i, 1);
-    }
-  };
-  const ctx = { timers, timing: DEFAULT_TIMING, now: () => now, running: () => true } as unknown as SyncContext;
-  return {
-    ctx,
-    now: () => now,
-    runFor(ms: number) {
-      const end = now + ms;
-      for (;;) {
-        q.sort((a, b) => a.at - b.at);
-        const next = q[0];
-        if (!next || next.at > end) break;
-        q.shift();
-        now = next.at;
-        next.fn();
-      }
-      now = end;
-    }
-  };
+  const c = virtualClock(1_700_000_000_000);
+  const ctx = { timers: c.timers, timing: DEFAULT_TIMING, now: c.now, running: () => true } as unknown as SyncContext;
+  return { ctx, now: c.now, runFor: (ms: number) => c.runUntil(c.now() + ms) };
 }
 
 const ev = (id: string): NostrEvent => ({ id, pubkey: 'ab'.repeat(32), created_at: 0, kind: 1067, tags: [], content: '', sig: 'cd'.repeat(64) });
