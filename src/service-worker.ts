@@ -21,7 +21,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { VeilStore } from '$lib/store';
 import { flushOutboxFromWorker, OUTBOX_SYNC_TAG, socketsLock, syncAgain, type WorkerFlushResult } from '$lib/sync/worker-flush';
-import { readFromWorker } from '$lib/sync/worker-read';
+import { readFromWorker, type WorkerReadResult } from '$lib/sync/worker-read';
 import { READ_SYNC_TAG, WORKER_NOTIFICATION_TAG } from '$lib/sync/worker-tags';
 import { m } from '$lib/paraglide/messages';
 import { baseLocale, overwriteGetLocale, toLocale } from '$lib/paraglide/runtime';
@@ -152,7 +152,9 @@ interface PeriodicSyncEvent extends ExtendableEvent {
 const WAKE_COVER_MS = 20_000;
 
 async function periodicRead(): Promise<void> {
-  await flushOutbox().catch(() => {});
+  console.info('veil worker: periodic wake');
+  const flushed = await flushOutbox().catch((e: unknown) => ({ outcome: `failed: ${String(e)}` }));
+  console.info(`veil worker: outbox ${flushed.outcome}`);
   const r = await readFromWorker({
     openStore: () => VeilStore.open({ indexedDB, IDBKeyRange }),
     WebSocket,
@@ -161,13 +163,21 @@ async function periodicRead(): Promise<void> {
     coverMs: WAKE_COVER_MS,
     onRead: showArrivals
   });
+  if (r.outcome !== 'read') console.info(`veil worker: read ${describeRead(r)}`);
   // Locked, with "check while locked" on: what came is kept unopened (no key here), so it can only say "may".
   if (r.outcome === 'locked' && r.kept?.notify && Notification.permission === 'granted')
     await self.registration.showNotification(m.sw_new_messages(), { body: m.sw_may_have_arrived(), tag: WORKER_NOTIFICATION_TAG, data: { url: '/' } });
 }
 
+function describeRead(r: WorkerReadResult): string {
+  if (r.outcome !== 'read') return r.outcome === 'locked' && r.kept ? `locked (kept ${JSON.stringify(r.kept)})` : r.outcome;
+  return `${r.complete} of ${r.relays} relays to the end, ${r.unread} unread, ${r.arrived.length} chats with new messages`;
+}
+
 /** Open pages re-read the chats; the badge counts what is unread; one content-free notification. */
-async function showArrivals(r: { unread: number; arrived: string[] }): Promise<void> {
+async function showArrivals(r: Extract<WorkerReadResult, { outcome: 'read' }>): Promise<void> {
+  // Counts only, for the worker's console (DevTools, the e2e specs): no chat, sender or content.
+  console.info(`veil worker: read ${describeRead(r)}`);
   if (r.arrived.length > 0) {
     const channel = new BroadcastChannel('veil');
     for (const conversationId of r.arrived) channel.postMessage({ type: 'changed', what: 'messages', conversationId });
@@ -183,7 +193,13 @@ async function showArrivals(r: { unread: number; arrived: string[] }): Promise<v
 
 self.addEventListener('periodicsync', (e) => {
   const event = e as PeriodicSyncEvent;
-  if (event.tag === READ_SYNC_TAG) event.waitUntil(periodicRead());
+  if (event.tag === READ_SYNC_TAG)
+    event.waitUntil(
+      periodicRead().catch((e: unknown) => {
+        console.warn(`veil worker: periodic wake failed: ${e instanceof Error ? e.name : 'error'}`);
+        throw e;
+      })
+    );
 });
 
 // Without Background Sync (Firefox, Safari) the first event of each worker start flushes instead.

@@ -3,7 +3,7 @@
  * worker's versions as CDP reports them, the worker itself (started through CDP when stopped), the
  * Web Locks it sees, and onboarding with "Remember on this device" (the worker may open the store).
  */
-import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from '@playwright/test';
+import { chromium, type BrowserContext, type CDPSession, type Page, type TestInfo, type Worker } from '@playwright/test';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
@@ -26,6 +26,14 @@ export interface SwProfile {
   heldLocks(): Promise<string[]>;
   /** Closes `page` and waits until no page holds "veil-sockets" (seen from the worker). */
   closeEveryPage(page: Page): Promise<void>;
+  /** What the service worker wrote to its console so far (each start of it), with errors it threw. */
+  workerLog(): string[];
+  /**
+   * Fires Periodic Background Sync's event with `tag` and waits until the worker logs that its wake
+   * began. An event the browser did not deliver within 15 s is fired once more (the browser's own
+   * schedule would fire it again later); the test log says so.
+   */
+  periodicWake(tag: string): Promise<void>;
 }
 
 /** `locale`: the browser's language (as playwright.config.ts, English unless a spec asks otherwise). */
@@ -37,6 +45,13 @@ export async function swProfile(dir: string, origin: string, permissions: string
     headless: true
   });
   await context.grantPermissions(permissions, { origin });
+  const log: string[] = [];
+  const listen = (w: Worker): void => {
+    w.on('console', (msg) => log.push(`${msg.type()}: ${msg.text()}`));
+  };
+  context.serviceWorkers().forEach(listen);
+  context.on('serviceworker', listen);
+  context.on('weberror', (e) => log.push(`error: ${String(e.error())}`));
   // The CDP session lives on a blank tab, which is no Veil page: closing Alice's tabs leaves it.
   const blank = context.pages()[0] ?? (await context.newPage());
   const cdp = await context.newCDPSession(blank);
@@ -58,7 +73,23 @@ export async function swProfile(dir: string, origin: string, permissions: string
     await page.close();
     await expect.poll(heldLocks).not.toContain('veil-sockets');
   };
-  return { context, cdp, activeVersion, worker, heldLocks, closeEveryPage };
+  const wakes = (): number => log.filter((l) => l.endsWith('veil worker: periodic wake')).length;
+  const periodicWake = async (tag: string): Promise<void> => {
+    const v = activeVersion();
+    if (!v) throw new Error('no activated service worker version reported by CDP');
+    for (let attempt = 1; ; attempt++) {
+      const before = wakes();
+      await cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin: new URL(origin).origin, registrationId: v.registrationId, tag });
+      try {
+        await expect.poll(wakes, { timeout: 15_000, message: 'the worker began its periodic wake' }).toBeGreaterThan(before);
+        return;
+      } catch (e) {
+        if (attempt >= 2) throw e;
+        console.log(`periodic sync event not delivered within 15 s (worker log: ${JSON.stringify(log)}); fired again`);
+      }
+    }
+  };
+  return { context, cdp, activeVersion, worker, heldLocks, closeEveryPage, workerLog: () => [...log], periodicWake };
 }
 
 /** Onboarding with "Remember on this device" (or without: `remember` false); returns the npub once the worker controls the page. */
@@ -97,4 +128,11 @@ export async function workerNotifications(sw: SwProfile): Promise<{ title: strin
     const reg = (self as unknown as { registration: ServiceWorkerRegistration }).registration;
     return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
   });
+}
+
+/** On a failed test, the worker's console goes into the report (what each wake did: counts only). */
+export function attachWorkerLog(info: TestInfo, sw: SwProfile | undefined): void {
+  if (!sw || info.status === info.expectedStatus) return;
+  const log = sw.workerLog();
+  console.log(`service worker console (${log.length} lines):\n${log.join('\n')}`);
 }

@@ -14,7 +14,7 @@ import { READ_SYNC_TAG } from '../../src/lib/sync/worker-tags';
 import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { startWeb, type WebServer } from '../helpers/web';
 import { expect, messages, openChat, send, test, unlock } from './fixtures';
-import { bobWritesFirst, createRemembered, swProfile, workerNotifications, type SwProfile } from './sw-profile';
+import { attachWorkerLog, bobWritesFirst, createRemembered, swProfile, workerNotifications, type SwProfile } from './sw-profile';
 
 const SCRATCH = '/work/tmp/worker';
 
@@ -32,6 +32,7 @@ test.beforeEach(async ({ relay }) => {
 });
 
 test.afterEach(async () => {
+  attachWorkerLog(test.info(), sw);
   await bob.m.stop();
   await sw.context.close();
   await web.stop();
@@ -60,8 +61,7 @@ test('locked, with "check while locked" on: envelopes kept unopened by the worke
     await expect.poll(async () => (await bob.m.pageMessages(convB)).find((m) => m.id === id)?.status, { timeout: 20_000 }).toBe('sent');
   }
 
-  const v = sw.activeVersion()!;
-  await sw.cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin: new URL(web.url).origin, registrationId: v.registrationId, tag: READ_SYNC_TAG });
+  await sw.periodicWake(READ_SYNC_TAG);
   await expect.poll(shown, { timeout: 30_000 }).toHaveLength(1);
   expect((await shown())[0]).toEqual({ title: 'New messages', body: 'Messages may have arrived. Unlock Veil to read them.', tag: 'veil-new-messages' });
 

@@ -22,7 +22,7 @@ import { OUTBOX_SYNC_TAG } from '../../src/lib/sync/worker-flush';
 import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { startWeb, type WebServer } from '../helpers/web';
 import { expect, messages, openChat, test } from './fixtures';
-import { bobWritesFirst, createRemembered, swProfile, type SwProfile } from './sw-profile';
+import { attachWorkerLog, bobWritesFirst, createRemembered, swProfile, type SwProfile } from './sw-profile';
 
 const SCRATCH = '/work/tmp/worker';
 
@@ -113,6 +113,7 @@ test.beforeEach(async ({ relay }) => {
 });
 
 test.afterEach(async () => {
+  attachWorkerLog(test.info(), sw);
   await bob.m.stop();
   await sw.context.close();
   await web.stop();

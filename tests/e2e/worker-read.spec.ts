@@ -13,7 +13,7 @@ import { READ_SYNC_TAG } from '../../src/lib/sync/worker-tags';
 import { veilClient, type VeilClient } from '../helpers/veil-client';
 import { startWeb, type WebServer } from '../helpers/web';
 import { expect, messages, openChat, test } from './fixtures';
-import { bobWritesFirst, createRemembered, swProfile, workerNotifications, type SwProfile } from './sw-profile';
+import { attachWorkerLog, bobWritesFirst, createRemembered, swProfile, workerNotifications, type SwProfile } from './sw-profile';
 
 const SCRATCH = '/work/tmp/worker';
 
@@ -31,6 +31,7 @@ test.beforeEach(async ({ relay }) => {
 });
 
 test.afterEach(async () => {
+  attachWorkerLog(test.info(), sw);
   await bob.m.stop();
   await sw.context.close();
   await web.stop();
@@ -52,8 +53,7 @@ test('a periodic sync with no page open reads the relay and notifies "New messag
   const sent = [await bob.m.send(convB, 'are you there?'), await bob.m.send(convB, 'call me back')];
   await expect.poll(async () => (await bob.m.pageMessages(convB)).filter((m) => sent.includes(m.id) && m.status === 'sent').length, { timeout: 20_000 }).toBe(2);
 
-  const v = sw.activeVersion()!;
-  await sw.cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin: new URL(web.url).origin, registrationId: v.registrationId, tag: READ_SYNC_TAG });
+  await sw.periodicWake(READ_SYNC_TAG);
   await expect.poll(shown, { timeout: 30_000 }).toHaveLength(1);
   const [note] = await shown();
   expect(note).toEqual({ title: 'New messages', body: 'Open Veil to read them.', tag: 'veil-new-messages' });
@@ -82,7 +82,6 @@ test('in a Spanish browser the worker notifies in Spanish, whatever the page was
 
   const id = await bob.m.send(convB, '¿estás?');
   await expect.poll(async () => (await bob.m.pageMessages(convB)).find((m) => m.id === id)?.status, { timeout: 20_000 }).toBe('sent');
-  const v = sw.activeVersion()!;
-  await sw.cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin: new URL(web.url).origin, registrationId: v.registrationId, tag: READ_SYNC_TAG });
+  await sw.periodicWake(READ_SYNC_TAG);
   await expect.poll(shown, { timeout: 30_000 }).toEqual([{ title: 'Mensajes nuevos', body: 'Abre Veil para leerlos.', tag: 'veil-new-messages' }]);
 });
