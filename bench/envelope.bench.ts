@@ -2,7 +2,8 @@
  * Envelope costs (docs/proposals/0001-envelope.md §Costs), all in one process:
  * - seal+open of a Veil envelope vs NIP-17 (nostr-tools nip17.wrapEvent + nip59.unwrapEvent);
  * - rejecting a foreign envelope (trialOpen, the intro-mailbox scan) vs raw ECDH;
- * - outer event verification (id + BIP-340), which every event from a relay pays first.
+ * - outer event verification (id + BIP-340), which every event from a relay pays first;
+ * - someone else's envelope in a shared bucket, before and after the pair-tag prefilter (shared-bucket.ts).
  */
 import * as secp from '@noble/secp256k1';
 import { schnorr, secp256k1 as curves } from '@noble/curves/secp256k1.js';
@@ -17,6 +18,9 @@ import { introMailbox } from '../src/lib/crypto/mailbox';
 import { createWasmEcdh } from '../src/lib/crypto/ecdh-wasm';
 import { loadScanCrypto, scanBatch } from '../src/lib/sync/scan';
 import { measureInterleaved, type BenchResult } from './types';
+import { sharedBucketRows } from './shared-bucket';
+import { introScanRows } from './intro-scan';
+import type { IdbPlatform } from '../src/lib/store/db';
 
 const TEXT = 'Hello Bob — are we still on for tomorrow at 10? 🙂';
 const ROUNDS = 6;
@@ -67,6 +71,14 @@ async function nodeWasm(): Promise<Uint8Array> {
   const fs = 'node:fs/promises';
   const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
   return readFile(`${process.cwd()}/node_modules/tiny-secp256k1/lib/secp256k1.wasm`);
+}
+
+/** The page's IndexedDB (Chromium), else fake-indexeddb (Node: JavaScript, so its store rows mislead). */
+async function idbPlatform(): Promise<IdbPlatform> {
+  if (typeof indexedDB !== 'undefined') return { indexedDB, IDBKeyRange };
+  const name = 'fake-indexeddb';
+  const fake = (await import(/* @vite-ignore */ name)) as { IDBFactory: new () => IDBFactory; IDBKeyRange: typeof IDBKeyRange };
+  return { indexedDB: new fake.IDBFactory(), IDBKeyRange: fake.IDBKeyRange };
 }
 
 export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promise<BenchResult[]> {
@@ -270,5 +282,7 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
     ...get(B, K.wScan),
     note: `${x(K.wScan)} (goal ≥ 4×); ${beyond(K.wScan, K.wEcdh)} (verify included); ${(get(B, K.wScan).opsPerSec / get(B, K.scan).opsPerSec).toFixed(2)}× the JS scan`
   });
+  out.push(...(await sharedBucketRows(S.verifyEvent, SCAN_ROUNDS, N_SCAN)));
+  out.push(...(await introScanRows(S.ecdh, await idbPlatform(), SCAN_ROUNDS, N_SCAN)));
   return out;
 }

@@ -128,12 +128,14 @@ function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Unwr
 /**
  * The body nonce of a v3 envelope (spec 0004 §Pair tag; 0009 keeps its offset), for the pair-tag
  * check that runs before any curve operation: null when the content is not a v3 envelope of a class
- * length. Never throws.
+ * length. Never throws. Reads nothing the signature covers beyond the content, so it may run on an
+ * event not verified yet (the shared-bucket prefilter, sync/receive-envelope.ts `mayBeMine`).
  */
-export function envelopePairTag(outer: TrustedEvent): Uint8Array | null {
-  if (!outerShapeOk(outer)) return null;
+export function envelopePairTag(outer: unknown): Uint8Array | null {
+  const shape = checkEventShape(outer, OUTER_RULES);
+  if (!shape.ok || !outerFieldsOk(shape.event)) return null;
   try {
-    const head = base64Decode(outer.content.slice(0, HEADER_B64_CHARS));
+    const head = base64Decode(shape.event.content.slice(0, HEADER_B64_CHARS));
     if (head[0] !== ENVELOPE_VERSION) return null;
     return head.slice(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES);
   } catch {

@@ -33,6 +33,11 @@ export interface PoolOptions extends ConnectionOptions {
    * deduplicated, stored or shown, so verification still comes before all of those.
    */
   admit?: (relay: string) => boolean;
+  /**
+   * Asked first, with the event as it came (UNVERIFIED: judge it only by its own bytes): false drops
+   * it without verifying it, counted in `skippedEvents` (someone else's mail in a shared bucket).
+   */
+  prefilter?: (relay: string, raw: unknown) => boolean;
   /** Ids remembered per subscription for dedupe (oldest forgotten first). Default 10000. */
   maxSeenPerSubscription?: number;
 }
@@ -61,6 +66,8 @@ export interface RelayStatus extends ConnectionStatus {
   unmatchedEvents: number;
   /** Events dropped unverified because `admit` refused them. */
   refusedEvents: number;
+  /** Events dropped unverified because `prefilter` said they are not for this consumer. */
+  skippedEvents: number;
   info?: RelayInfo;
   infoError?: string;
 }
@@ -70,6 +77,7 @@ interface Entry {
   invalid: number;
   unmatched: number;
   refused: number;
+  skipped: number;
   info?: RelayInfo;
   infoError?: string;
 }
@@ -104,7 +112,7 @@ export class RelayPool {
     const key = normalizeRelayUrl(url);
     if (this.entries.has(key)) return key;
     const conn = new RelayConnection(key, this.opts);
-    const entry: Entry = { conn, invalid: 0, unmatched: 0, refused: 0 };
+    const entry: Entry = { conn, invalid: 0, unmatched: 0, refused: 0, skipped: 0 };
     this.entries.set(key, entry);
     conn.onStatus((s) => {
       if (s.state === 'error' || s.state === 'closed') for (const sub of [...this.subs]) sub.relayDown(key);
@@ -213,6 +221,7 @@ export class RelayPool {
 
     const receive = (key: string, entry: Entry, raw: unknown) => {
       if (closed) return;
+      if (this.opts.prefilter && !this.opts.prefilter(key, raw)) return void entry.skipped++;
       if (this.opts.admit && !this.opts.admit(key)) return void entry.refused++;
       const event = verifyRelayEvent(raw, this.verify); // first, before the id is looked at
       if (!event) return void entry.invalid++;
@@ -307,7 +316,7 @@ export class RelayPool {
   private statusOf(key: string): RelayStatus | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    return { ...e.conn.status(), invalidEvents: e.invalid, unmatchedEvents: e.unmatched, refusedEvents: e.refused, info: e.info, infoError: e.infoError };
+    return { ...e.conn.status(), invalidEvents: e.invalid, unmatchedEvents: e.unmatched, refusedEvents: e.refused, skippedEvents: e.skipped, info: e.info, infoError: e.infoError };
   }
 
   private emit(key: string): void {

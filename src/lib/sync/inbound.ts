@@ -169,14 +169,17 @@ export class InboundPipeline {
   /**
    * One verified relay event (see the module comment): skipped if done or seen, opened, then, if it
    * opened, claimed in the seen set (atomic: another tab may have claimed it meanwhile) and stored.
+   * With `seenFirst: false` the seen set is first asked only by that claim.
    */
-  async receive(eventId: string, expiresAt: number, open: () => Promise<Opened>): Promise<void> {
+  async receive(eventId: string, expiresAt: number, open: () => Promise<Opened>, opts: { seenFirst?: boolean } = {}): Promise<void> {
     const { store, counters } = this.#ctx;
     if (this.#done.has(eventId) || this.#opening.has(eventId)) {
       counters.duplicates++;
       return;
     }
-    if (await store.hasSeen(eventId)) {
+    // `seenFirst: false` (my intro bucket: mostly other people's first contacts and junk): open first,
+    // as a failed trial-open needs no store read; one that opens is deduped by the atomic claim below.
+    if (opts.seenFirst !== false && (await store.hasSeen(eventId))) {
       this.#done.add(eventId);
       counters.duplicates++;
       return;

@@ -7,6 +7,8 @@
 import type { TrustedEvent } from '../shared/trusted-event';
 import { decodeContactCard, type ContactCard } from '../crypto/card';
 import { hexToBytes } from '../shared/bytes';
+import { parseEventShape } from '../relay/verify';
+import type { NostrEvent } from '../relay/types';
 import { envelopePairTag, finishOpen, trialOpen } from '../crypto/envelope';
 import { HEX64, tagValue, type SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
@@ -76,28 +78,53 @@ export interface EnvelopeCandidate {
   pairFrom?: string;
 }
 
-/**
- * The cheap half of receiving, run as the event arrives (no curve operation, no storage): the kind,
- * which mailbox of the read plan it is in, and in a shared bucket whether its pair tag names a
- * sender I know. Only what passes is queued, so other people's mail never takes a queue slot.
- */
-export function sortEnvelope(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, outer: TrustedEvent, relay: string): EnvelopeCandidate | undefined {
+/** Where an outer event belongs, from its own bytes: not one of my mailboxes, someone else's, or mine to open. */
+type Sorted = { kind: 'invalid' } | { kind: 'not-mine' } | { kind: 'candidate'; entry: PlanEntry; pairFrom?: string };
+
+function sortOuter(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, outer: Readonly<NostrEvent>, relay: string): Sorted {
   const mailbox = tagValue(outer.tags, 'p');
   const entry = mailbox ? deps.classify(relay, mailbox) : undefined;
-  if (outer.kind !== 1067 || !entry) {
-    ctx.counters.invalidEvents++;
-    return undefined;
-  }
-  if (entry.kind !== 'bucket') return { outer, relay, entry };
+  if (outer.kind !== 1067 || !entry) return { kind: 'invalid' };
+  if (entry.kind !== 'bucket') return { kind: 'candidate', entry };
   // A shared bucket holds everyone's envelopes: mine are the ones whose nonce is the pair tag of a
   // sender I know (spec 0004 §Recognising), found with one HMAC per sender and no curve operation.
   const nonce = envelopePairTag(outer);
-  const pairFrom = nonce ? ctx.pairKeys.matchSender(deps.senders(), entry.day, hexToBytes(outer.pubkey, 32), nonce) : undefined;
-  if (!pairFrom) {
+  const pairFrom = nonce && HEX64.test(outer.pubkey) ? ctx.pairKeys.matchSender(deps.senders(), entry.day, hexToBytes(outer.pubkey, 32), nonce) : undefined;
+  return pairFrom ? { kind: 'candidate', entry, pairFrom } : { kind: 'not-mine' };
+}
+
+/**
+ * Before the signature check (issue 12 §3, spec 0005 §Reading): false for an envelope in a shared
+ * bucket whose pair tag names no sender I know, which the pool then drops unverified. Level 0 has
+ * one bucket that every reader reads, so nearly all of it is other people's mail (and cover), and
+ * its BIP-340 check was most of the scan. Only that drop is decided on unverified bytes, each event
+ * judged by its own content (nothing is remembered by id, so a forged copy cannot hide the real
+ * one); whatever passes is verified by the pool before dedupe, storage or display, and sorted again.
+ */
+export function mayBeMine(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, raw: unknown, relay: string): boolean {
+  const shaped = parseEventShape(raw);
+  if (!shaped) return true; // the pool's own check counts it as invalid
+  if (sortOuter(ctx, deps, shaped, relay).kind !== 'not-mine') return true;
+  ctx.counters.notMine++;
+  return false;
+}
+
+/**
+ * The cheap half of receiving, run as the verified event arrives (no curve operation, no storage):
+ * the kind, which mailbox of the read plan it is in, and in a shared bucket whether its pair tag
+ * names a sender I know. Only what passes is queued, so other people's mail never takes a queue slot.
+ */
+export function sortEnvelope(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, outer: TrustedEvent, relay: string): EnvelopeCandidate | undefined {
+  const s = sortOuter(ctx, deps, outer, relay);
+  if (s.kind === 'invalid') {
+    ctx.counters.invalidEvents++;
+    return undefined;
+  }
+  if (s.kind === 'not-mine') {
     ctx.counters.notMine++;
     return undefined;
   }
-  return { outer, relay, entry, pairFrom };
+  return s.pairFrom ? { outer, relay, entry: s.entry, pairFrom: s.pairFrom } : { outer, relay, entry: s.entry };
 }
 
 /** The costly half: the trial open (one ECDH), finishing, and the pipeline. */
@@ -109,6 +136,12 @@ export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: 
     await deps.pipeline.receive(outer.id, expiresAt, async (): Promise<Opened> => {
       const u = await trialOpen(outer, ctx.ek, deps.scan ? { ecdh: deps.scan.ecdh } : undefined);
       if (!u) return JUNK;
+      // An intro envelope was not looked up in the seen set before its trial-open (most are not mine):
+      // one that unwraps is, before it is opened further or counted as mail for me.
+      if (entry.kind === 'intro' && (await ctx.store.hasSeen(outer.id))) {
+        ctx.counters.duplicates++;
+        return { ok: true };
+      }
       try {
         const opened = await finishOpen(u, ctx.me);
         if (opened.type === 'cover') return { ok: true };
@@ -128,7 +161,7 @@ export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: 
       } catch {
         return JUNK;
       }
-    });
+    }, { seenFirst: entry.kind !== 'intro' });
   };
 }
 

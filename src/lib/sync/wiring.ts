@@ -16,7 +16,7 @@ import { OwnProfile } from './own-profile';
 import { OwnRecord } from './own-record';
 import { PeerLookup } from './peer-lookup';
 import { Peers, storePeerRepo } from './peers';
-import { openEnvelope, sortEnvelope, type EnvelopeReceiverDeps } from './receive-envelope';
+import { mayBeMine, openEnvelope, sortEnvelope, type EnvelopeReceiverDeps } from './receive-envelope';
 import { nip17Receiver } from './receive-nip17';
 import { DmRelayList, EnvelopeRelays } from './relays';
 import type { ScanCrypto } from './scan';
@@ -182,6 +182,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const onGiftWrap = nip17Receiver(ctx, { pipeline: inbound, stats: nip17Stats });
   // A flooding relay's events beyond what its lane holds are refused before their signature check.
   sockets.admitEnvelope = (relay) => inbound.admitEnvelope(relay);
+  // Someone else's mail in a shared bucket is dropped before its signature check (issue 12 §3).
+  sockets.prefilterEnvelope = (relay, raw) => mayBeMine(ctx, envelopeDeps, raw, relay);
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
     senders,

@@ -1,0 +1,94 @@
+/**
+ * The in-app intro scan rows of envelope.bench.ts (issue 12 §3): one envelope of someone else's in
+ * my intro bucket through the real inbound pipeline (`InboundPipeline.receive`) on a real VeilStore,
+ * with the app's wasm ECDH. Before: the seen set was read (one IndexedDB transaction) before the
+ * trial-open; now (`seenFirst: false`, what receive-envelope.ts passes for intro envelopes) the
+ * trial-open comes first and a foreign envelope never touches the store. Each call uses a new id,
+ * as a first read does (the pipeline's memory would otherwise answer). In Chromium the store is the
+ * page's IndexedDB; in Node it is fake-indexeddb (JavaScript, far slower: a Node figure misleads).
+ */
+import * as secp from '@noble/secp256k1';
+import { finalizeEvent, type NostrEvent } from 'nostr-tools/pure';
+import { chatMessageTemplate, envelopeKey, sealEnvelope, trialOpen } from '../src/lib/crypto/envelope';
+import { generateSecretKey, getXOnlyPublicKey } from '../src/lib/crypto/keys';
+import { epochDay, introMailbox } from '../src/lib/crypto/mailbox';
+import { LocalSigner } from '../src/lib/crypto/signer';
+import { bytesToHex, randomBytes } from '../src/lib/shared/bytes';
+import { VeilStore, type IdbPlatform } from '../src/lib/store/db';
+import { MIN_KDF_ITERATIONS } from '../src/lib/store/vault';
+import { InboundPipeline, type Opened } from '../src/lib/sync/inbound';
+import { IdentityGate } from '../src/lib/sync/identity-gate';
+import { PairKeys } from '../src/lib/sync/pair-keys';
+import { Peers, storePeerRepo } from '../src/lib/sync/peers';
+import { DEFAULT_TIMING, realTimers } from '../src/lib/sync/timing';
+import type { SyncContext } from '../src/lib/sync/context';
+import type { TrustedEvent } from '../src/lib/shared/trusted-event';
+import { measureInterleaved, type BenchResult } from './types';
+
+const RELAY = 'wss://bench.example';
+
+export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => Uint8Array, platform: IdbPlatform, rounds: number, perRound: number): Promise<BenchResult[]> {
+  const store = await VeilStore.open(platform, `veil-bench-intro-${bytesToHex(randomBytes(4))}`);
+  await store.setupVault('bench passphrase, not a secret', { iterations: MIN_KDF_ITERATIONS });
+  const sk = generateSecretKey();
+  const me = bytesToHex(getXOnlyPublicKey(sk));
+  const ek = envelopeKey(generateSecretKey());
+  const nowS = Math.floor(Date.now() / 1000);
+  const ctx: SyncContext = {
+    store,
+    signer: new LocalSigner(sk),
+    me,
+    ek,
+    ekHex: bytesToHex(ek.publicKey),
+    counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    pairKeys: new PairKeys(ek),
+    timers: realTimers,
+    timing: DEFAULT_TIMING,
+    identityGate: new IdentityGate(Date.now, realTimers, DEFAULT_TIMING),
+    privacy: { mode: 'live', publishRecord: true, coverRate: 'default' },
+    now: Date.now,
+    nowS: () => Math.floor(Date.now() / 1000),
+    emit: () => {},
+    fail: (e) => {
+      throw e;
+    },
+    running: () => true,
+    resubscribe: () => {}
+  };
+  const pipeline = new InboundPipeline(ctx, { peers: new Peers(storePeerRepo(store)), lookup: { applyRecord: async () => true, refreshLater: () => {} } });
+  // First contacts meant for others, in my intro mailbox (a flood looks the same).
+  const author = generateSecretKey();
+  const mailbox = introMailbox(ek.publicKey, RELAY, epochDay(nowS));
+  const foreign: TrustedEvent[] = [];
+  for (let i = 0; i < 64; i++) {
+    const inner = finalizeEvent(chatMessageTemplate({ text: 'hello, stranger', recipients: [me], createdAt: nowS }), author);
+    const to = envelopeKey(generateSecretKey());
+    foreign.push((await sealEnvelope({ recipientEk: to.publicKey, mailbox, payload: { type: 'event', event: inner as NostrEvent }, nowSeconds: nowS })) as unknown as TrustedEvent);
+  }
+  const junk: Opened = { ok: false, code: 'DECRYPT_FAILED' };
+  const open = (i: number) => async (): Promise<Opened> => ((await trialOpen(foreign[i % 64]!, ek, { ecdh })) ? { ok: true } : junk);
+  const expires = Date.now() + 86_400_000;
+  const pubs = Array.from({ length: 64 }, () => secp.getPublicKey(generateSecretKey(), true));
+  const K = {
+    base: 'ECDH @noble/secp256k1 getSharedSecret (intro-scan baseline)',
+    before: 'in-app intro scan, someone else’s envelope: seen read, then trial-open (before)',
+    after: 'in-app intro scan, someone else’s envelope: trial-open, no store read (now)'
+  };
+  const B = await measureInterleaved(
+    [
+      { name: K.base, fn: (i) => secp.getSharedSecret(sk, pubs[i % 64]!) },
+      { name: K.before, fn: (i) => pipeline.receive(bytesToHex(randomBytes(32)), expires, open(i), { seenFirst: true }) },
+      { name: K.after, fn: (i) => pipeline.receive(bytesToHex(randomBytes(32)), expires, open(i), { seenFirst: false }) }
+    ],
+    rounds,
+    perRound
+  );
+  store.close();
+  const get = (k: string): BenchResult => B.get(k)!;
+  const x = (k: string) => `${(get(k).opsPerSec / get(K.base).opsPerSec).toFixed(2)}× noble-secp ECDH/s`;
+  return [
+    { ...get(K.base), note: 'baseline of the intro-scan rows (1.00×)' },
+    { ...get(K.before), note: x(K.before) },
+    { ...get(K.after), note: `${x(K.after)}; ${(get(K.after).opsPerSec / get(K.before).opsPerSec).toFixed(2)}× the rate before` }
+  ];
+}
