@@ -77,6 +77,7 @@ async function nodeWasm(): Promise<Uint8Array> {
 async function idbPlatform(): Promise<IdbPlatform> {
   if (typeof indexedDB !== 'undefined') return { indexedDB, IDBKeyRange };
   const name = 'fake-indexeddb';
+  await import(/* @vite-ignore */ `${name}/auto`); // its IDBRequest and friends as globals, as the store expects
   const fake = (await import(/* @vite-ignore */ name)) as { IDBFactory: new () => IDBFactory; IDBKeyRange: typeof IDBKeyRange };
   return { indexedDB: new fake.IDBFactory(), IDBKeyRange: fake.IDBKeyRange };
 }
