@@ -12,7 +12,7 @@ import { bucketPoint } from '../src/lib/crypto/bucket';
 import { chatMessageTemplate, envelopeKey, sealEnvelope } from '../src/lib/crypto/envelope';
 import { generateSecretKey } from '../src/lib/crypto/keys';
 import { epochDay } from '../src/lib/crypto/mailbox';
-import { verifyRelayEvent } from '../src/lib/relay/verify';
+import { parseEventShape, verifyRelayEvent } from '../src/lib/relay/verify';
 import type { EventVerifier } from '../src/lib/shared/trusted-event';
 import { bytesToHex } from '../src/lib/shared/bytes';
 import { PairKeys } from '../src/lib/sync/pair-keys';
@@ -64,7 +64,9 @@ export async function sharedBucketRows(verify: EventVerifier, rounds: number, pe
       {
         name: K.after,
         fn: (i) => {
-          if (mayBeMine(ctx, deps, fresh(foreign[i % 64]!), RELAY)) throw new Error('bench: prefilter');
+          // What the pool does with a prefilter: the shape check, then the prefilter.
+          const shaped = parseEventShape(fresh(foreign[i % 64]!));
+          if (!shaped || mayBeMine(ctx, deps, shaped, RELAY)) throw new Error('bench: prefilter');
         },
         weight: 8
       }

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapEvent as ntWrapDm } from 'nostr-tools/nip17';
 import { finalizeEvent, generateSecretKey as ntSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
 import { base64Encode, randomBytes } from '../../src/lib/shared/bytes';
+import { bucketPoint } from '../../src/lib/crypto/bucket';
 import { epochDay, introMailbox } from '../../src/lib/crypto/mailbox';
+import { normalizeRelayUrl } from '../../src/lib/relay/url';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { Messenger } from '../../src/lib/sync/messenger';
 import { RawClient } from '../helpers/raw-ws';
@@ -97,6 +99,25 @@ describe('catch-up under a junk flood (strict relay, limit capped at 500)', () =
     const req = await until(async () => (await alice.m.listChats('request')).find((c) => c.peer === bob.pubkey), 'the request at Alice', 120_000);
     expect((await alice.m.pageMessages(req.id, { limit: 10 })).map((m) => m.text)).toEqual([text]);
     await until(async () => (alice.m.stats().openFailures >= JUNK ? true : undefined), 'the junk counted as open failures', 120_000);
+    expect(alice.m.relayStatus().find((r) => r.url === relay.url)?.incomplete).toBeUndefined();
+  }, 300_000);
+
+  it(`a pair envelope in the shared bucket arrives under ${JUNK} newer envelopes of other people, dropped unverified`, async () => {
+    // Alice writes first, so Bob's device knows hers and seals to their pair in the shared bucket.
+    const convA = await alice.m.startChat(encodeNpub(bob.pubkey));
+    await alice.m.send(convA, 'hi Bob');
+    const convB = await bob.m.startChat(encodeNpub(alice.pubkey)); // Bob's chat with Alice (the first test's)
+    await until(async () => (await bob.m.pageMessages(convB, { limit: 10 })).some((m) => m.text === 'hi Bob') || undefined, 'Alice’s message at Bob');
+    const text = 'in the shared bucket, while you were away';
+    await restart(alice, async () => {
+      const id = await bob.m.send(convB, text);
+      await until(async () => (await bob.m.pageMessages(convB, { limit: 10 })).find((m) => m.id === id && m.status === 'sent'), 'Bob sees sent');
+      const bucket = bucketPoint(normalizeRelayUrl(relay.url), epochDay(Math.floor(Date.now() / 1000)), 0, 0);
+      await publishAll(junk(1067, bucket, JUNK));
+    });
+    await until(async () => (await alice.m.pageMessages(convA, { limit: 10 })).some((m) => m.text === text) || undefined, 'the message at Alice', 120_000);
+    // The others' envelopes cost no signature check, and still counted for the pages read on.
+    await until(async () => (alice.m.stats().skipped >= JUNK ? true : undefined), 'the others’ envelopes skipped', 120_000);
     expect(alice.m.relayStatus().find((r) => r.url === relay.url)?.incomplete).toBeUndefined();
   }, 300_000);
 

@@ -62,7 +62,7 @@ function harness() {
   const pool = new RelayPool([RELAY], {
     WebSocket: m.WebSocket,
     verify: (ev) => (verified++, verifyEventSignature(ev)),
-    prefilter: (relay, raw) => mayBeMine(ctx, deps, raw, relay)
+    prefilter: (relay, event) => mayBeMine(ctx, deps, event, relay)
   });
   pool.subscribe([{ kinds: [1067], '#p': [BUCKET, INTRO] }], {
     onevent: (ev, relays) => {

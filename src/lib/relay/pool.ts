@@ -34,10 +34,11 @@ export interface PoolOptions extends ConnectionOptions {
    */
   admit?: (relay: string) => boolean;
   /**
-   * Asked first, with the event as it came (UNVERIFIED: judge it only by its own bytes): false drops
-   * it without verifying it, counted in `skippedEvents` (someone else's mail in a shared bucket).
+   * Asked first, with the event's shape checked but NOT its id or signature (judge it only by its
+   * own bytes): false drops it unverified, counted in `skippedEvents` and handed to `onskipped`
+   * (someone else's mail in a shared bucket, which a catch-up must still count to page on).
    */
-  prefilter?: (relay: string, raw: unknown) => boolean;
+  prefilter?: (relay: string, event: Readonly<NostrEvent>) => boolean;
   /** Ids remembered per subscription for dedupe (oldest forgotten first). Default 10000. */
   maxSeenPerSubscription?: number;
 }
@@ -45,6 +46,11 @@ export interface PoolOptions extends ConnectionOptions {
 export interface PoolSubscribeHandlers {
   /** A verified, matching event, first time seen. `relays` keeps growing as others deliver it. */
   onevent(event: TrustedEvent, relays: ReadonlySet<string>): void;
+  /**
+   * An event `prefilter` dropped, UNVERIFIED (shape checked, matching the filters): for counting
+   * only, e.g. how full a catch-up page was. Never dedupe, store or show it.
+   */
+  onskipped?(event: Readonly<NostrEvent>, relay: string): void;
   /** The same (verified) event arrived from one more relay. */
   onseen?(event: TrustedEvent, relay: string): void;
   /** One relay finished sending stored events. */
@@ -221,7 +227,15 @@ export class RelayPool {
 
     const receive = (key: string, entry: Entry, raw: unknown) => {
       if (closed) return;
-      if (this.opts.prefilter && !this.opts.prefilter(key, raw)) return void entry.skipped++;
+      if (this.opts.prefilter) {
+        const shaped = parseEventShape(raw);
+        if (!shaped) return void entry.invalid++;
+        if (!this.opts.prefilter(key, shaped)) {
+          entry.skipped++;
+          if (matchFilters(filters as NtFilter[], shaped as unknown as NtEvent)) call(() => handlers.onskipped?.(shaped, key));
+          return;
+        }
+      }
       if (this.opts.admit && !this.opts.admit(key)) return void entry.refused++;
       const event = verifyRelayEvent(raw, this.verify); // first, before the id is looked at
       if (!event) return void entry.invalid++;

@@ -114,7 +114,7 @@ export function catchUp(pool: RelayPool, filters: Filter[], handlers: CatchUpHan
   };
 
   // Live events after an EOSE are counted too: at worst they cause one extra page after a reconnect.
-  const tally = (relay: string, ev: TrustedEvent): void => {
+  const tally = (relay: string, ev: Pick<TrustedEvent, 'created_at' | 'kind' | 'tags'>): void => {
     const t = firstTally.get(relay);
     if (!t) return;
     first.forEach((f, i) => {
@@ -146,6 +146,8 @@ export function catchUp(pool: RelayPool, filters: Filter[], handlers: CatchUpHan
           t.add(ev.created_at);
           handlers.onevent(ev, relay);
         },
+        // Dropped unverified as someone else's mail (the pool's prefilter): it still filled the page.
+        onskipped: (ev) => t.add(ev.created_at),
         onrelayeose: () => {
           sub.close();
           pages.delete(sub);
@@ -181,6 +183,7 @@ export function catchUp(pool: RelayPool, filters: Filter[], handlers: CatchUpHan
         handlers.onevent(ev, relay);
       },
       onseen: (ev, relay) => tally(relay, ev),
+      onskipped: (ev, relay) => tally(relay, ev),
       onrelayeose: (relay) => {
         const t = firstTally.get(relay)!;
         firstTally.set(relay, first.map(() => new PageTally()));

@@ -134,11 +134,11 @@ export class Messenger {
   }
 
   /** Counters of things that are never shown as messages. */
-  stats(): { notMine: number; openFailures: number; invalidEvents: number; duplicates: number } {
-    const c = this.#ctx.counters;
-    let invalid = c.invalidEvents;
-    for (const s of this.#p.sockets.envelope()?.status() ?? []) invalid += s.invalidEvents;
-    return { ...c, invalidEvents: invalid };
+  /** `skipped`: envelopes the pool dropped unverified as someone else's (receive-envelope.ts `mayBeMine`; counted in notMine too). */
+  stats(): { notMine: number; openFailures: number; invalidEvents: number; duplicates: number; skipped: number } {
+    const pools = this.#p.sockets.envelope()?.status() ?? [];
+    const sum = (k: 'invalidEvents' | 'skippedEvents') => pools.reduce((n, s) => n + s[k], 0);
+    return { ...this.#ctx.counters, invalidEvents: this.#ctx.counters.invalidEvents + sum('invalidEvents'), skipped: sum('skippedEvents') };
   }
 
   /** Connects every pool, subscribes, publishes my inbox record and 10050 list, flushes the outbox. */

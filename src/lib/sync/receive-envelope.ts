@@ -7,7 +7,6 @@
 import type { TrustedEvent } from '../shared/trusted-event';
 import { decodeContactCard, type ContactCard } from '../crypto/card';
 import { hexToBytes } from '../shared/bytes';
-import { parseEventShape } from '../relay/verify';
 import type { NostrEvent } from '../relay/types';
 import { envelopePairTag, finishOpen, trialOpen } from '../crypto/envelope';
 import { HEX64, tagValue, type SyncContext } from './context';
@@ -100,10 +99,10 @@ function sortOuter(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify'
  * its BIP-340 check was most of the scan. Only that drop is decided on unverified bytes, each event
  * judged by its own content (nothing is remembered by id, so a forged copy cannot hide the real
  * one); whatever passes is verified by the pool before dedupe, storage or display, and sorted again.
+ * A catch-up still counts what was dropped (the pool's `onskipped`), so a bucket fuller than a
+ * page is read on, page after page, as before.
  */
-export function mayBeMine(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, raw: unknown, relay: string): boolean {
-  const shaped = parseEventShape(raw);
-  if (!shaped) return true; // the pool's own check counts it as invalid
+export function mayBeMine(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, shaped: Readonly<NostrEvent>, relay: string): boolean {
   if (sortOuter(ctx, deps, shaped, relay).kind !== 'not-mine') return true;
   ctx.counters.notMine++;
   return false;

@@ -74,7 +74,7 @@ export class Sockets {
   /** Asked before the envelope read pool verifies an event from `relay` (the inbound lane's room). */
   admitEnvelope: ((relay: string) => boolean) | null = null;
   /** Asked before an envelope is verified: false drops it as someone else's (receive-envelope.ts `mayBeMine`). */
-  prefilterEnvelope: ((relay: string, raw: unknown) => boolean) | null = null;
+  prefilterEnvelope: ((relay: string, event: Readonly<NostrEvent>) => boolean) | null = null;
   /** The identity gate's last check before an identity-linked REQ is written (identity-gate.ts `beforeReq`). */
   beforeReq: ((send: () => void) => void) | null = null;
   /** Live mode: a real envelope went to `relay` at once (the cover schedule skips its next slot). */
@@ -111,7 +111,7 @@ export class Sockets {
       ...this.#options('envelope'),
       ...(this.#p.scan ? { verify: this.#p.scan.verifyEvent } : {}),
       admit: (relay) => this.admitEnvelope?.(relay) ?? true,
-      prefilter: (relay, raw) => this.prefilterEnvelope?.(relay, raw) ?? true
+      prefilter: (relay, event) => this.prefilterEnvelope?.(relay, event) ?? true
     });
     this.#envPublish ??= new RelayPool([...relays], this.#options('envelopePublish'));
     return this.#env;

@@ -183,7 +183,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   // A flooding relay's events beyond what its lane holds are refused before their signature check.
   sockets.admitEnvelope = (relay) => inbound.admitEnvelope(relay);
   // Someone else's mail in a shared bucket is dropped before its signature check (issue 12 §3).
-  sockets.prefilterEnvelope = (relay, raw) => mayBeMine(ctx, envelopeDeps, raw, relay);
+  sockets.prefilterEnvelope = (relay, event) => mayBeMine(ctx, envelopeDeps, event, relay);
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
     senders,
