@@ -284,6 +284,6 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
     note: `${x(K.wScan)} (goal ≥ 4×); ${beyond(K.wScan, K.wEcdh)} (verify included); ${(get(B, K.wScan).opsPerSec / get(B, K.scan).opsPerSec).toFixed(2)}× the JS scan`
   });
   out.push(...(await sharedBucketRows(S.verifyEvent, SCAN_ROUNDS, N_SCAN)));
-  out.push(...(await introScanRows(S.ecdh, await idbPlatform(), SCAN_ROUNDS, N_SCAN)));
+  out.push(...(await introScanRows(S.ecdh, S.verifyEvent, await idbPlatform(), SCAN_ROUNDS, N_SCAN)));
   return out;
 }

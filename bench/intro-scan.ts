@@ -1,9 +1,10 @@
 /**
  * The in-app intro scan rows of envelope.bench.ts (issue 12 §3): one envelope of someone else's in
- * my intro bucket through the real inbound pipeline (`InboundPipeline.receive`) on a real VeilStore,
- * with the app's wasm ECDH. Before: the seen set was read (one IndexedDB transaction) before the
- * trial-open; now (`seenFirst: false`, what receive-envelope.ts passes for intro envelopes) the
- * trial-open comes first and a foreign envelope never touches the store. Each call uses a new id,
+ * my intro bucket, as the pool and the real inbound pipeline (`InboundPipeline.receive`) on a real
+ * VeilStore handle it, with the app's wasm ECDH and verifier. Before: the pool verified it (id +
+ * BIP-340), then the seen set was read (one IndexedDB transaction), then the trial-open. Now: the
+ * pool checks its id and defers it, the trial-open comes first (`seenFirst: false`) and a foreign
+ * envelope costs no signature check and no store read (receive-envelope.ts). Each call uses a new id,
  * as a first read does (the pipeline's memory would otherwise answer). In Chromium the store is the
  * page's IndexedDB; in Node it is fake-indexeddb (JavaScript, far slower: a Node figure misleads).
  */
@@ -22,12 +23,13 @@ import { PairKeys } from '../src/lib/sync/pair-keys';
 import { Peers, storePeerRepo } from '../src/lib/sync/peers';
 import { DEFAULT_TIMING, realTimers } from '../src/lib/sync/timing';
 import type { SyncContext } from '../src/lib/sync/context';
-import type { TrustedEvent } from '../src/lib/shared/trusted-event';
+import { checkEventId, type EventVerifier, type IdCheckedEvent, type TrustedEvent } from '../src/lib/shared/trusted-event';
+import { verifyRelayEvent } from '../src/lib/relay/verify';
 import { measureInterleaved, type BenchResult } from './types';
 
 const RELAY = 'wss://bench.example';
 
-export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => Uint8Array, platform: IdbPlatform, rounds: number, perRound: number): Promise<BenchResult[]> {
+export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => Uint8Array, verify: EventVerifier, platform: IdbPlatform, rounds: number, perRound: number): Promise<BenchResult[]> {
   const store = await VeilStore.open(platform, `veil-bench-intro-${bytesToHex(randomBytes(4))}`);
   await store.setupVault('bench passphrase, not a secret', { iterations: MIN_KDF_ITERATIONS });
   const sk = generateSecretKey();
@@ -66,19 +68,35 @@ export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => U
     foreign.push((await sealEnvelope({ recipientEk: to.publicKey, mailbox, payload: { type: 'event', event: inner as NostrEvent }, nowSeconds: nowS })) as unknown as TrustedEvent);
   }
   const junk: Opened = { ok: false, code: 'DECRYPT_FAILED' };
-  const open = (i: number) => async (): Promise<Opened> => ((await trialOpen(foreign[i % 64]!, ek, { ecdh })) ? { ok: true } : junk);
+  const open = (ev: TrustedEvent | IdCheckedEvent) => async (): Promise<Opened> => ((await trialOpen(ev, ek, { ecdh })) ? { ok: true } : junk);
+  // A copy per call: the pool's verifier remembers signatures it checked, a first read does not.
+  const fresh = (e: TrustedEvent) => ({ id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig });
   const expires = Date.now() + 86_400_000;
   const pubs = Array.from({ length: 64 }, () => secp.getPublicKey(generateSecretKey(), true));
   const K = {
     base: 'ECDH @noble/secp256k1 getSharedSecret (intro-scan baseline)',
-    before: 'in-app intro scan, someone else’s envelope: seen read, then trial-open (before)',
-    after: 'in-app intro scan, someone else’s envelope: trial-open, no store read (now)'
+    before: 'intro scan, someone else’s envelope: verify (wasm), seen read, trial-open (before)',
+    after: 'intro scan, someone else’s envelope: id, trial-open; no signature, no store read (now)'
   };
   const B = await measureInterleaved(
     [
       { name: K.base, fn: (i) => secp.getSharedSecret(sk, pubs[i % 64]!) },
-      { name: K.before, fn: (i) => pipeline.receive(bytesToHex(randomBytes(32)), expires, open(i), { seenFirst: true }) },
-      { name: K.after, fn: (i) => pipeline.receive(bytesToHex(randomBytes(32)), expires, open(i), { seenFirst: false }) }
+      {
+        name: K.before,
+        fn: (i) => {
+          const ev = verifyRelayEvent(fresh(foreign[i % 64]!), verify);
+          if (!ev) throw new Error('bench: verify');
+          return pipeline.receive(bytesToHex(randomBytes(32)), expires, open(ev), { seenFirst: true });
+        }
+      },
+      {
+        name: K.after,
+        fn: (i) => {
+          const ev = checkEventId(fresh(foreign[i % 64]!));
+          if (!ev) throw new Error('bench: id');
+          return pipeline.receive(bytesToHex(randomBytes(32)), expires, open(ev), { seenFirst: false });
+        }
+      }
     ],
     rounds,
     perRound

@@ -19,7 +19,11 @@ import type { SyncContext } from '../../src/lib/sync/context';
 import { InboundPipeline } from '../../src/lib/sync/inbound';
 import { PairKeys } from '../../src/lib/sync/pair-keys';
 import { Peers, storePeerRepo } from '../../src/lib/sync/peers';
-import { envelopeReceiver } from '../../src/lib/sync/receive-envelope';
+import { envelopeReceiver, mayBeMine, openEnvelope, sortEnvelope } from '../../src/lib/sync/receive-envelope';
+import { RelayPool } from '../../src/lib/relay/pool';
+import { verifyEventSignature, type EventVerifier } from '../../src/lib/shared/trusted-event';
+import { jsEcdh } from '../../src/lib/crypto/ecdh-wasm';
+import { mockSockets } from '../helpers/mock-ws';
 import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
 import { testSyncContext } from '../helpers/sync-context';
 
@@ -91,5 +95,55 @@ describe('my intro bucket, trial-open first', () => {
     await envelopeReceiver(ctx, { pipeline, classify: () => ({ kind: 'bucket', relay: RELAY, day: DAY }), senders: () => [bytesToHex(bobEk.publicKey)] })(outer, RELAY);
     expect(seen).toHaveBeenCalledTimes(1);
     expect(ctx.counters.duplicates).toBe(0);
+  });
+});
+
+describe('my intro bucket through the pool: the signature checked only after a successful trial-open', () => {
+  /** The pool as the Messenger wires it for envelopes: prefilter, deferred delivery, the queue's opener. */
+  function deferredPool() {
+    const m = mockSockets();
+    let verified = 0;
+    const verifyEvent: EventVerifier = (e) => (verified++, verifyEventSignature(e));
+    const deps = { pipeline, classify: () => ({ kind: 'intro' as const, relay: RELAY, day: DAY }), senders: () => [], scan: { ecdh: jsEcdh, verifyEvent } };
+    const open = openEnvelope(ctx, deps);
+    const work: Promise<void>[] = [];
+    const pool = new RelayPool([RELAY], { WebSocket: m.WebSocket, verify: verifyEvent, prefilter: (relay, ev) => mayBeMine(ctx, deps, ev, relay) });
+    pool.subscribe([{ kinds: [1067], '#p': [intro()] }], {
+      onevent: () => {
+        throw new Error('an intro envelope was verified before its trial-open');
+      },
+      ondeferred: (ev, relays) => {
+        const c = sortEnvelope(ctx, deps, ev, [...relays][0]!, false);
+        if (c) work.push(open(c));
+      }
+    });
+    const socket = m.last();
+    socket.accept();
+    const sub = socket.sentOf('REQ').at(-1)![1] as string;
+    return { send: async (ev: RelayVerifiedEvent) => (socket.frame(['EVENT', sub, ev]), await Promise.all(work)), verified: () => verified, pool };
+  }
+
+  it('someone else’s intro envelopes are rejected by trial-open with no signature check', async () => {
+    const p = deferredPool();
+    for (let i = 0; i < 5; i++) await p.send(await sealed(envelopeKey(generateSecretKey()), intro(), `not mine ${i}`));
+    expect(p.verified()).toBe(0);
+    expect(ctx.counters.openFailures).toBe(5);
+    p.pool.close();
+  });
+
+  it('a copy of mine with a forged signature is dropped and not remembered; the real one is then stored once', async () => {
+    const p = deferredPool();
+    const real = await sealed(myEk, intro(), 'the real one');
+    await p.send({ ...real, sig: real.sig.startsWith('00') ? '11'.repeat(64) : '00'.repeat(64) });
+    expect(p.verified()).toBe(1);
+    expect(ctx.counters.invalidEvents).toBe(1);
+    expect(await store.hasSeen(real.id)).toBe(false);
+    await p.send(real);
+    expect(p.verified()).toBe(2);
+    const cid = await store.conversationIdFor([await bob.getPublicKey()]);
+    expect((await store.pageMessages(cid, { limit: 5 })).messages.map((m) => m.content.body)).toEqual(['the real one']);
+    await p.send(real); // the same copy again: deduped by the pool, not opened again
+    expect(p.verified()).toBe(2);
+    p.pool.close();
   });
 });

@@ -6,7 +6,7 @@
 import { base64Decode, hexToBytes, utf8Decode, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { checkEventShape } from '../shared/event-shape';
-import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
+import { trustEvent, type IdCheckedEvent, type TrustedEvent } from '../shared/trusted-event';
 import { aesGcmDecrypt, aesGcmOpenSync } from './aes';
 import { committedBodyKey } from './envelope-commit';
 import {
@@ -36,8 +36,9 @@ import { ENVELOPE_CLASS_BYTES, PAYLOAD_TYPE_COVER, unpad } from './padding';
  * Result of a successful key unwrap whose commitment matched (trialOpen): enough to finish opening.
  * Holds secrets (session key, body key).
  */
-export interface UnwrappedEnvelope {
-  readonly outer: TrustedEvent;
+/** `E`: the outer event as given, a TrustedEvent, or an IdCheckedEvent (my intro bucket, its signature checked after this unwrap). */
+export interface UnwrappedEnvelope<E extends TrustedEvent | IdCheckedEvent = TrustedEvent> {
+  readonly outer: E;
   /** 3 (spec 0009): bound in the body AAD. */
   readonly version: number;
   readonly mailbox: Uint8Array;
@@ -81,7 +82,7 @@ function openFailed(): VeilError {
  * wrong tag; spec 0001 §Constant time and the WebAssembly path), so a scan can trial-open a
  * batch in one loop without a promise or an exception per event.
  */
-function unwrap(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
+function unwrap<E extends TrustedEvent | IdCheckedEvent>(outer: E, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope<E> | null {
   // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
   // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it.
   let head: Uint8Array;
@@ -145,20 +146,21 @@ export function envelopePairTag(outer: unknown): Uint8Array | null {
 
 /**
  * Fast reject for intro-mailbox scanning (spec 0001 §Trial open): for an outer event the relay layer
- * already verified, checks shape, version and size, then ECDH + HKDF + unwrap of the 48-byte
+ * verified, or only id-checked (my intro bucket: its signature is checked after a successful unwrap,
+ * before finishOpen; sync/receive-envelope.ts), checks shape, version and size, then ECDH + HKDF + unwrap of the 48-byte
  * session key, and stops there for a foreign envelope; after a successful unwrap it also checks
  * the commitment (spec 0009: two HMACs, never paid on a reject). Returns null for a foreign
  * envelope (no exception, no allocation of the body plaintext). Cost ≈ one ECDH. `opts.ecdh`
  * injects a faster ECDH (sync/scan.ts).
  * Synchronous; `trialOpen` is the same behind a promise.
  */
-export function trialOpenSync(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope | null {
+export function trialOpenSync<E extends TrustedEvent | IdCheckedEvent>(outer: E, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope<E> | null {
   if (!outerShapeOk(outer)) return null;
   return unwrap(outer, key, opts);
 }
 
 /** `trialOpenSync` behind a promise (the API callers already use; spec 0001 §Trial open). */
-export async function trialOpen(outer: TrustedEvent, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope | null> {
+export async function trialOpen<E extends TrustedEvent | IdCheckedEvent>(outer: E, key: EnvelopeKey, opts?: OpenOptions): Promise<UnwrappedEnvelope<E> | null> {
   return trialOpenSync(outer, key, opts);
 }
 

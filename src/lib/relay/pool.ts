@@ -13,7 +13,8 @@ import { VeilError } from '../shared/errors';
 import { RelayConnection, type ConnectionOptions, type ConnectionStatus } from './connection';
 import { fetchRelayInfo, type FetchInfoOptions, type RelayInfo } from './nip11';
 import { normalizeRelayUrl } from './url';
-import { defaultVerifier, parseEventShape, rememberingVerifier, verifyRelayEvent } from './verify';
+import { defaultVerifier, EVENT_LIMITS, parseEventShape, rememberingVerifier, verifyRelayEvent } from './verify';
+import { checkEventId, type IdCheckedEvent } from '../shared/trusted-event';
 import type { TrustedEvent } from '../shared/trusted-event';
 import type { EventVerifier, FetchLike, Filter, NostrEvent, PublishResult, RelayRejection } from './types';
 
@@ -36,12 +37,17 @@ export interface PoolOptions extends ConnectionOptions {
   /**
    * Asked first, with the event's shape checked but NOT its id or signature (judge it only by its
    * own bytes): false drops it unverified, counted in `skippedEvents` and handed to `onskipped`
-   * (someone else's mail in a shared bucket, which a catch-up must still count to page on).
+   * (someone else's mail in a shared bucket, which a catch-up must still count to page on);
+   * 'defer' hands it to `ondeferred` with its id checked and its signature NOT (the consumer
+   * verifies it once it proved worth it: my intro bucket, trial-opened first); true verifies it.
    */
-  prefilter?: (relay: string, event: Readonly<NostrEvent>) => boolean;
+  prefilter?: (relay: string, event: Readonly<NostrEvent>) => PrefilterVerdict;
   /** Ids remembered per subscription for dedupe (oldest forgotten first). Default 10000. */
   maxSeenPerSubscription?: number;
 }
+
+/** What `prefilter` says of an event: verify it (true), drop it (false), or deliver it id-checked only ('defer'). */
+export type PrefilterVerdict = boolean | 'defer';
 
 export interface PoolSubscribeHandlers {
   /** A verified, matching event, first time seen. `relays` keeps growing as others deliver it. */
@@ -51,6 +57,12 @@ export interface PoolSubscribeHandlers {
    * only, e.g. how full a catch-up page was. Never dedupe, store or show it.
    */
   onskipped?(event: Readonly<NostrEvent>, relay: string): void;
+  /**
+   * An event `prefilter` deferred: shape and id checked, matching, first time seen with this
+   * signature; its SIGNATURE IS NOT VERIFIED (`trustEvent` before dedupe as mine, storage or
+   * display). Without this handler a deferred event is verified and goes to `onevent`.
+   */
+  ondeferred?(event: IdCheckedEvent, relays: ReadonlySet<string>): void;
   /** The same (verified) event arrived from one more relay. */
   onseen?(event: TrustedEvent, relay: string): void;
   /** One relay finished sending stored events. */
@@ -225,18 +237,36 @@ export class RelayPool {
     };
     armEose();
 
+    // Deferred events are deduped by id AND signature: a copy with a forged signature must not
+    // hide the real one, which differs from it only there (the id names everything else).
+    const deferred = (key: string, entry: Entry, raw: unknown): void => {
+      const event = checkEventId(raw, EVENT_LIMITS);
+      if (!event) return void entry.invalid++;
+      if (!matchFilters(filters as NtFilter[], event as unknown as NtEvent)) return void entry.unmatched++;
+      const k = `${event.id}:${event.sig}`;
+      const relays = seen.get(k);
+      if (relays) return void relays.add(key);
+      if (seen.size >= maxSeen) seen.delete(seen.keys().next().value!);
+      const fresh = new Set([key]);
+      seen.set(k, fresh);
+      call(() => handlers.ondeferred!(event, fresh));
+    };
+
     const receive = (key: string, entry: Entry, raw: unknown) => {
       if (closed) return;
+      let verdict: PrefilterVerdict = true;
       if (this.opts.prefilter) {
         const shaped = parseEventShape(raw);
         if (!shaped) return void entry.invalid++;
-        if (!this.opts.prefilter(key, shaped)) {
+        verdict = this.opts.prefilter(key, shaped);
+        if (verdict === false) {
           entry.skipped++;
           if (matchFilters(filters as NtFilter[], shaped as unknown as NtEvent)) call(() => handlers.onskipped?.(shaped, key));
           return;
         }
       }
       if (this.opts.admit && !this.opts.admit(key)) return void entry.refused++;
+      if (verdict === 'defer' && handlers.ondeferred) return deferred(key, entry, raw);
       const event = verifyRelayEvent(raw, this.verify); // first, before the id is looked at
       if (!event) return void entry.invalid++;
       if (!matchFilters(filters as NtFilter[], event as unknown as NtEvent)) return void entry.unmatched++;

@@ -24,6 +24,32 @@ declare const trustedBrand: unique symbol;
  */
 export type TrustedEvent = Readonly<NostrEventJson> & { readonly [trustedBrand]: true };
 
+declare const idCheckedBrand: unique symbol;
+
+/**
+ * An event whose shape was checked and whose id was recomputed, but whose SIGNATURE WAS NOT checked
+ * (my intro bucket's deferred check, docs/design.md §5): its pubkey, created_at, kind, tags and
+ * content are exactly what its id names; its `sig` may be anything. Only `checkEventId` makes one
+ * (deeply frozen). It may be trial-opened and remembered as junk by its id (a result that depends
+ * only on what the id covers), never deduped as mine, stored or shown: `trustEvent` it first.
+ */
+export type IdCheckedEvent = Readonly<NostrEventJson> & { readonly [idCheckedBrand]: true };
+
+/** An IdCheckedEvent of `raw`, or null (shape, sizes or id). Never throws. */
+export function checkEventId(raw: unknown, rules: EventShapeRules = RELAY_EVENT_LIMITS): IdCheckedEvent | null {
+  const shape = checkEventShape(raw, rules);
+  if (!shape.ok) return null;
+  const ev = shape.event;
+  try {
+    if (eventId(ev) !== ev.id) return null;
+  } catch {
+    return null;
+  }
+  for (const t of ev.tags) Object.freeze(t);
+  Object.freeze(ev.tags);
+  return Object.freeze(ev) as unknown as IdCheckedEvent;
+}
+
 /** Checks id and signature of a well-formed event (its whole NIP-01 validity); may throw (counts as invalid). */
 export type EventVerifier = (event: NostrEventJson) => boolean;
 

@@ -18,7 +18,7 @@ import type { NostrEvent as NtEvent } from 'nostr-tools/pure';
 import type { PoolSubscription, RelayPool } from '../relay/pool';
 import type { Filter, RelayRejection } from '../relay/types';
 import { normalizeRelayUrl } from '../relay/url';
-import type { TrustedEvent } from '../shared/trusted-event';
+import type { IdCheckedEvent, TrustedEvent } from '../shared/trusted-event';
 
 /** Events asked for per filter and page (relays clamp it to their max_limit). */
 export const PAGE_LIMIT = 1000;
@@ -30,6 +30,8 @@ export const MAX_PAGES = 10;
 export interface CatchUpHandlers {
   /** A verified event (first time seen by this catch-up) from `relay`. */
   onevent(event: TrustedEvent, relay: string): void;
+  /** An event the pool's prefilter deferred: id checked, SIGNATURE NOT VERIFIED (pool.ts `ondeferred`). */
+  ondeferred?(event: IdCheckedEvent, relay: string): void;
   /** Every page of `relay` is in: `complete` is false when the page bound was reached. */
   onrelaydone?(relay: string, complete: boolean): void;
   /**
@@ -148,6 +150,14 @@ export function catchUp(pool: RelayPool, filters: Filter[], handlers: CatchUpHan
         },
         // Dropped unverified as someone else's mail (the pool's prefilter): it still filled the page.
         onskipped: (ev) => t.add(ev.created_at),
+        ...(handlers.ondeferred
+          ? {
+              ondeferred: (ev: IdCheckedEvent) => {
+                t.add(ev.created_at);
+                handlers.ondeferred!(ev, relay);
+              }
+            }
+          : {}),
         onrelayeose: () => {
           sub.close();
           pages.delete(sub);
@@ -184,6 +194,15 @@ export function catchUp(pool: RelayPool, filters: Filter[], handlers: CatchUpHan
       },
       onseen: (ev, relay) => tally(relay, ev),
       onskipped: (ev, relay) => tally(relay, ev),
+      ...(handlers.ondeferred
+        ? {
+            ondeferred: (ev: IdCheckedEvent, from: ReadonlySet<string>) => {
+              const relay = [...from][0]!;
+              tally(relay, ev);
+              handlers.ondeferred!(ev, relay);
+            }
+          }
+        : {}),
       onrelayeose: (relay) => {
         const t = firstTally.get(relay)!;
         firstTally.set(relay, first.map(() => new PageTally()));

@@ -75,6 +75,8 @@ export type Opened =
   | { ok: true; message?: IncomingMessage }
   /** Could not open NOW (the signer refused, timed out or is locked): not marked seen, a later read retries it. */
   | { ok: false; code: 'SIGNER_UNAVAILABLE' }
+  /** A deferred envelope whose signature failed: dropped, not remembered (the real one may follow under its id). */
+  | { ok: false; code: 'FORGED' }
   /**
    * Opened as not for me, or as garbage: never opened again. `remember`: in the store's seen set
    * (a failure that cost a signer prompt); otherwise in the memory LRU only.
@@ -188,7 +190,7 @@ export class InboundPipeline {
     try {
       const r = await open();
       if (!r.ok) {
-        if (r.code === 'SIGNER_UNAVAILABLE') return;
+        if (r.code === 'SIGNER_UNAVAILABLE' || r.code === 'FORGED') return;
         counters.openFailures++;
         this.#done.add(eventId);
         if (r.remember && this.#remembered < MAX_REMEMBERED_FAILURES) {

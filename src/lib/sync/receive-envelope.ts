@@ -4,7 +4,8 @@
  * sender I know, from my intro bucket by trial open; then unwrapped with this device's EK, finished
  * (inner event verified, addressed to me) and turned into an IncomingMessage for the inbound pipeline.
  */
-import type { TrustedEvent } from '../shared/trusted-event';
+import { trustEvent, type IdCheckedEvent, type TrustedEvent } from '../shared/trusted-event';
+import type { PrefilterVerdict } from '../relay/pool';
 import { decodeContactCard, type ContactCard } from '../crypto/card';
 import { hexToBytes } from '../shared/bytes';
 import type { NostrEvent } from '../relay/types';
@@ -28,10 +29,13 @@ export const SEEN_FALLBACK_MS = 31 * 86_400_000;
 const MAX_SEEN_MS = 100 * 86_400_000;
 /** Not for me (another EK, a forged author) or garbage: only ever in the pipeline's memory LRU, never in the store. */
 const JUNK: Opened = { ok: false, code: 'DECRYPT_FAILED' };
+/** A deferred envelope whose signature failed: dropped, and not remembered by its id. */
+const FORGED: Opened = { ok: false, code: 'FORGED' };
 
 export interface EnvelopeReceiverDeps {
   pipeline: InboundPipeline;
-  scan?: Pick<ScanCrypto, 'ecdh'>;
+  /** The scan's ECDH and (for deferred intro envelopes) its event verifier, as the pool uses it. */
+  scan?: Pick<ScanCrypto, 'ecdh'> & Partial<Pick<ScanCrypto, 'verifyEvent'>>;
   /** What the `p` tag is on `relay` (a bucket or my intro bucket of the read plan); undefined if neither. */
   classify(relay: string, tag: string): PlanEntry | undefined;
   /** EKs (hex) that may write to me: contacts' devices and my other devices. */
@@ -69,13 +73,13 @@ function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | und
 }
 
 /** An envelope that may be mine: sorted at arrival, opened later in the inbound queue. */
-export interface EnvelopeCandidate {
-  outer: TrustedEvent;
+/** An envelope that may be mine, verified (`signed`) or deferred by the pool with only its id checked. */
+export type EnvelopeCandidate = ({ outer: TrustedEvent; signed: true } | { outer: IdCheckedEvent; signed: false }) & {
   relay: string;
   entry: PlanEntry;
   /** Shared bucket: the sender EK whose pair tag matched. */
   pairFrom?: string;
-}
+};
 
 /** Where an outer event belongs, from its own bytes: not one of my mailboxes, someone else's, or mine to open. */
 type Sorted = { kind: 'invalid' } | { kind: 'not-mine' } | { kind: 'candidate'; entry: PlanEntry; pairFrom?: string };
@@ -102,18 +106,24 @@ function sortOuter(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify'
  * A catch-up still counts what was dropped (the pool's `onskipped`), so a bucket fuller than a
  * page is read on, page after page, as before.
  */
-export function mayBeMine(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, shaped: Readonly<NostrEvent>, relay: string): boolean {
-  if (sortOuter(ctx, deps, shaped, relay).kind !== 'not-mine') return true;
-  ctx.counters.notMine++;
-  return false;
+export function mayBeMine(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, shaped: Readonly<NostrEvent>, relay: string): PrefilterVerdict {
+  const s = sortOuter(ctx, deps, shaped, relay);
+  if (s.kind === 'not-mine') {
+    ctx.counters.notMine++;
+    return false;
+  }
+  // My intro bucket: trial-opened before its signature is checked (openEnvelope), as most of it is
+  // other people's first contacts and junk, which then cost no signature check at all.
+  return s.kind === 'candidate' && s.entry.kind === 'intro' ? 'defer' : true;
 }
 
 /**
- * The cheap half of receiving, run as the verified event arrives (no curve operation, no storage):
- * the kind, which mailbox of the read plan it is in, and in a shared bucket whether its pair tag
- * names a sender I know. Only what passes is queued, so other people's mail never takes a queue slot.
+ * The cheap half of receiving, run as the event arrives (no curve operation, no storage): the kind,
+ * which mailbox of the read plan it is in, and in a shared bucket whether its pair tag names a
+ * sender I know. Only what passes is queued, so other people's mail never takes a queue slot.
+ * `outer` is verified, or (`signed` false: my intro bucket, deferred by the pool) id-checked only.
  */
-export function sortEnvelope(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, outer: TrustedEvent, relay: string): EnvelopeCandidate | undefined {
+export function sortEnvelope(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 'classify' | 'senders'>, outer: TrustedEvent | IdCheckedEvent, relay: string, signed = true): EnvelopeCandidate | undefined {
   const s = sortOuter(ctx, deps, outer, relay);
   if (s.kind === 'invalid') {
     ctx.counters.invalidEvents++;
@@ -123,12 +133,15 @@ export function sortEnvelope(ctx: SyncContext, deps: Pick<EnvelopeReceiverDeps, 
     ctx.counters.notMine++;
     return undefined;
   }
-  return s.pairFrom ? { outer, relay, entry: s.entry, pairFrom: s.pairFrom } : { outer, relay, entry: s.entry };
+  const c: EnvelopeCandidate = signed ? { outer: outer as TrustedEvent, signed: true, relay, entry: s.entry } : { outer: outer as IdCheckedEvent, signed: false, relay, entry: s.entry };
+  if (s.pairFrom) c.pairFrom = s.pairFrom;
+  return c;
 }
 
 /** The costly half: the trial open (one ECDH), finishing, and the pipeline. */
 export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: EnvelopeCandidate) => Promise<void> {
-  return async ({ outer, relay, entry, pairFrom }) => {
+  return async (c) => {
+    const { outer, relay, entry, pairFrom } = c;
     const exp = Number(tagValue(outer.tags, 'expiration'));
     const nowMs = ctx.now();
     const expiresAt = Number.isSafeInteger(exp) && exp > 0 ? Math.min(exp * 1000, nowMs + MAX_SEEN_MS) : nowMs + SEEN_FALLBACK_MS;
@@ -141,8 +154,20 @@ export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: 
         ctx.counters.duplicates++;
         return { ok: true };
       }
+      // Deferred by the pool: the signature now, before anything of it is opened, deduped or stored.
+      // A bad one is not remembered (a copy with the real signature may follow, under the same id).
+      let trusted: TrustedEvent;
+      if (c.signed) trusted = c.outer;
+      else {
+        const t = trustEvent(c.outer, deps.scan?.verifyEvent ? { verifier: deps.scan.verifyEvent } : {});
+        if (!t.ok) {
+          ctx.counters.invalidEvents++;
+          return FORGED;
+        }
+        trusted = t.event;
+      }
       try {
-        const opened = await finishOpen(u, ctx.me);
+        const opened = await finishOpen({ ...u, outer: trusted }, ctx.me);
         if (opened.type === 'cover') return { ok: true };
         // A pair tag proves which EK sealed it: the inner author must own that EK (spec 0004 §Recognising),
         // so a contact's device cannot speak for someone else.
@@ -155,7 +180,7 @@ export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: 
         }
         const m = envelopeMessage(opened.event, ctx.me, pairFrom);
         ctx.identityGate.mine(); // no identity lookup may follow this within the quiet period
-        if (m) m.outer = outerEvent(outer, entry.kind, opened.event.created_at, [relay]);
+        if (m) m.outer = outerEvent(trusted, entry.kind, opened.event.created_at, [relay]);
         return m ? { ok: true, message: m } : { ok: true };
       } catch {
         return JUNK;

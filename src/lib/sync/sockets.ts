@@ -18,7 +18,7 @@
  * send, and each re-send after a reconnect or an AUTH, which would otherwise bypass the gate.
  */
 import type { Signer } from '../crypto/signer';
-import { RelayPool, type PoolOptions } from '../relay/pool';
+import { RelayPool, type PoolOptions, type PrefilterVerdict } from '../relay/pool';
 import type { FetchLike, Filter, NostrEvent, WebSocketConstructor } from '../relay/types';
 import type { ScanCrypto } from './scan';
 import { createDmRelayPool, createNip17PublishPool, GIFT_WRAP_KIND } from './nip17';
@@ -73,8 +73,8 @@ export class Sockets {
   slots: EnvelopeSlots | null = null;
   /** Asked before the envelope read pool verifies an event from `relay` (the inbound lane's room). */
   admitEnvelope: ((relay: string) => boolean) | null = null;
-  /** Asked before an envelope is verified: false drops it as someone else's (receive-envelope.ts `mayBeMine`). */
-  prefilterEnvelope: ((relay: string, event: Readonly<NostrEvent>) => boolean) | null = null;
+  /** Asked before an envelope is verified: false drops it as someone else's, 'defer' checks its signature after the trial-open (receive-envelope.ts `mayBeMine`). */
+  prefilterEnvelope: ((relay: string, event: Readonly<NostrEvent>) => PrefilterVerdict) | null = null;
   /** The identity gate's last check before an identity-linked REQ is written (identity-gate.ts `beforeReq`). */
   beforeReq: ((send: () => void) => void) | null = null;
   /** Live mode: a real envelope went to `relay` at once (the cover schedule skips its next slot). */

@@ -5,7 +5,7 @@
  * far each was read (sealed settings), so a restart asks only for the days that are new.
  */
 import { randomInt } from '../shared/bytes';
-import type { TrustedEvent } from '../shared/trusted-event';
+import type { IdCheckedEvent, TrustedEvent } from '../shared/trusted-event';
 import type { PoolSubscription } from '../relay/pool';
 import type { SyncContext } from './context';
 import { normalizeRelayUrl } from '../relay/url';
@@ -29,6 +29,8 @@ export interface SubscriptionDeps {
   dmRelays(): readonly string[];
   /** Queues one envelope from `relay` for the inbound pipeline. */
   onEnvelope(ev: TrustedEvent, relay: string): void;
+  /** An envelope the pool deferred (my intro bucket): id checked, signature NOT yet (receive-envelope.ts). */
+  onDeferredEnvelope?(ev: IdCheckedEvent, relay: string): void;
   /** Queues one gift wrap from `relay`; `oneose` runs after everything queued before it. */
   onGiftWrap(ev: TrustedEvent, relay?: string): void;
   afterQueued(task: () => Promise<void>): void;
@@ -225,6 +227,7 @@ export class Subscriptions {
       planFilters(plan),
       {
         onevent: (ev, relay) => this.#d.onEnvelope(ev, relay),
+        ...(this.#d.onDeferredEnvelope ? { ondeferred: (ev: IdCheckedEvent, relay: string) => this.#d.onDeferredEnvelope!(ev, relay) } : {}),
         onrelaydone: (relay, paged) => {
           const complete = paged && this.#d.droppedFrom('envelopes', relay) === dropped;
           this.#incomplete('envelopes', relay, !complete);

@@ -16,7 +16,7 @@ import { OwnProfile } from './own-profile';
 import { OwnRecord } from './own-record';
 import { PeerLookup } from './peer-lookup';
 import { Peers, storePeerRepo } from './peers';
-import { mayBeMine, openEnvelope, sortEnvelope, type EnvelopeReceiverDeps } from './receive-envelope';
+import { mayBeMine, openEnvelope, sortEnvelope, type EnvelopeCandidate, type EnvelopeReceiverDeps } from './receive-envelope';
 import { nip17Receiver } from './receive-nip17';
 import { DmRelayList, EnvelopeRelays } from './relays';
 import type { ScanCrypto } from './scan';
@@ -184,6 +184,11 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   sockets.admitEnvelope = (relay) => inbound.admitEnvelope(relay);
   // Someone else's mail in a shared bucket is dropped before its signature check (issue 12 §3).
   sockets.prefilterEnvelope = (relay, event) => mayBeMine(ctx, envelopeDeps, event, relay);
+  const queueEnvelope = (c: EnvelopeCandidate | undefined, relay: string): void => {
+    if (!c) return;
+    const release = ctx.identityGate.hold('arrived');
+    inbound.enqueueEnvelope(relay, { run: () => onEnvelope(c).finally(release), dropped: release });
+  };
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
     senders,
@@ -191,12 +196,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     dmRelays: () => dm.list(),
     // Until it is classified and opened (or dropped), an arrived envelope holds identity-linked traffic back.
     // Sorted as it arrives (other people's mail never takes a queue slot), opened in the queue.
-    onEnvelope: (ev, relay) => {
-      const c = sortEnvelope(ctx, envelopeDeps, ev, relay);
-      if (!c) return;
-      const release = ctx.identityGate.hold('arrived');
-      inbound.enqueueEnvelope(relay, { run: () => onEnvelope(c).finally(release), dropped: release });
-    },
+    onEnvelope: (ev, relay) => queueEnvelope(sortEnvelope(ctx, envelopeDeps, ev, relay), relay),
+    onDeferredEnvelope: (ev, relay) => queueEnvelope(sortEnvelope(ctx, envelopeDeps, ev, relay, false), relay),
     // Gift wraps have their own queue: a slow signer never holds an envelope up.
     onGiftWrap: (ev, relay) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay) }),
     afterQueued: (task) => inbound.enqueue(task),
