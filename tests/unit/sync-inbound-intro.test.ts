@@ -147,3 +147,22 @@ describe('my intro bucket through the pool: the signature checked only after a s
     p.pool.close();
   });
 });
+
+describe('stored, then claimed as seen', () => {
+  it('a page killed after the message was stored and before the claim loses nothing: the next read finds it stored and claims it', async () => {
+    const outer = await sealed(myEk, intro(), 'kept across a crash');
+    const claim = vi.spyOn(store, 'claimSeen').mockRejectedValueOnce(new Error('the page died here'));
+    await expect(introReceiver()(outer, RELAY)).rejects.toThrow('the page died here');
+    const cid = await store.conversationIdFor([await bob.getPublicKey()]);
+    expect((await store.pageMessages(cid, { limit: 5 })).messages.map((m) => m.content.body)).toEqual(['kept across a crash']);
+    expect(await store.hasSeen(outer.id)).toBe(false);
+
+    // The next start: a new pipeline reads the same envelope again.
+    pipeline = new InboundPipeline(ctx, { peers: new Peers(storePeerRepo(store)), lookup: { applyRecord: async () => true, refreshLater: () => {} } });
+    await introReceiver()(outer, RELAY);
+    expect(claim).toHaveBeenCalledTimes(2);
+    expect(await store.hasSeen(outer.id)).toBe(true);
+    expect((await store.pageMessages(cid, { limit: 5 })).messages).toHaveLength(1);
+    expect((await store.listConversations()).find((c) => c.id === cid)?.unread).toBe(1);
+  });
+});

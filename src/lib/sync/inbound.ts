@@ -170,8 +170,9 @@ export class InboundPipeline {
 
   /**
    * One verified relay event (see the module comment): skipped if done or seen, opened, then, if it
-   * opened, claimed in the seen set (atomic: another tab may have claimed it meanwhile) and stored.
-   * With `seenFirst: false` the seen set is first asked only by that claim.
+   * opened, stored (idempotent: another tab or the worker may have stored it meanwhile) and claimed
+   * in the seen set.
+   * With `seenFirst: false` the seen set is not asked before `open` (the opener may ask it itself).
    */
   async receive(eventId: string, expiresAt: number, open: () => Promise<Opened>, opts: { seenFirst?: boolean } = {}): Promise<void> {
     const { store, counters } = this.#ctx;
@@ -180,7 +181,7 @@ export class InboundPipeline {
       return;
     }
     // `seenFirst: false` (my intro bucket: mostly other people's first contacts and junk): open first,
-    // as a failed trial-open needs no store read; one that opens is deduped by the atomic claim below.
+    // as a failed trial-open needs no store read; one that opens is deduped by its message id when stored.
     if (opts.seenFirst !== false && (await store.hasSeen(eventId))) {
       this.#done.add(eventId);
       counters.duplicates++;
@@ -205,20 +206,13 @@ export class InboundPipeline {
         return;
       }
       const message = r.message;
+      // Stored, THEN claimed as seen: a page killed between the two leaves it unclaimed, so the next
+      // read opens it again and storeIncoming (idempotent by message id) finds it there. Claimed
+      // first, a kill in between lost the message for good. A store that fails (a full disk) claims
+      // nothing, so the next read (re-read, reconnect, start) stores it.
       await this.#locked(async () => {
-        const first = await store.claimSeen(eventId, Math.max(expiresAt, this.#ctx.now()));
-        if (!first) {
-          this.#done.add(eventId);
-          counters.duplicates++;
-          return;
-        }
-        try {
-          await this.storeIncoming(message);
-        } catch (e) {
-          // Not stored (a full disk): not seen either, so the next read (re-read, reconnect, start) stores it.
-          await store.releaseSeen(eventId).catch(() => {});
-          throw e;
-        }
+        await this.storeIncoming(message);
+        await store.claimSeen(eventId, Math.max(expiresAt, this.#ctx.now()));
         this.#done.add(eventId);
       });
     } finally {
