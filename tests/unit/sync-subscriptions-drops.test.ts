@@ -173,7 +173,8 @@ describe('gift-wrap re-reads and the identity gate (Live mode)', () => {
         return { close: () => {} };
       },
       connect: async () => {},
-      status: () => []
+      status: () => [],
+      onStatus: () => () => {}
     } as unknown as RelayPool;
     const subs = dmOnly(ctx, pool);
     subs.start();

@@ -13,6 +13,7 @@ import { PrivacyState, type PrivacyChoices } from './privacy.svelte';
 import { Names } from './names.svelte';
 import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
+import { CatchUpLine } from './catch-up.svelte';
 import { saveBytes } from './download';
 import { registerOutboxSync, registerPeriodicRead } from './background-sync';
 import { claimSocketsLock } from './sockets-lock';
@@ -24,10 +25,10 @@ import { DB_NAME, makeSortKey } from '$lib/store/schema';
 import type { AccountPlatform, Backup, Session } from '$lib/sync/account';
 import { AccountControls } from './account.svelte';
 import type { Messenger } from '$lib/sync/messenger';
-import type { ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
+import type { CatchUpView, ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
-type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' } | { type: 'wiped' } | { type: 'privacy'; choices: PrivacyChoices };
+type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' } | { type: 'wiped' } | { type: 'privacy'; choices: PrivacyChoices } | { type: 'catch-up'; progress: CatchUpView | null };
 
 export class VeilApp {
   phase = $state<Phase>('loading');
@@ -51,6 +52,7 @@ export class VeilApp {
   readonly bunkerAuth = new BunkerAuth(); // a NIP-46 auth_url: shown by host, opened only on a click
   readonly notify = new Notify(() => this.#store, () => this.socketOwner); // unread in title and badge, notifications
   readonly problems = new Problems(); // a background failure (a full disk while messages arrive), as a banner
+  readonly catchUp = new CatchUpLine(); // "Catching up… n of m opened" once a catch-up takes over 1 s (catch-up.svelte.ts)
   /** Identity and Settings → Account: lock, forget device, key, passphrase, blocked, devices, wipe (account.svelte.ts). */
   readonly account = new AccountControls({
     store: () => this.#store,
@@ -202,6 +204,7 @@ export class VeilApp {
     this.chats = [];
     this.requests = [];
     this.names.own = null;
+    this.catchUp.update(null);
     this.notify.pause();
   }
 
@@ -226,6 +229,7 @@ export class VeilApp {
       return;
     }
     if (e.type === 'error') return this.problems.report(e.code);
+    if (e.type === 'catch-up') return (this.catchUp.update(e.progress), this.#channel?.postMessage({ type: 'catch-up', progress: e.progress } satisfies TabMessage));
     if (e.type === 'chats') this.#scheduleRefresh();
     else if (e.type === 'messages') {
       this.problems.resolved(); // a message was stored: saving works
@@ -243,10 +247,8 @@ export class VeilApp {
       return;
     }
     if (msg.type === 'wiped') return location.reload(); // the database is gone: start over
-    if (msg.type === 'privacy') {
-      void this.privacy.adopt(msg.choices);
-      return;
-    }
+    if (msg.type === 'privacy') return void this.privacy.adopt(msg.choices);
+    if (msg.type === 'catch-up') return this.catchUp.update(msg.progress);
     if (msg.type === 'flush') {
       if (this.socketOwner) void this.#messenger?.flushOutbox();
       return;

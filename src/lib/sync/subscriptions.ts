@@ -14,6 +14,7 @@ import { giftWrapFilters, giftWrapSince } from './nip17';
 import { msUntilNextDay, planFilters, planSignature, ReadPadding, readPlans, type PlanEntry, type RelayReadPlan } from './plan';
 import { exponentialMs, jitterMs, Timer } from './timing';
 import type { Sockets } from './sockets';
+import type { CatchUpProgress, ProgressRead } from './catch-up-progress';
 
 const SETTING_LAST_READ = 'sync.last-read';
 /** When the gift-wrap subscription last reached EOSE (seconds). */
@@ -27,12 +28,12 @@ export interface SubscriptionDeps {
   senders(): readonly string[];
   relays(): readonly string[];
   dmRelays(): readonly string[];
-  /** Queues one envelope from `relay` for the inbound pipeline. */
-  onEnvelope(ev: TrustedEvent, relay: string): void;
+  /** Queues one envelope from `relay` for the inbound pipeline; `done` once it is opened or dropped. */
+  onEnvelope(ev: TrustedEvent, relay: string, done?: () => void): void;
   /** An envelope the pool deferred (my intro bucket): id checked, signature NOT yet (receive-envelope.ts). */
-  onDeferredEnvelope?(ev: IdCheckedEvent, relay: string): void;
-  /** Queues one gift wrap from `relay`; `oneose` runs after everything queued before it. */
-  onGiftWrap(ev: TrustedEvent, relay?: string): void;
+  onDeferredEnvelope?(ev: IdCheckedEvent, relay: string, done?: () => void): void;
+  /** Queues one gift wrap from `relay`; `done` once it is opened or dropped. */
+  onGiftWrap(ev: TrustedEvent, relay?: string, done?: () => void): void;
   afterQueued(task: () => Promise<void>): void;
   /** Runs `task` once the envelopes queued before it are done (a gift wrap waiting on a signer does not hold it). */
   afterEnvelopes(task: () => Promise<void>): void;
@@ -42,18 +43,27 @@ export interface SubscriptionDeps {
   waitingFrom?(relay: string): number;
   /** Author subscriptions on the public pool follow too. */
   publicSubscribe(): void;
+  /** Where each read's progress is counted (catch-up-progress.ts). */
+  progress?: CatchUpProgress;
 }
+
+/** A Live read: `reread()` counts the stored envelopes a reconnect brings as a new read. */
+type LiveRead = PoolSubscription & { reread(): void };
 
 export class Subscriptions {
   readonly #ctx: SyncContext;
   readonly #d: SubscriptionDeps;
-  readonly #subs = new Map<string, { signature: string; plan: RelayReadPlan; sub: PoolSubscription | null }>();
+  readonly #subs = new Map<string, { signature: string; plan: RelayReadPlan; sub: LiveRead | null }>();
   readonly #polls = new Map<string, Timer>();
   readonly #lastRead = new Map<string, number>();
   readonly #padding = new ReadPadding();
   /** Relays whose last read reached the page bound, per role (a relay may be both). */
   readonly #incompleteRelays = { envelopes: new Set<string>(), dms: new Set<string>() };
   #dmSub: PoolSubscription | null = null;
+  /** Envelope relays' last connection state: a relay open again after a loss re-sends its REQs. */
+  readonly #relayState = new Map<string, string>();
+  readonly #wasOpen = new Set<string>();
+  #offStatus: (() => void) | null = null;
   readonly #dmRefresh: Timer;
   #dmLast = 0;
   readonly #debounce: Timer;
@@ -79,6 +89,9 @@ export class Subscriptions {
 
   /** Envelopes and gift wraps now; the author subscription after its jitter; re-planned each day until close(). */
   start(): void {
+    const env = this.#d.sockets.envelope();
+    for (const s of env?.status() ?? []) this.#status(normalizeRelayUrl(s.url), s.state);
+    this.#offStatus ??= env?.onStatus((s) => this.#status(normalizeRelayUrl(s.url), s.state)) ?? null;
     this.envelopes();
     this.#authors.setIfIdle(() => this.#d.publicSubscribe(), jitterMs(...this.#ctx.timing.authorResubscribeMs));
     this.#giftWrapsGated(jitterMs(...this.#ctx.timing.startIdentityDelayMs));
@@ -216,30 +229,41 @@ export class Subscriptions {
    * One read of a plan (catch-up.ts: stored events in pages); `once` closes it when the stored events
    * are in (a Private-mode poll). The read point moves on only when every page was read.
    */
-  #read(plan: RelayReadPlan, once: boolean, settled?: (complete: boolean) => void): PoolSubscription {
+  #read(plan: RelayReadPlan, once: boolean, settled?: (complete: boolean) => void): LiveRead {
     const env = this.#d.sockets.envelope()!;
     const at = this.#ctx.nowS();
     // Until the stored envelopes are in and processed, identity-linked traffic waits (identity-gate.ts).
     const release = this.#ctx.identityGate.hold();
     const dropped = this.#d.droppedFrom('envelopes', plan.relay);
-    return catchUp(
+    // This read's progress; after its EOSE, live events are not counted (until a reconnect's re-read).
+    let reading: ProgressRead | undefined = this.#d.progress?.begin();
+    let eosed = false;
+    const sub = catchUp(
       env,
       planFilters(plan),
       {
-        onevent: (ev, relay) => this.#d.onEnvelope(ev, relay),
-        ...(this.#d.onDeferredEnvelope ? { ondeferred: (ev: IdCheckedEvent, relay: string) => this.#d.onDeferredEnvelope!(ev, relay) } : {}),
+        onevent: (ev, relay) => this.#d.onEnvelope(ev, relay, reading?.delivered()),
+        ...(this.#d.onDeferredEnvelope ? { ondeferred: (ev: IdCheckedEvent, relay: string) => this.#d.onDeferredEnvelope!(ev, relay, reading?.delivered()) } : {}),
         onrelaydone: (relay, paged) => {
           const complete = paged && this.#d.droppedFrom('envelopes', relay) === dropped;
+          const r = reading;
+          eosed = true;
           this.#incomplete('envelopes', relay, !complete);
           if (complete) void this.#markRead(relay, at);
           this.#d.afterEnvelopes(async () => {
             release();
+            r?.end();
             settled?.(complete);
             settled = undefined;
           });
         },
+        // The EOSE timeout or a lost socket before this relay's EOSE: the read is over.
+        ondone: () => {
+          if (!eosed) reading?.end();
+        },
         onclosed: () => {
           release();
+          reading?.end();
           settled?.(false);
           settled = undefined;
           this.#ctx.emit({ type: 'relays' });
@@ -247,6 +271,25 @@ export class Subscriptions {
       },
       { relays: [plan.relay], once, maxLimit: maxLimitOf(env) }
     );
+    return {
+      close: () => {
+        reading?.end();
+        sub.close();
+      },
+      reread: () => {
+        reading?.end();
+        reading = this.#d.progress?.begin();
+      }
+    };
+  }
+
+  /** A Live subscription's relay is open again after a loss: its REQ goes out again, a new read. */
+  #status(relay: string, state: string): void {
+    const was = this.#relayState.get(relay);
+    this.#relayState.set(relay, state);
+    if (state !== 'open' || was === 'open') return;
+    if (this.#wasOpen.has(relay)) this.#subs.get(relay)?.sub?.reread();
+    this.#wasOpen.add(relay);
   }
 
   /** Envelope (or DM) relays whose last catch-up reached the page bound (older stored events may be unread). */
@@ -307,22 +350,30 @@ export class Subscriptions {
     const relays = this.#d.dmRelays();
     if (!this.#ctx.running() || relays.length === 0) return;
     this.#dmSub?.close();
+    const reading = this.#d.progress?.begin();
     const startedAt = this.#ctx.nowS();
     const dropped = (): number => relays.reduce((n, r) => n + this.#d.droppedFrom('dms', normalizeRelayUrl(r)), 0);
     const dropped0 = dropped();
-    this.#dmSub = catchUp(
+    const sub = catchUp(
       this.#d.sockets.dmRead(relays),
       giftWrapFilters(this.#ctx.me, { legacy: true, ...(this.#dmLast > 0 ? { since: giftWrapSince(this.#dmLast) } : {}) }),
       {
-        onevent: (ev, from) => this.#d.onGiftWrap(ev, from),
+        onevent: (ev, from) => this.#d.onGiftWrap(ev, from, reading?.delivered()),
         // After the stored wraps of every relay are processed, remember how far we read.
         onrelaydone: (relay, complete) => this.#incomplete('dms', relay, !complete),
         ondone: (complete) => {
           if (complete && dropped() === dropped0) this.#d.afterQueued(() => this.#markDmRead(startedAt));
+          this.#d.afterQueued(async () => reading?.end());
         }
       },
       { relays, once: false, maxLimit: maxLimitOf(this.#d.sockets.dmRead(relays)) }
     );
+    this.#dmSub = {
+      close: () => {
+        reading?.end();
+        sub.close();
+      }
+    };
   }
 
   async #markDmRead(at: number): Promise<void> {
@@ -339,5 +390,10 @@ export class Subscriptions {
     for (const relay of [...this.#subs.keys()]) this.drop(relay);
     this.#dmSub?.close();
     this.#dmSub = null;
+    this.#offStatus?.();
+    this.#offStatus = null;
+    this.#relayState.clear();
+    this.#wasOpen.clear();
+    this.#d.progress?.clear();
   }
 }

@@ -127,10 +127,18 @@ export interface OwnDevice {
   ek: string;
 }
 
+/** A catch-up of stored envelopes or gift wraps in progress (catch-up-progress.ts): events delivered and opened (or dropped). */
+export interface CatchUpView {
+  opened: number;
+  total: number;
+}
+
 export type MessengerEvent =
   | { type: 'chats' }
   | { type: 'devices' }
   | { type: 'messages'; conversationId: string }
   | { type: 'relays' }
+  /** A catch-up began, moved on (at most every 250 ms) or ended (`progress` null). */
+  | { type: 'catch-up'; progress: CatchUpView | null }
   /** A background failure: `message` is developer text (shared/errors.ts); the app words it by `code`. */
   | { type: 'error'; code: VeilErrorCode; message: string };

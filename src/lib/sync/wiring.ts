@@ -29,6 +29,7 @@ import { Cover } from './cover';
 import { PublishSlots } from './slots';
 import { Sockets } from './sockets';
 import { Subscriptions } from './subscriptions';
+import { CatchUpProgress } from './catch-up-progress';
 import { IdentityGate } from './identity-gate';
 import { LockedInbox } from './locked-read';
 import { ContactSync } from './contact-sync';
@@ -102,6 +103,8 @@ export interface Parts {
   disappearing: Disappearing;
   /** What the service worker kept while locked, and its plan (locked-read.ts). */
   lockedInbox: LockedInbox;
+  /** How far the running catch-up is (catch-up-progress.ts). */
+  progress: CatchUpProgress;
 }
 
 /** `{ [key]: value }` when value is defined, else `{}` (exactOptionalPropertyTypes). */
@@ -184,10 +187,12 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   sockets.admitEnvelope = (relay) => inbound.admitEnvelope(relay);
   // Someone else's mail in a shared bucket is dropped before its signature check (issue 12 §3).
   sockets.prefilterEnvelope = (relay, event) => mayBeMine(ctx, envelopeDeps, event, relay);
-  const queueEnvelope = (c: EnvelopeCandidate | undefined, relay: string): void => {
-    if (!c) return;
+  const progress = new CatchUpProgress(timers, now, (p) => hooks.emit({ type: 'catch-up', progress: p }));
+  const queueEnvelope = (c: EnvelopeCandidate | undefined, relay: string, done: () => void): void => {
+    if (!c) return done();
     const release = ctx.identityGate.hold('arrived');
-    inbound.enqueueEnvelope(relay, { run: () => onEnvelope(c).finally(release), dropped: release });
+    const over = (): void => (release(), done());
+    inbound.enqueueEnvelope(relay, { run: () => onEnvelope(c).finally(over), dropped: over });
   };
   const subs = (late.subs = new Subscriptions(ctx, {
     sockets,
@@ -196,10 +201,10 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     dmRelays: () => dm.list(),
     // Until it is classified and opened (or dropped), an arrived envelope holds identity-linked traffic back.
     // Sorted as it arrives (other people's mail never takes a queue slot), opened in the queue.
-    onEnvelope: (ev, relay) => queueEnvelope(sortEnvelope(ctx, envelopeDeps, ev, relay), relay),
-    onDeferredEnvelope: (ev, relay) => queueEnvelope(sortEnvelope(ctx, envelopeDeps, ev, relay, false), relay),
+    onEnvelope: (ev, relay, done = () => {}) => queueEnvelope(sortEnvelope(ctx, envelopeDeps, ev, relay), relay, done),
+    onDeferredEnvelope: (ev, relay, done = () => {}) => queueEnvelope(sortEnvelope(ctx, envelopeDeps, ev, relay, false), relay, done),
     // Gift wraps have their own queue: a slow signer never holds an envelope up.
-    onGiftWrap: (ev, relay) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay) }),
+    onGiftWrap: (ev, relay, done = () => {}) => inbound.enqueueDm(relay ?? '', { run: () => onGiftWrap(ev, relay).finally(done), dropped: done }),
     afterQueued: (task) => inbound.enqueue(task),
     afterEnvelopes: (task) => inbound.afterEnvelopes(task),
     waitingFrom: (relay) => inbound.envelopesWaiting(relay),
@@ -208,7 +213,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
       const q = inbound.stats()[queue];
       return (q.droppedBy[relay] ?? 0) + (q.failedBy[relay] ?? 0);
     },
-    publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail, { prepare: () => lookup.openPublic() })
+    publicSubscribe: () => ctx.identityGate.run(() => lookup.subscribe(), 0, ctx.fail, { prepare: () => lookup.openPublic() }),
+    progress
   }));
   const outbox = new OutboxQueue({
     store: deps.store,
@@ -248,5 +254,5 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     unfollow: (pubkey) => peers.unfollow(pubkey)
   });
   const lockedInbox = new LockedInbox(deps.store, () => relayList.list(), deps.ek.publicKey, () => ctx.nowS());
-  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover, disappearing, lockedInbox };
+  return { ctx, sockets, relays: relayList, peers, own, lookup, inbound, subs, outbox, dm, profile, sendDeps, nip17Stats, slots, cover, liveCover, disappearing, lockedInbox, progress };
 }
