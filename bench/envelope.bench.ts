@@ -20,6 +20,7 @@ import { loadScanCrypto, scanBatch } from '../src/lib/sync/scan';
 import { measureInterleaved, type BenchResult } from './types';
 import { sharedBucketRows } from './shared-bucket';
 import { introScanRows } from './intro-scan';
+import { ctEcdhRows } from './ct-ecdh';
 import type { IdbPlatform } from '../src/lib/store/db';
 
 const TEXT = 'Hello Bob — are we still on for tomorrow at 10? 🙂';
@@ -285,5 +286,6 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
   });
   out.push(...(await sharedBucketRows(S.verifyEvent, SCAN_ROUNDS, N_SCAN)));
   out.push(...(await introScanRows(S.ecdh, await idbPlatform(), SCAN_ROUNDS, N_SCAN)));
+  out.push(...(await ctEcdhRows(W.ecdh, SCAN_ROUNDS, N_SCAN)));
   return out;
 }
