@@ -3,7 +3,7 @@
  * from libsecp256k1) against keys.ts: all 496 Wycheproof ECDH cases, every Wycheproof key in five
  * encodings, 1,000 random pairs, random and mutated encodings accepted and refused exactly as
  * keys.ts does, 20,000 invalid inputs without a trap, secrets gone from wasm memory after each
- * call, and the fallback to keys.ts when the module traps.
+ * call, the fallback to keys.ts when the module traps, and sync/scan.ts choosing it.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,10 +14,11 @@ import { createCtWasmEcdh, type CtWasmEcdh } from '../../src/lib/crypto/ecdh-ct-
 import { ecdh, generateSecretKey, parsePublicKey } from '../../src/lib/crypto/keys';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
+import { loadScanCrypto } from '../../src/lib/sync/scan';
 import { loadVectors } from '../helpers/vectors';
 
 const WASM_FILE = resolve(process.cwd(), 'src/lib/crypto/wasm/veil-ecdh.wasm');
-const bytes = (): Uint8Array => new Uint8Array(readFileSync(WASM_FILE));
+const bytes = (): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(WASM_FILE));
 
 let C: CtWasmEcdh;
 beforeAll(async () => {
@@ -261,5 +262,36 @@ describe('CT wasm ECDH: hostile input and memory hygiene', () => {
     await expect(createCtWasmEcdh(tiny)).rejects.toSatisfy((e) => isVeilError(e, 'INVALID_INPUT'));
     const compiled = await createCtWasmEcdh(await WebAssembly.compile(bytes()));
     expect(compiled.backend).toBe('wasm-ct');
+  });
+});
+
+describe('sync/scan.ts with veil-ecdh.wasm', () => {
+  const tinyBytes = async () => new Uint8Array(readFileSync(resolve(process.cwd(), 'node_modules/tiny-secp256k1/lib/secp256k1.wasm')));
+  const ctBytes = async () => bytes();
+  const failing = () => Promise.reject(new TypeError('offline'));
+
+  it('uses the constant-time ECDH when both modules load, once per pair of loaders', async () => {
+    const [a, b] = await Promise.all([loadScanCrypto(tinyBytes, ctBytes), loadScanCrypto(tinyBytes, ctBytes)]);
+    expect(a).toBe(b);
+    expect([a.backend, a.ecdhBackend, a.fallbackReason]).toEqual(['wasm', 'wasm-ct', undefined]);
+    const split = await loadScanCrypto(tinyBytes);
+    expect(split).not.toBe(a);
+    expect(split.ecdhBackend).toBe('wasm-split');
+    const sk = generateSecretKey();
+    const pub = secp.getPublicKey(generateSecretKey(), true).slice(1);
+    expect(bytesToHex(a.ecdh(sk, pub))).toBe(bytesToHex(ecdh(sk, pub)));
+    expect(bytesToHex(split.ecdh(sk, pub))).toBe(bytesToHex(ecdh(sk, pub)));
+  });
+
+  it('each module falls back on its own', async () => {
+    const noCt = await loadScanCrypto(tinyBytes, failing);
+    expect([noCt.backend, noCt.ecdhBackend]).toEqual(['wasm', 'wasm-split']);
+    const onlyCt = await loadScanCrypto(failing, ctBytes);
+    expect([onlyCt.backend, onlyCt.ecdhBackend, onlyCt.fallbackReason]).toEqual(['wasm', 'wasm-ct', 'TypeError']);
+    const neither = await loadScanCrypto(failing, async () => new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    expect([neither.backend, neither.ecdhBackend]).toEqual(['js', 'js']);
+    const sk = generateSecretKey();
+    const pub = secp.getPublicKey(generateSecretKey(), true);
+    for (const s of [noCt, onlyCt, neither]) expect(bytesToHex(s.ecdh(sk, pub))).toBe(bytesToHex(ecdh(sk, pub)));
   });
 });
