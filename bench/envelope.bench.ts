@@ -20,6 +20,7 @@ import { loadScanCrypto, scanBatch } from '../src/lib/sync/scan';
 import { measureInterleaved, type BenchResult } from './types';
 import { sharedBucketRows } from './shared-bucket';
 import { introScanRows } from './intro-scan';
+import { ctEcdhRows, loadCtEcdh } from './ct-ecdh';
 import type { IdbPlatform } from '../src/lib/store/db';
 
 const TEXT = 'Hello Bob — are we still on for tomorrow at 10? 🙂';
@@ -284,6 +285,8 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
     note: `${x(K.wScan)} (goal ≥ 4×); ${beyond(K.wScan, K.wEcdh)} (verify included); ${(get(B, K.wScan).opsPerSec / get(B, K.scan).opsPerSec).toFixed(2)}× the JS scan`
   });
   out.push(...(await sharedBucketRows(S.verifyEvent, SCAN_ROUNDS, N_SCAN)));
-  out.push(...(await introScanRows(S.ecdh, S.verifyEvent, await idbPlatform(), SCAN_ROUNDS, N_SCAN)));
+  // The intro scan as the app runs it: the constant-time ECDH (scan.ts since issue 12 item 2).
+  out.push(...(await introScanRows(await loadCtEcdh(), S.verifyEvent, await idbPlatform(), SCAN_ROUNDS, N_SCAN)));
+  out.push(...(await ctEcdhRows(W.ecdh, SCAN_ROUNDS, N_SCAN)));
   return out;
 }

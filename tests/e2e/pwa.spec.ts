@@ -126,8 +126,8 @@ test('offers an update when a new version is deployed and applies it on request'
 });
 
 // What loads after sign-in (issue 12 §6): the chat screen, the Messenger and the account flows are lazy
-// chunks from the precache; the secp256k1 wasm is not precached but kept in a cache of its own on first
-// use, and before that the scan runs on JavaScript.
+// chunks from the precache; the two secp256k1 wasm files are not precached but kept, each in a cache of its
+// own, on first use, and before that the scan runs on JavaScript.
 async function goOffline(p: Page) {
   await waitForControllingWorker(p);
   await web.stop();
@@ -158,13 +158,13 @@ test('offline before the wasm was ever fetched, a new identity still opens the c
 
 test('the wasm is kept on first use online, and the app opens and unlocks offline afterwards', async () => {
   const { npub } = await createIdentity(page, web.url);
-  await expect.poll(() => cachedWasm(page)).toEqual({ 'veil-wasm': 1 });
+  await expect.poll(() => cachedWasm(page)).toEqual({ 'veil-wasm': 1, 'veil-wasm-ecdh': 1 });
   await goOffline(page);
   await page.reload();
   await unlock(page);
   await expect(page.getByRole('textbox', { name: 'Your npub' })).toHaveValue(npub);
   await expect(page.getByRole('button', { name: 'New chat' })).toBeVisible();
-  expect(await cachedWasm(page)).toEqual({ 'veil-wasm': 1 });
+  expect(await cachedWasm(page)).toEqual({ 'veil-wasm': 1, 'veil-wasm-ecdh': 1 });
 });
 
 /** Each cache's .js entries whose text is the QR decoder (jsQR), by cache name. */

@@ -162,7 +162,7 @@ export class VeilApp {
   async #begin(session: Session, phase: Phase = 'ready'): Promise<void> {
     const store = this.#requireStore();
     // Loaded after sign-in (issue 12 §6); the wasm itself when the scan crypto loads below.
-    const [{ Messenger }, { loadScanCrypto }, { loadSecp256k1Wasm }, { identityInfo }] = await Promise.all([import('$lib/sync/messenger'), import('$lib/sync/scan'), import('./secp256k1-wasm'), import('./account-flows')]);
+    const [{ Messenger }, { loadScanCrypto }, { loadSecp256k1Wasm, loadEcdhWasm }, { identityInfo }] = await Promise.all([import('$lib/sync/messenger'), import('$lib/sync/scan'), import('./secp256k1-wasm'), import('./account-flows')]);
     this.#session = session;
     this.identity = identityInfo(session);
     this.#messenger = await Messenger.create({
@@ -178,8 +178,8 @@ export class VeilApp {
       lookupRelays: this.#lookupRelays,
       // No deviceLabel: the public inbox record names no devices ("Chrome on Linux" helps fingerprinting).
       origin: location.origin,
-      // libsecp256k1 in WebAssembly for envelope verification and trial-open; JavaScript if it cannot load.
-      scan: await loadScanCrypto(loadSecp256k1Wasm)
+      // libsecp256k1 in WebAssembly for envelope verification and trial-open (constant-time ECDH); JavaScript if it cannot load.
+      scan: await loadScanCrypto(loadSecp256k1Wasm, loadEcdhWasm)
     });
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
     this.#syncRelays(this.#messenger);

@@ -6,9 +6,12 @@
  */
 const CACHE = 'veil-wasm';
 
-/** The bytes at `url` (same origin), from the cache when stored before; TypeError when unavailable. */
-export async function cachedBytes(url: string): Promise<Uint8Array> {
-  const cache = await globalThis.caches?.open(CACHE).catch(() => undefined);
+/**
+ * The bytes at `url` (same origin), from the cache `name` when stored before; TypeError when
+ * unavailable. One cache per file: storing a file drops every other entry of its cache.
+ */
+export async function cachedBytes(url: string, name = CACHE): Promise<Uint8Array> {
+  const cache = await globalThis.caches?.open(name).catch(() => undefined);
   const hit = await cache?.match(url);
   if (hit) return new Uint8Array(await hit.arrayBuffer());
   const res = await fetch(url);

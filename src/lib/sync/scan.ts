@@ -1,35 +1,41 @@
 /**
  * The crypto of the intro-mailbox scan (spec 0001 §Trial open and §Constant time and the
- * WebAssembly path; issue 3 item 6): every envelope from a relay is verified (id + BIP-340) and
- * then trial-opened, one ECDH each. libsecp256k1 in WebAssembly (crypto/ecdh-wasm.ts) does both
- * several times faster than JavaScript; when WebAssembly is missing or refused (old engine, CSP
- * without 'wasm-unsafe-eval', a damaged file) we fall back to the JavaScript path, which gives
- * the same results, only slower.
+ * WebAssembly path; issue 3 item 6, issue 12 item 2): every envelope from a relay is verified
+ * (id + BIP-340) and then trial-opened, one ECDH each. Two libsecp256k1 WebAssembly modules do
+ * that several times faster than JavaScript: tiny-secp256k1's (crypto/ecdh-wasm.ts) verifies
+ * BIP-340, and ours, veil-ecdh.wasm (crypto/ecdh-ct-wasm.ts), does the ECDH with one
+ * constant-time multiply. Each falls back on its own: without veil-ecdh.wasm the ECDH is
+ * tiny-secp256k1's split-secret one, without either module it is keys.ts; when WebAssembly is
+ * missing or refused (old engine, CSP without 'wasm-unsafe-eval', a damaged file) everything
+ * runs on the JavaScript path, which gives the same results, only slower.
  *
- * Platform-neutral: the caller passes a loader that returns the module bytes (the app fetches
- * the URL Vite gives for `tiny-secp256k1/lib/secp256k1.wasm?url`; Node reads the file).
+ * Platform-neutral: the caller passes loaders that return the module bytes (the app fetches the
+ * URLs Vite gives for the two .wasm files; Node reads the files).
  */
 import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
 import { getEventHash } from 'nostr-tools/pure';
 import { createWasmEcdh, jsEcdh, type EcdhFn, type SchnorrVerifyFn, type WasmSource } from '../crypto/ecdh-wasm';
+import { createCtWasmEcdh } from '../crypto/ecdh-ct-wasm';
 import { trialOpenSync, type EnvelopeKey, type UnwrappedEnvelope } from '../crypto/envelope';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '../shared/bytes';
 import type { EventVerifier, NostrEvent } from '../relay/types';
 
-/** Returns the bytes of tiny-secp256k1's `secp256k1.wasm` (or the compiled module). */
+/** Returns the bytes of a module (or the compiled module): tiny-secp256k1's `secp256k1.wasm`, or veil-ecdh.wasm. */
 export type WasmLoader = () => Promise<WasmSource>;
 
 /** ECDH and event verification for the scan, with the backend that provides them. */
 export interface ScanCrypto {
   readonly backend: 'wasm' | 'js';
+  /** Which ECDH `ecdh` is: veil-ecdh.wasm (constant time), tiny-secp256k1 split secret, or keys.ts. */
+  readonly ecdhBackend: 'wasm-ct' | 'wasm-split' | 'js';
   /** keys.ts `ecdh` contract; pass as `trialOpen(…, { ecdh })`. */
   readonly ecdh: EcdhFn;
   /** NIP-01 id recomputation + BIP-340; pass as RelayPool's `verify`. Never throws. */
   readonly verifyEvent: EventVerifier;
   /** The BIP-340 check alone, for shared/trusted-event's `trustEvent(…, { schnorr })`. */
   readonly schnorr: SchnorrVerifyFn;
-  /** Why the JavaScript path is in use (no loader, or the error class name); absent for wasm. */
+  /** Why JavaScript verifies (no loader, or tiny-secp256k1's error class name); absent when its wasm loaded. */
   readonly fallbackReason?: string;
 }
 
@@ -47,30 +53,43 @@ function eventVerifier(verifySchnorr: SchnorrVerifyFn): EventVerifier {
 /** The JavaScript scan crypto (keys.ts ECDH on @noble/curves, @noble/curves schnorr). */
 export function jsScanCrypto(fallbackReason = 'no WebAssembly loader'): ScanCrypto {
   const verify: SchnorrVerifyFn = (s, m, p) => schnorr.verify(s, m, p);
-  return { backend: 'js', ecdh: jsEcdh, verifyEvent: eventVerifier(verify), schnorr: verify, fallbackReason };
+  return { backend: 'js', ecdhBackend: 'js', ecdh: jsEcdh, verifyEvent: eventVerifier(verify), schnorr: verify, fallbackReason };
 }
 
-const loaded = new WeakMap<WasmLoader, Promise<ScanCrypto>>();
+/** Promises by loader pair: tiny-secp256k1's loader, then veil-ecdh.wasm's (or none). */
+const loaded = new WeakMap<WasmLoader, { none?: Promise<ScanCrypto>; byCt: WeakMap<WasmLoader, Promise<ScanCrypto>> }>();
+
+/** The error's class name only (messages may carry URLs or paths). */
+const reason = (e: unknown): string => (e instanceof Error ? e.name : 'load failed');
 
 /**
- * Loads the WebAssembly module once per loader (later calls share the promise) and returns the
- * scan crypto; on any failure (WebAssembly undefined, fetch error, CSP refusal, self-test
- * mismatch) returns the JavaScript path with the reason. Never rejects.
+ * Loads the WebAssembly modules once per pair of loaders (later calls share the promise) and
+ * returns the scan crypto. `load` gives tiny-secp256k1's module (BIP-340, and the split-secret
+ * ECDH); `loadCt`, if given, veil-ecdh.wasm, whose constant-time ECDH is then used instead. On
+ * any failure (WebAssembly undefined, fetch error, CSP refusal, self-test mismatch) the part
+ * that failed falls back (see module doc); with neither module, the JavaScript path with the
+ * reason. Never rejects.
  */
-export function loadScanCrypto(load?: WasmLoader): Promise<ScanCrypto> {
+export function loadScanCrypto(load?: WasmLoader, loadCt?: WasmLoader): Promise<ScanCrypto> {
   if (!load || typeof WebAssembly !== 'object') return Promise.resolve(jsScanCrypto(load ? 'WebAssembly unavailable' : undefined));
-  let p = loaded.get(load);
+  let byLoad = loaded.get(load);
+  if (!byLoad) loaded.set(load, (byLoad = { byCt: new WeakMap() }));
+  let p = loadCt ? byLoad.byCt.get(loadCt) : byLoad.none;
   if (!p) {
     p = (async (): Promise<ScanCrypto> => {
-      try {
-        const w = await createWasmEcdh(await load());
-        return { backend: 'wasm', ecdh: w.ecdh, verifyEvent: eventVerifier(w.verifySchnorr), schnorr: w.verifySchnorr };
-      } catch (e) {
-        // Only the error's class name: messages may carry URLs or paths.
-        return jsScanCrypto(e instanceof Error ? e.name : 'load failed');
+      const [w, c] = await Promise.all([
+        (async () => createWasmEcdh(await load()))().catch((e: unknown) => reason(e)),
+        loadCt ? (async () => createCtWasmEcdh(await loadCt()))().catch(() => null) : null
+      ]);
+      if (typeof w === 'string') {
+        if (!c) return jsScanCrypto(w);
+        return { ...jsScanCrypto(w), backend: 'wasm', ecdhBackend: 'wasm-ct', ecdh: c.ecdh };
       }
+      const ecdh = c ? c.ecdh : w.ecdh;
+      return { backend: 'wasm', ecdhBackend: c ? 'wasm-ct' : 'wasm-split', ecdh, verifyEvent: eventVerifier(w.verifySchnorr), schnorr: w.verifySchnorr };
     })();
-    loaded.set(load, p);
+    if (loadCt) byLoad.byCt.set(loadCt, p);
+    else byLoad.none = p;
   }
   return p;
 }
