@@ -17,7 +17,7 @@ import { chatMessageTemplate, envelopeKey, openEnvelope, sealEnvelope, trialOpen
 import { introMailbox } from '../src/lib/crypto/mailbox';
 import { createWasmEcdh } from '../src/lib/crypto/ecdh-wasm';
 import { loadScanCrypto, scanBatch } from '../src/lib/sync/scan';
-import { measureInterleaved, type BenchResult } from './types';
+import { freshEvent, measureInterleaved, type BenchResult } from './types';
 import { sharedBucketRows } from './shared-bucket';
 import { introScanRows } from './intro-scan';
 import { ctEcdhRows, loadCtEcdh } from './ct-ecdh';
@@ -93,7 +93,7 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
   const now = Math.floor(Date.now() / 1000);
   const out: BenchResult[] = [];
 
-  const fresh = (e: NostrEvent): NostrEvent => ({ id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig });
+  const fresh = (e: NostrEvent): NostrEvent => freshEvent(e);
   const get = (m: Map<string, BenchResult>, k: string): BenchResult => {
     const r = m.get(k);
     if (!r) throw new Error(`bench: missing ${k}`);

@@ -18,14 +18,11 @@ import { bytesToHex, randomBytes } from '../src/lib/shared/bytes';
 import { VeilStore, type IdbPlatform } from '../src/lib/store/db';
 import { MIN_KDF_ITERATIONS } from '../src/lib/store/vault';
 import { InboundPipeline, type Opened } from '../src/lib/sync/inbound';
-import { IdentityGate } from '../src/lib/sync/identity-gate';
-import { PairKeys } from '../src/lib/sync/pair-keys';
 import { Peers, storePeerRepo } from '../src/lib/sync/peers';
-import { DEFAULT_TIMING, realTimers } from '../src/lib/sync/timing';
-import type { SyncContext } from '../src/lib/sync/context';
 import { checkEventId, type EventVerifier, type IdCheckedEvent, type TrustedEvent } from '../src/lib/shared/trusted-event';
 import { verifyRelayEvent } from '../src/lib/relay/verify';
-import { measureInterleaved, type BenchResult } from './types';
+import { testSyncContext } from '../tests/helpers/sync-context';
+import { beforeAfterRows, freshEvent, measureInterleaved, type BenchResult } from './types';
 
 const RELAY = 'wss://bench.example';
 
@@ -36,27 +33,7 @@ export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => U
   const me = bytesToHex(getXOnlyPublicKey(sk));
   const ek = envelopeKey(generateSecretKey());
   const nowS = Math.floor(Date.now() / 1000);
-  const ctx: SyncContext = {
-    store,
-    signer: new LocalSigner(sk),
-    me,
-    ek,
-    ekHex: bytesToHex(ek.publicKey),
-    counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
-    pairKeys: new PairKeys(ek),
-    timers: realTimers,
-    timing: DEFAULT_TIMING,
-    identityGate: new IdentityGate(Date.now, realTimers, DEFAULT_TIMING),
-    privacy: { mode: 'live', publishRecord: true, coverRate: 'default' },
-    now: Date.now,
-    nowS: () => Math.floor(Date.now() / 1000),
-    emit: () => {},
-    fail: (e) => {
-      throw e;
-    },
-    running: () => true,
-    resubscribe: () => {}
-  };
+  const ctx = testSyncContext({ store, signer: new LocalSigner(sk), me, ek });
   const pipeline = new InboundPipeline(ctx, { peers: new Peers(storePeerRepo(store)), lookup: { applyRecord: async () => true, refreshLater: () => {} } });
   // First contacts meant for others, in my intro mailbox (a flood looks the same).
   const author = generateSecretKey();
@@ -69,8 +46,6 @@ export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => U
   }
   const junk: Opened = { ok: false, code: 'DECRYPT_FAILED' };
   const open = (ev: TrustedEvent | IdCheckedEvent) => async (): Promise<Opened> => ((await trialOpen(ev, ek, { ecdh })) ? { ok: true } : junk);
-  // A copy per call: the pool's verifier remembers signatures it checked, a first read does not.
-  const fresh = (e: TrustedEvent) => ({ id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig });
   const expires = Date.now() + 86_400_000;
   const pubs = Array.from({ length: 64 }, () => secp.getPublicKey(generateSecretKey(), true));
   const K = {
@@ -84,7 +59,7 @@ export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => U
       {
         name: K.before,
         fn: (i) => {
-          const ev = verifyRelayEvent(fresh(foreign[i % 64]!), verify);
+          const ev = verifyRelayEvent(freshEvent(foreign[i % 64]!), verify);
           if (!ev) throw new Error('bench: verify');
           return pipeline.receive(bytesToHex(randomBytes(32)), expires, open(ev), { seenFirst: true });
         }
@@ -92,7 +67,7 @@ export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => U
       {
         name: K.after,
         fn: (i) => {
-          const ev = checkEventId(fresh(foreign[i % 64]!));
+          const ev = checkEventId(freshEvent(foreign[i % 64]!));
           if (!ev) throw new Error('bench: id');
           return pipeline.receive(bytesToHex(randomBytes(32)), expires, open(ev), { seenFirst: false });
         }
@@ -102,11 +77,5 @@ export async function introScanRows(ecdh: (sk: Uint8Array, pub: Uint8Array) => U
     perRound
   );
   store.close();
-  const get = (k: string): BenchResult => B.get(k)!;
-  const x = (k: string) => `${(get(k).opsPerSec / get(K.base).opsPerSec).toFixed(2)}× noble-secp ECDH/s`;
-  return [
-    { ...get(K.base), note: 'baseline of the intro-scan rows (1.00×)' },
-    { ...get(K.before), note: x(K.before) },
-    { ...get(K.after), note: `${x(K.after)}; ${(get(K.after).opsPerSec / get(K.before).opsPerSec).toFixed(2)}× the rate before` }
-  ];
+  return beforeAfterRows(B, K, 'baseline of the intro-scan rows (1.00×)');
 }

@@ -18,7 +18,7 @@ import { bytesToHex } from '../src/lib/shared/bytes';
 import { PairKeys } from '../src/lib/sync/pair-keys';
 import { mayBeMine, sortEnvelope } from '../src/lib/sync/receive-envelope';
 import type { SyncContext } from '../src/lib/sync/context';
-import { measureInterleaved, type BenchResult } from './types';
+import { beforeAfterRows, freshEvent, measureInterleaved, type BenchResult } from './types';
 
 const RELAY = 'wss://bench.example';
 /** Contact devices whose pair tag is tried on each envelope (one HMAC each). */
@@ -42,8 +42,6 @@ export async function sharedBucketRows(verify: EventVerifier, rounds: number, pe
     const inner = finalizeEvent(chatMessageTemplate({ text: 'not for you', recipients: [bytesToHex(b.publicKey)], createdAt: nowS }), author);
     foreign.push((await sealEnvelope({ recipientEk: b.publicKey, mailbox: bucket, payload: { type: 'event', event: inner }, nowSeconds: nowS, pairTagKey: tagKey })) as unknown as NostrEvent);
   }
-  // A copy per call: the pool's verifier remembers signatures it checked, a first read does not.
-  const fresh = (e: NostrEvent): NostrEvent => ({ id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig });
   const sk = generateSecretKey();
   const pubs = Array.from({ length: 64 }, () => secp.getPublicKey(generateSecretKey(), true));
   const K = {
@@ -57,7 +55,7 @@ export async function sharedBucketRows(verify: EventVerifier, rounds: number, pe
       {
         name: K.before,
         fn: (i) => {
-          const ev = verifyRelayEvent(fresh(foreign[i % 64]!), verify);
+          const ev = verifyRelayEvent(freshEvent(foreign[i % 64]!), verify);
           if (!ev || sortEnvelope(ctx, deps, ev, RELAY)) throw new Error('bench: verify or sort');
         }
       },
@@ -65,7 +63,7 @@ export async function sharedBucketRows(verify: EventVerifier, rounds: number, pe
         name: K.after,
         fn: (i) => {
           // What the pool does with a prefilter: the shape check, then the prefilter.
-          const shaped = parseEventShape(fresh(foreign[i % 64]!));
+          const shaped = parseEventShape(freshEvent(foreign[i % 64]!));
           if (!shaped || mayBeMine(ctx, deps, shaped, RELAY)) throw new Error('bench: prefilter');
         },
         weight: 8
@@ -74,11 +72,5 @@ export async function sharedBucketRows(verify: EventVerifier, rounds: number, pe
     rounds,
     perRound
   );
-  const get = (k: string): BenchResult => B.get(k)!;
-  const x = (k: string) => `${(get(k).opsPerSec / get(K.base).opsPerSec).toFixed(2)}× noble-secp ECDH/s`;
-  return [
-    { ...get(K.base), note: 'baseline of the shared-bucket rows (1.00×)' },
-    { ...get(K.before), note: x(K.before) },
-    { ...get(K.after), note: `${x(K.after)}; ${(get(K.after).opsPerSec / get(K.before).opsPerSec).toFixed(1)}× the rate before` }
-  ];
+  return beforeAfterRows(B, K, 'baseline of the shared-bucket rows (1.00×)');
 }

@@ -47,3 +47,23 @@ export async function measureInterleaved(
   }
   return best;
 }
+
+/** A plain copy of an event, as a first read delivers it (a verifier that remembers what it checked sees it new). */
+export function freshEvent<E extends { id: string; pubkey: string; created_at: number; kind: number; tags: string[][]; content: string; sig: string }>(e: E) {
+  return { id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig };
+}
+
+/** Rows of a before/after pair against a baseline of the same run: each as a ratio to the baseline, and after against before. */
+export function beforeAfterRows(B: ReadonlyMap<string, BenchResult>, K: { base: string; before: string; after: string }, baseNote: string): BenchResult[] {
+  const get = (k: string): BenchResult => {
+    const r = B.get(k);
+    if (!r) throw new Error(`bench: missing ${k}`);
+    return r;
+  };
+  const x = (k: string) => `${(get(k).opsPerSec / get(K.base).opsPerSec).toFixed(2)}× noble-secp ECDH/s`;
+  return [
+    { ...get(K.base), note: baseNote },
+    { ...get(K.before), note: x(K.before) },
+    { ...get(K.after), note: `${x(K.after)}; ${(get(K.after).opsPerSec / get(K.before).opsPerSec).toFixed(2)}× the rate before` }
+  ];
+}

@@ -28,7 +28,7 @@
  * stack (the first `veil_stack_end()` bytes; the module is linked with --stack-first, so the
  * stack holds every local of the multiply: scalar, wNAF digits, table, intermediate points).
  */
-import { abytes, wipe } from '../shared/bytes';
+import { abytes, equalBytes, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { assertSecretKey, ecdh as jsEcdh, getXOnlyPublicKey } from './keys';
 import type { EcdhFn, WasmSource } from './ecdh-wasm';
@@ -140,8 +140,7 @@ export async function createCtWasmEcdh(source: WasmSource): Promise<CtWasmEcdh> 
   const odd = new Uint8Array(33);
   odd[0] = 0x03;
   odd.set(p7, 1);
-  const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
-  const ok = same(got, want) && same(wasmEcdh(three, odd), jsEcdh(three, odd));
+  const ok = equalBytes(got, want) && equalBytes(wasmEcdh(three, odd), jsEcdh(three, odd));
   wipe(got, want);
   if (!ok) throw new VeilError('INVALID_INPUT', 'ECDH module self-test failed');
 

@@ -27,7 +27,7 @@ import { coverFor, readPublicNotes } from './cover';
 import { relayStatusView } from './relays';
 import { sendText } from './send';
 import { downloadFile } from './stored-content';
-import type { CatchUpView, ChatMessage, ChatSummary, ContactState, MessengerEvent, OwnDevice, RelayStatus } from './types';
+import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, OwnDevice, RelayStatus } from './types';
 import { wireParts, type MessengerDeps, type Parts } from './wiring';
 import type { Disappearing } from './disappearing-timer';
 import type { LockedInbox } from './locked-read';
@@ -359,7 +359,6 @@ export class Messenger {
   getDraft = async (conversationId: string): Promise<string> => (await this.#ctx.store.getDraft(conversationId)) ?? '';
   setDraft = (conversationId: string, text: string): Promise<void> => this.#ctx.store.setDraft(conversationId, text === '' ? null : text);
 
-  catchUpProgress = (): CatchUpView | null => this.#p.progress.view(); // the running catch-up's counts, null when none runs
   /** Envelope relays with their connection state and NIP-11 limits. */
   relayStatus(): RelayStatus[] {
     return relayStatusView(this.#p.relays.list(), this.#p.sockets.envelope()?.status() ?? [], this.#p.subs.incomplete());
