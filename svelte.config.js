@@ -4,7 +4,12 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
   preprocess: vitePreprocess(),
-  compilerOptions: { runes: true },
+  compilerOptions: {
+    runes: true,
+    // Svelte's own scoping class with a shorter prefix ("s…" for "svelte-…"): it is in every scoped CSS rule and
+    // element, ~650 times in the bundle; 4 kB less to precache (issue 12). Same hash input as Svelte's default.
+    cssHash: ({ css, filename, hash }) => `s${hash(filename === '(unknown)' ? css : (filename ?? css))}`
+  },
   kit: {
     // A static single-page app: every unknown path falls back to index.html,
     // which the static server (scripts/serve.mjs) and the service worker both honour.

@@ -4,6 +4,7 @@ import { SvelteKitPWA, type SvelteKitPWAOptions } from '@vite-pwa/sveltekit';
 import { defineConfig, type Plugin } from 'vite';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { compactMessages } from './scripts/paraglide-compact.mjs';
 import { PARAGLIDE } from './scripts/paraglide.mjs';
 
 /**
@@ -86,6 +87,8 @@ export default defineConfig({
   plugins: [
     // messages/*.json → src/lib/paraglide (scripts/paraglide.mjs), before SvelteKit resolves imports of it.
     paraglideVitePlugin(PARAGLIDE),
+    // …and each message module as one call of a shared dispatcher (scripts/paraglide-compact.mjs).
+    compactMessages(PARAGLIDE),
     sveltekit(),
     SvelteKitPWA({
       strategies: 'injectManifest',
