@@ -1,6 +1,7 @@
 /**
  * Envelope costs (docs/proposals/0001-envelope.md §Costs), all in one process:
- * - seal+open of a Veil envelope vs NIP-17 (nostr-tools nip17.wrapEvent + nip59.unwrapEvent);
+ * - seal+open of a Veil envelope vs NIP-17 (nostr-tools nip17.wrapEvent + nip59.unwrapEvent), on the
+ *   JavaScript curve and on the app's WebAssembly one (crypto/curve.ts);
  * - rejecting a foreign envelope (trialOpen, the intro-mailbox scan) vs raw ECDH;
  * - outer event verification (id + BIP-340), which every event from a relay pays first;
  * - someone else's envelope in a shared bucket, before and after the pair-tag prefilter (shared-bucket.ts).
@@ -16,6 +17,8 @@ import { ecdh, generateSecretKey } from '../src/lib/crypto/keys';
 import { chatMessageTemplate, envelopeKey, openEnvelope, sealEnvelope, trialOpen, trialOpenSync } from '../src/lib/crypto/envelope';
 import { introMailbox } from '../src/lib/crypto/mailbox';
 import { createWasmEcdh } from '../src/lib/crypto/ecdh-wasm';
+import { wasmCurve } from '../src/lib/crypto/curve';
+import { LocalSigner } from '../src/lib/crypto/signer';
 import { loadScanCrypto, scanBatch } from '../src/lib/sync/scan';
 import { freshEvent, measureInterleaved, type BenchResult } from './types';
 import { sharedBucketRows } from './shared-bucket';
@@ -92,6 +95,13 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
   const mailbox = introMailbox(ekBob.publicKey, 'wss://relay.example.com', 20454);
   const now = Math.floor(Date.now() / 1000);
   const out: BenchResult[] = [];
+  const wasmBytes = await loadWasm();
+  const W = await createWasmEcdh(wasmBytes);
+  // The app's curve once its modules load (sync/scan.ts): tiny-secp256k1 signs and verifies, veil-ecdh.wasm does ECDH.
+  const wcurve = wasmCurve(W, await loadCtEcdh());
+  const wSigner = new LocalSigner(alice);
+  wSigner.useCurve(wcurve);
+  const wOpen = { ecdh: wcurve.ecdh, schnorr: wcurve.verifySchnorr };
 
   const fresh = (e: NostrEvent): NostrEvent => freshEvent(e);
   const get = (m: Map<string, BenchResult>, k: string): BenchResult => {
@@ -109,6 +119,16 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
           const inner = finalizeEvent(chatMessageTemplate({ text: TEXT, recipients: [bobPub], createdAt: now }), alice);
           const outer = await sealEnvelope({ recipientEk: ekBob.publicKey, mailbox, payload: { type: 'event', event: inner } });
           const o = await openEnvelope(outer, ekBob, bobPub);
+          if (o.type !== 'message') throw new Error('bench: open failed');
+        }
+      },
+      {
+        name: 'veil (wasm curve): sign inner + seal + open',
+        fn: async () => {
+          // As the app does it: LocalSigner signs then verifies the inner event; the seal and the open run on the curve.
+          const inner = await wSigner.signEvent(chatMessageTemplate({ text: TEXT, recipients: [bobPub], createdAt: now }));
+          const outer = await sealEnvelope({ recipientEk: ekBob.publicKey, mailbox, payload: { type: 'event', event: inner } }, wcurve);
+          const o = await openEnvelope(outer, ekBob, bobPub, wOpen);
           if (o.type !== 'message') throw new Error('bench: open failed');
         }
       },
@@ -134,7 +154,9 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
   const veil = get(A, 'veil: sign inner + seal + open');
   const nip = get(A, 'nip17: wrapEvent + unwrapEvent');
   const nipV = get(A, 'nip17 + verify the wrap sig');
+  const veilW = get(A, 'veil (wasm curve): sign inner + seal + open');
   out.push({ ...veil, note: `time = ${(nip.opsPerSec / veil.opsPerSec).toFixed(2)}× nip17, ${(nipV.opsPerSec / veil.opsPerSec).toFixed(2)}× nip17+wrap verify (veil also verifies outer + inner sigs)` });
+  out.push({ ...veilW, note: `time = ${(nip.opsPerSec / veilW.opsPerSec).toFixed(2)}× nip17, ${(veil.opsPerSec / veilW.opsPerSec).toFixed(2)}× the JavaScript curve; the inner event also verified after signing` });
   out.push({ ...nip, note: 'nostr-tools 2.25.2; unwrapEvent verifies no signature' });
   out.push(nipV);
 
@@ -167,10 +189,8 @@ export async function run(loadWasm: () => Promise<Uint8Array> = nodeWasm): Promi
     wVerify: 'outer verify: id + schnorr (wasm, scan.ts)',
     wScan: 'scan total wasm: verify + trialOpen reject (scanBatch)'
   };
-  const wasmBytes = await loadWasm();
   // tiny-secp256k1's own wrapper (a reference row) loads its wasm the Node way only; the Chromium page goes without it.
   const tiny = loadWasm === nodeWasm ? await import('tiny-secp256k1') : null;
-  const W = await createWasmEcdh(wasmBytes);
   const S = await loadScanCrypto(async () => wasmBytes);
   if (S.backend !== 'wasm') throw new Error('bench: wasm did not load');
   const pubs65 = pubs.map((p) => secp.Point.fromBytes(p).toBytes(false));

@@ -18,7 +18,8 @@ export const VECTOR_SHA256: Record<string, string> = {
   'nip17-nip59-examples.json': 'e564fd09f3d2c2744a78357a89b0d2785561ff7ed83fc5c9b1756a7fc6b77230',
   'nip19-nip49.vectors.json': '5f911932b52c8cf90e84173bc4bc71e8ce647fa92f132874bb9b3f92e63d5af1',
   'wycheproof-aes-gcm.json': '985e5ecc172e181eaf49e89508b9470dcf478002eb7e8559c707eb42dc97dfe7',
-  'wycheproof-ecdh-secp256k1-jwk.json': 'e68d019c7db56dc48cc69abb1d018ebf1cf12621689834fd658baf66c36f5268'
+  'wycheproof-ecdh-secp256k1-jwk.json': 'e68d019c7db56dc48cc69abb1d018ebf1cf12621689834fd658baf66c36f5268',
+  'bip340-test-vectors.csv': 'a17adbd2c19032ddc12e63b5f35d5224a9295e9f82397d2632a301696b3cac9f'
 };
 
 /** Absolute path of a file in tests/vectors/ (also for our own, regenerable envelope-v1.json). */
@@ -27,8 +28,8 @@ export function vectorPath(name: string): string {
   return fileURLToPath(new URL(name, new URL('../vectors/', import.meta.url)));
 }
 
-/** Reads and parses a third-party vector file after checking its published sha256. */
-export function loadVectors<T = unknown>(name: string): T {
+/** Reads a third-party vector file as text after checking its published sha256. */
+export function loadVectorText(name: string): string {
   const file = vectorPath(name);
   if (!existsSync(file)) throw new Error(`conformance vectors missing: ${file}`);
   const expected = VECTOR_SHA256[name];
@@ -36,7 +37,12 @@ export function loadVectors<T = unknown>(name: string): T {
   const buf = readFileSync(file);
   const got = createHash('sha256').update(buf).digest('hex');
   if (got !== expected) throw new Error(`sha256 mismatch for ${name}: got ${got}, expected ${expected}`);
-  return JSON.parse(buf.toString('utf8')) as T;
+  return buf.toString('utf8');
+}
+
+/** Reads and parses a third-party JSON vector file after checking its published sha256. */
+export function loadVectors<T = unknown>(name: string): T {
+  return JSON.parse(loadVectorText(name)) as T;
 }
 
 /** The sha256 recorded for our own vector file `name` in tests/vectors/README.md (its "**sha256**" line). */

@@ -8,6 +8,7 @@ import { finalizeEvent, verifyEvent as ntVerify } from 'nostr-tools/pure';
 import { v2 } from 'nostr-tools/nip44';
 import { LocalSigner, Nip07Signer, type EventTemplate, type Nip07Like } from '../../src/lib/crypto/signer';
 import { parseBunkerUrl } from '../../src/lib/crypto/nip46';
+import { jsCurve } from '../../src/lib/crypto/curve';
 import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
 import { bytesToHex } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
@@ -52,6 +53,26 @@ describe('LocalSigner', () => {
     expect(isVeilError(await fails(s.signEvent({ ...tpl, kind: -1 })), 'INVALID_EVENT')).toBe(true);
     expect(isVeilError(await fails(s.signEvent({ ...tpl, tags: [[1 as unknown as string]] })), 'INVALID_EVENT')).toBe(true);
     expect(isVeilError(await fails(s.signEvent({ ...tpl, content: 'x'.repeat(300_000) })), 'TOO_LARGE')).toBe(true);
+  });
+
+  it('signs on the curve it is given, and never returns a signature that curve does not verify', async () => {
+    const sk = generateSecretKey();
+    const s = new LocalSigner(sk);
+    const calls = { sign: 0, verify: 0 };
+    s.useCurve({
+      signSchnorr: (m, k, a) => (calls.sign++, jsCurve.signSchnorr(m, k, a)),
+      verifySchnorr: (g, m, p) => (calls.verify++, jsCurve.verifySchnorr(g, m, p))
+    });
+    const ev = await s.signEvent(tpl);
+    expect(ntVerify({ ...ev })).toBe(true);
+    expect(calls).toEqual({ sign: 1, verify: 1 });
+    // Two signatures of one template differ (fresh aux randomness), both valid.
+    const again = await s.signEvent(tpl);
+    expect(again.id).toBe(ev.id);
+    expect(again.sig).not.toBe(ev.sig);
+    // A faulty signer (a flipped bit, as a fault would give) is caught before the event leaves.
+    s.useCurve({ signSchnorr: (m, k, a) => Uint8Array.from(jsCurve.signSchnorr(m, k, a), (b, i) => (i === 63 ? b ^ 1 : b)), verifySchnorr: jsCurve.verifySchnorr });
+    expect(isVeilError(await fails(s.signEvent(tpl)), 'INVALID_SIGNATURE')).toBe(true);
   });
 });
 

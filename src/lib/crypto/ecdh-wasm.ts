@@ -33,7 +33,7 @@
  * checked first with `isPoint`, which returns 0/1 and never throws; if a throw or trap happens
  * anyway, the instance is abandoned and the JavaScript implementations answer from then on.
  */
-import { abytes, wipe } from '../shared/bytes';
+import { abytes, bytesToHex, equalBytes, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { assertSecretKey, ecdh as jsEcdhImpl, generateSecretKey, getXOnlyPublicKey, type SecretKey } from './keys';
@@ -51,6 +51,10 @@ export interface WasmSecp256k1 {
   ecdh: EcdhFn;
   /** BIP-340 verify (libsecp256k1 schnorrsig); never throws for malformed input, returns false. */
   verifySchnorr: SchnorrVerifyFn;
+  /** BIP-340 sign (libsecp256k1 keypair_create + schnorrsig_sign with `aux` as aux_rand32; constant time). */
+  signSchnorr(msg: Uint8Array, sk: SecretKey, aux: Uint8Array): Uint8Array;
+  /** x-only public key (libsecp256k1 keypair_create, constant time). */
+  xOnlyPublicKey(sk: SecretKey): Uint8Array;
   /** True once the module threw or trapped and the JavaScript path answers instead (a bug; see module doc). */
   degraded(): boolean;
 }
@@ -72,12 +76,17 @@ interface Exports {
   TWEAK_INPUT: WebAssembly.Global;
   HASH_INPUT: WebAssembly.Global;
   SIGNATURE_INPUT: WebAssembly.Global;
+  EXTRA_DATA_INPUT: WebAssembly.Global;
   pointMultiply(inLen: number, outLen: number): number;
   isPoint(inLen: number): number;
   pointAdd(aLen: number, bLen: number, outLen: number): number;
   pointCompress(inLen: number, outLen: number): void;
   privateSub(): number;
   verifySchnorr(): number;
+  /** Signs HASH_INPUT with PRIVATE_INPUT into SIGNATURE_INPUT; `1` uses EXTRA_DATA_INPUT as BIP-340 aux_rand32. */
+  signSchnorr(extra: number): void;
+  /** X_ONLY_PUBLIC_KEY_INPUT ← x-only key of PRIVATE_INPUT. */
+  xOnlyPointFromScalar(): void;
 }
 
 const REQUIRED: readonly (keyof Exports)[] = [
@@ -95,8 +104,15 @@ const REQUIRED: readonly (keyof Exports)[] = [
   'pointAdd',
   'pointCompress',
   'privateSub',
-  'verifySchnorr'
+  'verifySchnorr',
+  'EXTRA_DATA_INPUT',
+  'signSchnorr',
+  'xOnlyPointFromScalar'
 ];
+
+/** BIP-340 test vector 0's signature (secret key 3, aux_rand and message all zero). */
+const BIP340_VECTOR_0_SIG =
+  'e907831f80848d1069a5371b402410364bdf1c5f8307b0084c55f1ce2dca821525f66a4a85ea8b71e482a74f382d2ce5ebeee8fdb2172f477df4900d310536c0';
 
 /** Thrown by our `throwError` import when the module rejects an input; caught below. */
 class WasmInputError extends Error {}
@@ -143,7 +159,8 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
     xonly: ex.X_ONLY_PUBLIC_KEY_INPUT.value as number,
     tweak: ex.TWEAK_INPUT.value as number,
     hash: ex.HASH_INPUT.value as number,
-    sig: ex.SIGNATURE_INPUT.value as number
+    sig: ex.SIGNATURE_INPUT.value as number,
+    extra: ex.EXTRA_DATA_INPUT.value as number
   };
   let heap = new Uint8Array(ex.memory.buffer);
   /** Views into the module's fixed input buffers; rebuilt if the memory ever grows (detaches). */
@@ -261,7 +278,43 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
     }
   };
 
-  // Known-answer self-test against the JavaScript path: x(3·(7·G)) both ways.
+  // The secret is checked first (0 < sk < n), so keypair_create cannot refuse it and call throwError.
+  const signSchnorr = (msg: Uint8Array, sk: SecretKey, aux: Uint8Array): Uint8Array => {
+    abytes(msg, 32, 'message');
+    abytes(aux, 32, 'signature aux');
+    assertSecretKey(sk);
+    if (broken) return schnorr.sign(msg, sk, aux);
+    try {
+      view(ptr.hash, 32).set(msg);
+      view(ptr.priv, 32).set(sk);
+      view(ptr.extra, 32).set(aux);
+      ex.signSchnorr(1);
+      return view(ptr.sig, 64).slice();
+    } catch {
+      broken = true;
+      return schnorr.sign(msg, sk, aux);
+    } finally {
+      wipe(view(ptr.hash, 32), view(ptr.priv, 32), view(ptr.extra, 32), view(ptr.sig, 64));
+    }
+  };
+
+  const xOnlyPublicKey = (sk: SecretKey): Uint8Array => {
+    assertSecretKey(sk);
+    if (broken) return getXOnlyPublicKey(sk);
+    try {
+      view(ptr.priv, 32).set(sk);
+      ex.xOnlyPointFromScalar();
+      return view(ptr.xonly, 32).slice();
+    } catch {
+      broken = true;
+      return getXOnlyPublicKey(sk);
+    } finally {
+      wipe(view(ptr.priv, 32), view(ptr.xonly, 32));
+    }
+  };
+
+  // Known-answer self-tests against the JavaScript path: x(3·(7·G)) both ways; BIP-340 vector 0
+  // (sk 3, aux and message 0); the x-only key of 7.
   const three = new Uint8Array(32);
   three[31] = 3;
   const seven = new Uint8Array(32);
@@ -269,7 +322,10 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
   const p7 = getXOnlyPublicKey(seven);
   const want = jsEcdhImpl(three, p7);
   const got = ecdh(three, p7);
-  if (got.length !== 32 || !got.every((v, i) => v === want[i])) throw new VeilError('INVALID_INPUT', 'wasm secp256k1 self-test failed');
+  const zero = new Uint8Array(32);
+  const sig0 = bytesToHex(signSchnorr(zero, three, zero));
+  if (!equalBytes(got, want) || sig0 !== BIP340_VECTOR_0_SIG || !equalBytes(xOnlyPublicKey(seven), p7) || broken)
+    throw new VeilError('INVALID_INPUT', 'wasm secp256k1 self-test failed');
 
-  return { backend: 'wasm', ecdh, verifySchnorr, degraded: () => broken };
+  return { backend: 'wasm', ecdh, verifySchnorr, signSchnorr, xOnlyPublicKey, degraded: () => broken };
 }

@@ -57,6 +57,12 @@ export interface UnwrappedEnvelope<E extends TrustedEvent | IdCheckedEvent = Tru
  */
 export interface OpenOptions {
   ecdh?: (sk: SecretKey, pub: Uint8Array) => Uint8Array;
+  /**
+   * The BIP-340 check of the outer and inner signatures (shared/trusted-event's `schnorr`): @noble/curves
+   * by default; the scan's WebAssembly one when the caller has it (crypto/curve.ts `verifySchnorr`).
+   * It must return false, never throw, for malformed input; results are identical.
+   */
+  schnorr?: (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => boolean;
 }
 
 /** A successfully opened envelope. `cover` payloads are to be dropped by the caller. */
@@ -169,7 +175,7 @@ export async function trialOpen<E extends TrustedEvent | IdCheckedEvent>(outer: 
  * id + signature, recipient identity among the inner `p` tags (or the author, for copies to one's
  * own devices). Wipes the session key. Throws only the generic error.
  */
-export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string): Promise<OpenedEnvelope> {
+export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string, opts?: Pick<OpenOptions, 'schnorr'>): Promise<OpenedEnvelope> {
   let padded: Uint8Array | undefined;
   try {
     const aad = envelopeAad(u.version, ENVELOPE_KIND, u.mailbox, u.ephemeral);
@@ -179,7 +185,7 @@ export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string
     if (type === PAYLOAD_TYPE_COVER) return { type: 'cover', ...base };
     const shape = checkEventShape(JSON.parse(utf8Decode(payload)), INNER_RULES);
     if (!shape.ok || !INNER_KINDS.includes(shape.event.kind)) throw openFailed();
-    const inner = trustEvent(shape.event, { rules: INNER_RULES });
+    const inner = trustEvent(shape.event, { rules: INNER_RULES, ...(opts?.schnorr ? { schnorr: opts.schnorr } : {}) });
     if (!inner.ok) throw openFailed();
     const named = inner.event.tags.some((t) => t[0] === 'p' && t[1] === recipientIdentity);
     if (!named && inner.event.pubkey !== recipientIdentity) throw openFailed();
@@ -200,9 +206,9 @@ export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string
 export async function openEnvelope(outer: unknown, key: EnvelopeKey, recipientIdentity: string, opts?: OpenOptions): Promise<OpenedEnvelope> {
   if (!outerShapeOk(outer)) throw openFailed();
   // trustEvent verifies a frozen copy: a caller's later mutation cannot change what we checked.
-  const trusted = trustEvent(outer, { rules: OUTER_RULES });
+  const trusted = trustEvent(outer, { rules: OUTER_RULES, ...(opts?.schnorr ? { schnorr: opts.schnorr } : {}) });
   if (!trusted.ok) throw openFailed();
   const u = unwrap(trusted.event, key, opts);
   if (!u) throw openFailed();
-  return finishOpen(u, recipientIdentity);
+  return finishOpen(u, recipientIdentity, opts);
 }

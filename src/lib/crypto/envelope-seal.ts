@@ -6,7 +6,6 @@
  * fresh ephemeral key E and the recipient's envelope key EK. The outer event is signed by E, so it
  * names neither end; its only tags are the mailbox `p` and a NIP-40 `expiration`.
  */
-import { schnorr } from '@noble/curves/secp256k1.js';
 import type { EventTemplate } from 'nostr-tools/pure';
 import { abytes, base64Encode, bytesToHex, concatBytes, hexToBytes, randomBytes, randomInt, utf8Encode, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
@@ -29,7 +28,8 @@ import {
 import { pairTag } from './bucket';
 import { sessionKeys } from './envelope-commit';
 import { keySchedule } from './envelope-kdf';
-import { assertSecretKey, ecdh, generateSecretKey, getXOnlyPublicKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
+import { jsCurve, type Curve } from './curve';
+import { assertSecretKey, generateSecretKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 import { MAX_PAYLOAD_BYTES, pad, PAYLOAD_TYPE_COVER, PAYLOAD_TYPE_EVENT } from './padding';
 
 /** What to put inside: a signed Nostr event (type 1) or cover bytes (type 0). */
@@ -121,7 +121,7 @@ function expirationFor(createdAt: number, now: number, expiresAt: number | undef
   return Math.min(usual, expiresAt);
 }
 
-async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event: NostrEventJson; trace: SealTrace }> {
+async function sealWith(input: SealInput, rnd: SealRandomness, curve: Curve): Promise<{ event: NostrEventJson; trace: SealTrace }> {
   parsePublicKey(input.recipientEk, 'recipient EK');
   abytes(input.recipientEk, 32, 'recipient EK');
   if (typeof input.mailbox !== 'string' || !HEX64.test(input.mailbox)) throw new VeilError('INVALID_INPUT', 'mailbox must be 64 hex');
@@ -136,11 +136,11 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
 
   const { type, bytes } = payloadBytes(input.payload);
   const padded = pad(type, bytes);
-  const ephemeralPublic = getXOnlyPublicKey(rnd.ephemeralSecret);
+  const ephemeralPublic = curve.xOnlyPublicKey(rnd.ephemeralSecret);
   const mailbox = hexToBytes(input.mailbox, 32);
   const version = ENVELOPE_VERSION;
   const nonce = input.pairTagKey !== undefined ? pairTag(input.pairTagKey, ephemeralPublic) : rnd.nonce;
-  const ss = ecdh(rnd.ephemeralSecret, input.recipientEk);
+  const ss = curve.ecdh(rnd.ephemeralSecret, input.recipientEk);
   const { prk, kek, wrapNonce } = keySchedule(ss, ephemeralPublic, input.recipientEk);
   const wrappedKey = await aesGcmEncrypt(kek, wrapNonce, rnd.sessionKey);
   const aad = envelopeAad(version, ENVELOPE_KIND, mailbox, ephemeralPublic);
@@ -161,7 +161,7 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
     content: base64Encode(envelope)
   };
   const id = eventId(unsigned);
-  const sig = bytesToHex(schnorr.sign(hexToBytes(id, 32), rnd.ephemeralSecret, rnd.signatureAux));
+  const sig = bytesToHex(curve.signSchnorr(hexToBytes(id, 32), rnd.ephemeralSecret, rnd.signatureAux));
   const event: NostrEventJson = { id, ...unsigned, sig };
   const trace: SealTrace = {
     ephemeralSecret: rnd.ephemeralSecret,
@@ -187,9 +187,12 @@ async function sealWith(input: SealInput, rnd: SealRandomness): Promise<{ event:
  * Seals a payload for one recipient device (spec 0001 §Sealing). All randomness comes from the
  * CSPRNG: ephemeral key, session key, nonce, created_at offset, signature aux. Temporaries
  * (ephemeral secret, ss, prk, kek, session key, body key, padded plaintext) are wiped afterwards.
- * Returns the signed outer kind-1067 event. One envelope per recipient EK.
+ * Returns the signed outer kind-1067 event. One envelope per recipient EK. `curve` runs the three
+ * curve operations (x-only key of E, ECDH, BIP-340 signature; crypto/curve.ts): JavaScript by default,
+ * the scan's WebAssembly modules when the caller has them (sync/scan.ts `ScanCrypto.curve`); the
+ * event is the same byte for byte either way.
  */
-export async function sealEnvelope(input: SealInput): Promise<NostrEventJson> {
+export async function sealEnvelope(input: SealInput, curve: Curve = jsCurve): Promise<NostrEventJson> {
   const rnd: SealRandomness = {
     ephemeralSecret: generateSecretKey(),
     sessionKey: randomBytes(SESSION_KEY_BYTES),
@@ -198,7 +201,7 @@ export async function sealEnvelope(input: SealInput): Promise<NostrEventJson> {
     signatureAux: randomBytes(32)
   };
   try {
-    const { event, trace } = await sealWith(input, rnd);
+    const { event, trace } = await sealWith(input, rnd, curve);
     wipe(trace.sharedSecret, trace.prk, trace.kek, trace.wrapNonce, trace.bodyKey, trace.padded);
     return event;
   } finally {
@@ -211,13 +214,21 @@ export async function sealEnvelope(input: SealInput): Promise<NostrEventJson> {
  * value. Reusing randomness across envelopes destroys their security; production code calls
  * `sealEnvelope`.
  */
-export async function sealEnvelopeDeterministic(input: SealInput, randomness: SealRandomness): Promise<{ event: NostrEventJson; trace: SealTrace }> {
-  return sealWith(input, {
+export async function sealEnvelopeDeterministic(
+  input: SealInput,
+  randomness: SealRandomness,
+  curve: Curve = jsCurve
+): Promise<{ event: NostrEventJson; trace: SealTrace }> {
+  return sealWith(
+    input,
+    {
     ...randomness,
     ephemeralSecret: randomness.ephemeralSecret.slice(),
     sessionKey: randomness.sessionKey.slice(),
-    nonce: randomness.nonce.slice()
-  });
+      nonce: randomness.nonce.slice()
+    },
+    curve
+  );
 }
 
 /**

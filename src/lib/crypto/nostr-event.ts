@@ -7,7 +7,7 @@
 import { VeilError } from '../shared/errors';
 import { checkEventShape, type EventLimits } from '../shared/event-shape';
 import type { NostrEventJson } from '../shared/nostr';
-import { eventId, trustEvent, type TrustedEvent } from '../shared/trusted-event';
+import { eventId, trustEvent, type SchnorrVerify, type TrustedEvent } from '../shared/trusted-event';
 
 export type NostrEvent = NostrEventJson;
 export type { EventLimits, TrustedEvent };
@@ -28,8 +28,8 @@ export const UNBOUNDED_EVENT_LIMITS: EventLimits = Object.freeze({ maxContentCha
  * BIP-340 signature by `pubkey`. Returns a frozen verified copy. Errors: INVALID_EVENT,
  * INVALID_SIGNATURE, TOO_LARGE.
  */
-export function verifyEvent(raw: unknown, limits: EventLimits = DEFAULT_EVENT_LIMITS): TrustedEvent {
-  const r = trustEvent(raw, { rules: limits });
+export function verifyEvent(raw: unknown, limits: EventLimits = DEFAULT_EVENT_LIMITS, schnorr?: SchnorrVerify): TrustedEvent {
+  const r = trustEvent(raw, { rules: limits, ...(schnorr ? { schnorr } : {}) });
   if (!r.ok) throw new VeilError(r.code, r.reason);
   return r.event;
 }

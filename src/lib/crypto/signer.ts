@@ -8,8 +8,9 @@
  * `window.nostr`-like object, the NIP-46 transport) are passed in; this module never touches
  * `window` and opens no socket.
  */
-import { finalizeEvent } from 'nostr-tools/pure';
-import { bytesToHex } from '../shared/bytes';
+import { bytesToHex, hexToBytes, randomBytes } from '../shared/bytes';
+import { eventId } from '../shared/trusted-event';
+import { jsCurve, type Curve } from './curve';
 import { VeilError, isVeilError } from '../shared/errors';
 import { assertSecretKey, generateSecretKey, getXOnlyPublicKey, xOnlyFromHex } from './keys';
 import { nip04Decrypt } from './nip04';
@@ -40,6 +41,11 @@ export interface Signer {
   nip04Decrypt?(peerPubkeyHex: string, ciphertext: string): Promise<string>;
   /** Releases the key or the connection. The signer must not be used afterwards. */
   close(): Promise<void>;
+  /**
+   * Signers holding the key in this page (LocalSigner) sign and check on `curve` from now on: the
+   * scan's WebAssembly one once it loads (sync/wiring.ts). Same signatures for the same aux; others ignore it.
+   */
+  useCurve?(curve: Pick<Curve, 'signSchnorr' | 'verifySchnorr'>): void;
 }
 
 /** Default time to wait for an extension or a bunker (a person may have to click "allow"). */
@@ -133,6 +139,7 @@ export class LocalSigner implements Signer {
   readonly kind = 'local' as const;
   #sk: Uint8Array | undefined;
   readonly #pubkey: string;
+  #curve: Pick<Curve, 'signSchnorr' | 'verifySchnorr'> = jsCurve;
 
   constructor(secretKey: Uint8Array) {
     assertSecretKey(secretKey);
@@ -150,9 +157,17 @@ export class LocalSigner implements Signer {
     return this.#pubkey;
   }
 
+  useCurve(curve: Pick<Curve, 'signSchnorr' | 'verifySchnorr'>): void {
+    this.#curve = curve;
+  }
+
+  /** NIP-01 id, BIP-340 signature with fresh aux randomness, then the full check (a faulty signature never leaves). */
   async signEvent(template: EventTemplate): Promise<VerifiedEvent> {
     const t = checkTemplate(template);
-    return verifyEvent(finalizeEvent(t, this.#key()), UNBOUNDED_EVENT_LIMITS); // the one door to a VerifiedEvent
+    const unsigned = { pubkey: this.#pubkey, created_at: t.created_at, kind: t.kind, tags: t.tags, content: t.content };
+    const id = eventId(unsigned);
+    const sig = bytesToHex(this.#curve.signSchnorr(hexToBytes(id, 32), this.#key(), randomBytes(32)));
+    return verifyEvent({ id, ...unsigned, sig }, UNBOUNDED_EVENT_LIMITS, this.#curve.verifySchnorr); // the one door to a VerifiedEvent
   }
 
   async nip44Encrypt(peerPubkeyHex: string, plaintext: string): Promise<string> {

@@ -91,7 +91,7 @@ export class ContactSync {
       const items = await Promise.all(
         targets.map(async (t) => ({
           relay: t.relay,
-          event: await sealEnvelope({ recipientEk: hexToBytes(t.ek, 32), mailbox: t.mailbox, payload: { type: 'event', event: inner }, nowSeconds: nowS, ...(t.tagKey ? { pairTagKey: t.tagKey } : {}) })
+          event: await sealEnvelope({ recipientEk: hexToBytes(t.ek, 32), mailbox: t.mailbox, payload: { type: 'event', event: inner }, nowSeconds: nowS, ...(t.tagKey ? { pairTagKey: t.tagKey } : {}) }, this.#ctx.curve)
         }))
       );
       if (items.length > 0) await this.#d.enqueue({ id: entryId(inner.id, 'self', 0), items, nextAttemptAt: 0 });

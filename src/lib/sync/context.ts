@@ -3,6 +3,7 @@
  * clock, the change events and the counters. The Messenger facade (messenger.ts) builds one and
  * hands it to each part, so the parts never reach into each other's fields.
  */
+import type { Curve } from '../crypto/curve';
 import type { EnvelopeKey } from '../crypto/envelope';
 import type { Signer } from '../crypto/signer';
 import type { VeilStore } from '../store';
@@ -35,6 +36,8 @@ export interface SyncContext {
   /** This device's EK, x-only hex. */
   readonly ekHex: string;
   readonly counters: Counters;
+  /** The curve every seal and open of this session uses (crypto/curve.ts): the scan's WebAssembly modules once loaded, else JavaScript. */
+  readonly curve: Curve;
   /** Pair keys and pair-tag keys of this device's EK (pair-keys.ts), shared by sending and reading. */
   readonly pairKeys: PairKeys;
   /** Milliseconds. */

@@ -6,7 +6,7 @@
  * there, within bounds, so intros are not always real). Used by Live mode's cover schedule and Private mode's empty slots.
  */
 import { sealEnvelope } from '../crypto/envelope';
-import { generateSecretKey, getXOnlyPublicKey } from '../crypto/keys';
+import { generateSecretKey } from '../crypto/keys';
 import { epochDay } from '../crypto/mailbox';
 import type { NostrEvent } from '../relay/types';
 import { cryptoRandom } from '../shared/random';
@@ -90,11 +90,11 @@ export class Cover {
     const throwaway = generateSecretKey();
     try {
       const event = await sealEnvelope({
-        recipientEk: getXOnlyPublicKey(throwaway),
+        recipientEk: this.#ctx.curve.xOnlyPublicKey(throwaway),
         mailbox: tag,
         payload: { type: 'cover', bytes: this.sampler.payload(this.#classes.sample()) },
         nowSeconds: nowS
-      });
+      }, this.#ctx.curve);
       return event as NostrEvent;
     } finally {
       throwaway.fill(0);

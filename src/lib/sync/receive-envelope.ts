@@ -167,7 +167,7 @@ export function openEnvelope(ctx: SyncContext, deps: EnvelopeReceiverDeps): (c: 
         trusted = t.event;
       }
       try {
-        const opened = await finishOpen({ ...u, outer: trusted }, ctx.me);
+        const opened = await finishOpen({ ...u, outer: trusted }, ctx.me, { schnorr: ctx.curve.verifySchnorr });
         if (opened.type === 'cover') return { ok: true };
         // A pair tag proves which EK sealed it: the inner author must own that EK (spec 0004 §Recognising),
         // so a contact's device cannot speak for someone else.

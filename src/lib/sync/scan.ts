@@ -16,6 +16,7 @@ import { trustEvent, type TrustedEvent } from '../shared/trusted-event';
 import { getEventHash } from 'nostr-tools/pure';
 import { createWasmEcdh, jsEcdh, type EcdhFn, type SchnorrVerifyFn, type WasmSource } from '../crypto/ecdh-wasm';
 import { createCtWasmEcdh } from '../crypto/ecdh-ct-wasm';
+import { jsCurve, wasmCurve, type Curve } from '../crypto/curve';
 import { trialOpenSync, type EnvelopeKey, type UnwrappedEnvelope } from '../crypto/envelope';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '../shared/bytes';
@@ -35,6 +36,8 @@ export interface ScanCrypto {
   readonly verifyEvent: EventVerifier;
   /** The BIP-340 check alone, for shared/trusted-event's `trustEvent(…, { schnorr })`. */
   readonly schnorr: SchnorrVerifyFn;
+  /** Everything a seal and an open need (crypto/curve.ts), on the same modules: pass to sealEnvelope and finishOpen. */
+  readonly curve: Curve;
   /** Why JavaScript verifies (no loader, or tiny-secp256k1's error class name); absent when its wasm loaded. */
   readonly fallbackReason?: string;
 }
@@ -53,7 +56,7 @@ function eventVerifier(verifySchnorr: SchnorrVerifyFn): EventVerifier {
 /** The JavaScript scan crypto (keys.ts ECDH on @noble/curves, @noble/curves schnorr). */
 export function jsScanCrypto(fallbackReason = 'no WebAssembly loader'): ScanCrypto {
   const verify: SchnorrVerifyFn = (s, m, p) => schnorr.verify(s, m, p);
-  return { backend: 'js', ecdhBackend: 'js', ecdh: jsEcdh, verifyEvent: eventVerifier(verify), schnorr: verify, fallbackReason };
+  return { backend: 'js', ecdhBackend: 'js', ecdh: jsEcdh, verifyEvent: eventVerifier(verify), schnorr: verify, curve: jsCurve, fallbackReason };
 }
 
 /** Promises by loader pair: tiny-secp256k1's loader, then veil-ecdh.wasm's (or none). */
@@ -83,10 +86,10 @@ export function loadScanCrypto(load?: WasmLoader, loadCt?: WasmLoader): Promise<
       ]);
       if (typeof w === 'string') {
         if (!c) return jsScanCrypto(w);
-        return { ...jsScanCrypto(w), backend: 'wasm', ecdhBackend: 'wasm-ct', ecdh: c.ecdh };
+        return { ...jsScanCrypto(w), backend: 'wasm', ecdhBackend: 'wasm-ct', ecdh: c.ecdh, curve: { ...jsCurve, ecdh: c.ecdh } };
       }
       const ecdh = c ? c.ecdh : w.ecdh;
-      return { backend: 'wasm', ecdhBackend: c ? 'wasm-ct' : 'wasm-split', ecdh, verifyEvent: eventVerifier(w.verifySchnorr), schnorr: w.verifySchnorr };
+      return { backend: 'wasm', ecdhBackend: c ? 'wasm-ct' : 'wasm-split', ecdh, verifyEvent: eventVerifier(w.verifySchnorr), schnorr: w.verifySchnorr, curve: wasmCurve(w, ecdh) };
     })();
     if (loadCt) byLoad.byCt.set(loadCt, p);
     else byLoad.none = p;

@@ -61,7 +61,7 @@ export async function prepareEnvelopeSend(
         nowSeconds: nowS,
         ...(t.tagKey ? { pairTagKey: t.tagKey } : {}),
         ...(ext.relayExpiration !== undefined ? { expiresAt: ext.relayExpiration } : {})
-      }) }))
+      }, ctx.curve) }))
   );
   for (const { t, event } of sealed) {
     const e = byEk.get(t.ek) ?? { to: t.to, items: [] };

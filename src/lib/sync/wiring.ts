@@ -20,6 +20,7 @@ import { mayBeMine, openEnvelope, sortEnvelope, type EnvelopeCandidate, type Env
 import { nip17Receiver } from './receive-nip17';
 import { DmRelayList, EnvelopeRelays } from './relays';
 import type { ScanCrypto } from './scan';
+import { jsCurve } from '../crypto/curve';
 import { sendText, type SendDeps } from './send';
 import { Disappearing } from './disappearing-timer';
 import { timerNotice } from './disappearing';
@@ -64,7 +65,7 @@ export interface MessengerDeps {
   /** How long a one-off public query (an inbox record) waits for EOSE. Default 5000 ms. */
   queryTimeoutMs?: number;
   /** Scan crypto (sync/scan.ts `loadScanCrypto`): envelope verification and trial-open ECDH. Default: JavaScript. */
-  scan?: Pick<ScanCrypto, 'ecdh' | 'verifyEvent'>;
+  scan?: Pick<ScanCrypto, 'ecdh' | 'verifyEvent'> & Partial<Pick<ScanCrypto, 'curve'>>;
   /**
    * Relays for identity-linked lookups (inbox records, profiles, DM relay lists) and my own record
    * (spec 0005 §Roles): by default NOT the envelope relays. Empty or absent: the envelope relays.
@@ -127,6 +128,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     ek: deps.ek,
     ekHex: bytesToHex(deps.ek.publicKey),
     counters: { notMine: 0, openFailures: 0, invalidEvents: 0, duplicates: 0 },
+    curve: deps.scan?.curve ?? jsCurve,
     pairKeys: new PairKeys(deps.ek),
     timers,
     timing,
@@ -142,6 +144,8 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
     running: hooks.running,
     resubscribe: () => late.subs?.schedule()
   };
+  // A key held in this page signs on the same curve as the seals (crypto/signer.ts `useCurve`).
+  deps.signer.useCurve?.(ctx.curve);
   const relayList = new EnvelopeRelays(deps.store);
   const relays = (): string[] => relayList.list();
   const sockets = new Sockets(deps, deps.signer);
