@@ -3,9 +3,9 @@
  * 96-bit nonces and 128-bit tags only. Output of `encrypt` is ciphertext ‖ tag. The tag is
  * checked by WebCrypto before any plaintext is released; every failure is DECRYPT_FAILED.
  */
-import { gcm } from '@noble/ciphers/aes.js';
 import { abytes } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
+import { gcmOpen } from './gcm-open';
 
 const ALG = 'AES-GCM';
 
@@ -82,10 +82,5 @@ export function aesGcmOpenSync(key: Uint8Array, nonce: Uint8Array, ciphertextAnd
   abytes(nonce, 12, 'nonce');
   abytes(ciphertextAndTag, undefined, 'ciphertext');
   if (aad !== undefined) abytes(aad, undefined, 'aad');
-  if (ciphertextAndTag.length < 16) return null;
-  try {
-    return gcm(key, nonce, aad).decrypt(ciphertextAndTag);
-  } catch {
-    return null;
-  }
+  return gcmOpen(key, nonce, ciphertextAndTag, aad);
 }
