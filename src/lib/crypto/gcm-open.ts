@@ -40,10 +40,10 @@ function powersOfX(h0: number, h1: number, h2: number, h3: number): void {
 
 /** Y := (Y ⊕ X)·H, X the words x0…x3: Σ bit_i(Y ⊕ X)·H·x^i, every term read and masked. */
 function absorb(x0: number, x1: number, x2: number, x3: number): void {
-  Y[0] ^= x0;
-  Y[1] ^= x1;
-  Y[2] ^= x2;
-  Y[3] ^= x3;
+  Y[0]! ^= x0;
+  Y[1]! ^= x1;
+  Y[2]! ^= x2;
+  Y[3]! ^= x3;
   let z0 = 0;
   let z1 = 0;
   let z2 = 0;
