@@ -84,7 +84,7 @@ function openFailed(): VeilError {
  * Steps 3–5 and the commitment: version, ECDH + HKDF + key unwrap, sizes, then (spec 0009) the
  * session key's commitment against the envelope's, in constant time, before any body byte is
  * decrypted. Null on any failure, never throws.
- * Synchronous: the 48-byte unwrap uses @noble/ciphers GCM (aes.ts `aesGcmOpenSync`, null on a
+ * Synchronous: the 48-byte unwrap uses a synchronous GCM (aes.ts `aesGcmOpenSync`, null on a
  * wrong tag; spec 0001 §Constant time and the WebAssembly path), so a scan can trial-open a
  * batch in one loop without a promise or an exception per event.
  */
