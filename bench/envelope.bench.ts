@@ -20,7 +20,7 @@ import { createWasmEcdh } from '../src/lib/crypto/ecdh-wasm';
 import { wasmCurve } from '../src/lib/crypto/curve';
 import { LocalSigner } from '../src/lib/crypto/signer';
 import { loadScanCrypto, scanBatch } from '../src/lib/sync/scan';
-import { freshEvent, measureInterleaved, type BenchResult } from './types';
+import { freshEvent, measureInterleaved, paired, type BenchResult } from './types';
 import { sharedBucketRows } from './shared-bucket';
 import { introScanRows } from './intro-scan';
 import { ctEcdhRows, loadCtEcdh } from './ct-ecdh';
@@ -32,43 +32,6 @@ const N_FULL = 10;
 const N_SCAN = 40;
 /** More rounds for the scan rows: the best round is the least disturbed, and the overhead row compares two close numbers. */
 const SCAN_ROUNDS = 12;
-
-/**
- * Time of `b` relative to `a`, both synchronous, measured in small alternating blocks (a b, b a,
- * a b, …) so that both see the same load from moment to moment. Returns the median over blocks of
- * time(b)/time(a), and each one's best block in µs/op. On a shared machine the interleaved
- * best-round rows above drift by tens of percent; this is the figure for "overhead beyond ECDH".
- */
-function paired(a: (i: number) => unknown, b: (i: number) => unknown, blocks: number, per: number): { median: number; bestA: number; bestB: number } {
-  const ratios: number[] = [];
-  let bestA = Infinity;
-  let bestB = Infinity;
-  const time = (f: (i: number) => unknown, k: number): number => {
-    const t0 = performance.now();
-    for (let i = 0; i < per; i++) f(k * per + i);
-    return (performance.now() - t0) / per;
-  };
-  for (let i = 0; i < per * 4; i++) {
-    a(i);
-    b(i);
-  }
-  for (let k = 0; k < blocks; k++) {
-    let ta: number;
-    let tb: number;
-    if (k % 2 === 0) {
-      ta = time(a, k);
-      tb = time(b, k);
-    } else {
-      tb = time(b, k);
-      ta = time(a, k);
-    }
-    ratios.push(tb / ta);
-    bestA = Math.min(bestA, ta);
-    bestB = Math.min(bestB, tb);
-  }
-  ratios.sort((x, y) => x - y);
-  return { median: ratios[ratios.length >> 1]!, bestA: bestA * 1000, bestB: bestB * 1000 };
-}
 
 /** tiny-secp256k1's wasm from node_modules (Node); the Chromium page passes a fetch instead (bench/chromium). */
 async function nodeWasm(): Promise<Uint8Array> {

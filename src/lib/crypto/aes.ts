@@ -3,9 +3,9 @@
  * 96-bit nonces and 128-bit tags only. Output of `encrypt` is ciphertext ‖ tag. The tag is
  * checked by WebCrypto before any plaintext is released; every failure is DECRYPT_FAILED.
  */
-import { gcm } from '@noble/ciphers/aes.js';
 import { abytes } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
+import { gcmOpen } from './gcm-open';
 
 const ALG = 'AES-GCM';
 
@@ -56,12 +56,13 @@ export async function aesGcmDecrypt(
 }
 
 /**
- * Synchronous AES-256-GCM decryption (@noble/ciphers), same contract and results as
+ * Synchronous AES-256-GCM decryption (./gcm-open.ts: noble's AES block, a table-free GHASH), same contract and results as
  * `aesGcmDecrypt`: 32-byte key, 12-byte nonce, ciphertext ‖ 16-byte tag, tag checked before any
  * plaintext exists, every failure DECRYPT_FAILED. Only for the envelope's 48-byte key unwrap
  * (spec 0001 §Key schedule, §Constant time and the WebAssembly path): there WebCrypto's
  * importKey + decrypt promises cost about 0.27 ms for three blocks, more than the rest of the
- * trial-open beyond ECDH, while this costs about 0.03 ms. Bodies stay on WebCrypto. noble's AES
+ * trial-open beyond ECDH, while this costs about 3 µs in Chromium (noble's own gcm, whose GHASH
+ * builds per-key tables, about 24 µs in Node). Bodies stay on WebCrypto. noble's AES
  * uses lookup tables (cache timing), acceptable here because each key-encryption key is used
  * once, for one 32-byte session key; the EK secret never reaches AES. Checked against the
  * Wycheproof AES-GCM vectors (tests/unit/conformance/wycheproof-aes-gcm.test.ts).
@@ -82,10 +83,5 @@ export function aesGcmOpenSync(key: Uint8Array, nonce: Uint8Array, ciphertextAnd
   abytes(nonce, 12, 'nonce');
   abytes(ciphertextAndTag, undefined, 'ciphertext');
   if (aad !== undefined) abytes(aad, undefined, 'aad');
-  if (ciphertextAndTag.length < 16) return null;
-  try {
-    return gcm(key, nonce, aad).decrypt(ciphertextAndTag);
-  } catch {
-    return null;
-  }
+  return gcmOpen(key, nonce, ciphertextAndTag, aad);
 }

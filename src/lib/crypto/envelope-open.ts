@@ -3,7 +3,7 @@
  * order and every failure throws the same VeilError('ENVELOPE_OPEN_FAILED', OPEN_FAILED_MESSAGE)
  * with no cause attached, so callers and logs cannot tell a foreign envelope from a forged one.
  */
-import { base64Decode, hexToBytes, utf8Decode, wipe } from '../shared/bytes';
+import { base64Decode, base64DecodePrefix, hexToBytes, utf8Decode, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { checkEventShape } from '../shared/event-shape';
 import { trustEvent, type IdCheckedEvent, type TrustedEvent } from '../shared/trusted-event';
@@ -84,19 +84,16 @@ function openFailed(): VeilError {
  * Steps 3–5 and the commitment: version, ECDH + HKDF + key unwrap, sizes, then (spec 0009) the
  * session key's commitment against the envelope's, in constant time, before any body byte is
  * decrypted. Null on any failure, never throws.
- * Synchronous: the 48-byte unwrap uses @noble/ciphers GCM (aes.ts `aesGcmOpenSync`, null on a
+ * Synchronous: the 48-byte unwrap uses a synchronous GCM (aes.ts `aesGcmOpenSync`, null on a
  * wrong tag; spec 0001 §Constant time and the WebAssembly path), so a scan can trial-open a
  * batch in one loop without a promise or an exception per event.
  */
 function unwrap<E extends TrustedEvent | IdCheckedEvent>(outer: E, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope<E> | null {
   // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
-  // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it.
-  let head: Uint8Array;
-  try {
-    head = base64Decode(outer.content.slice(0, HEADER_B64_CHARS));
-  } catch {
-    return null;
-  }
+  // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it. Padding
+  // there is refused at once: the whole content, decoded strictly below, could not be base64 either.
+  const head = base64DecodePrefix(outer.content, HEADER_B64_CHARS);
+  if (head === null) return null;
   const version = head[0]!;
   if (!OPENABLE_VERSIONS.includes(version)) return null;
   let ss: Uint8Array | undefined;

@@ -69,7 +69,12 @@ export function hexToBytes(hex: string, len?: number): Uint8Array<ArrayBuffer> {
     throw new VeilError('INVALID_INPUT', 'expected lowercase hex');
   if (len !== undefined && hex.length !== len * 2) throw new VeilError('INVALID_INPUT', `expected ${len} bytes of hex`);
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  // Validated lowercase: '0'–'9' is 0x30–0x39, 'a'–'f' 0x61–0x66; low nibble + 9 for letters, no branch.
+  for (let i = 0; i < out.length; i++) {
+    const hi = hex.charCodeAt(2 * i);
+    const lo = hex.charCodeAt(2 * i + 1);
+    out[i] = (((hi & 0xf) + 9 * (hi >> 6)) << 4) | ((lo & 0xf) + 9 * (lo >> 6));
+  }
   return out;
 }
 
@@ -113,4 +118,37 @@ export function base64Decode(s: string): Uint8Array<ArrayBuffer> {
   // Reject non-canonical encodings (stray bits in the last character).
   if (base64Encode(out) !== s) throw new VeilError('INVALID_INPUT', 'non-canonical base64');
   return out;
+}
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Alphabet value of each ASCII code, -1 for anything else (padding included). */
+const B64_VALUE = /* @__PURE__ */ (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 64; i++) t[B64_ALPHABET.charCodeAt(i)] = i;
+  return t;
+})();
+
+/**
+ * The 3·chars/4 bytes of the first `chars` characters of `s` (a multiple of 4), or null unless they
+ * are all base64 alphabet characters (no padding). Such a prefix is always canonical, so when
+ * base64Decode accepts `s` and no padding falls in the prefix, these are its first bytes. One
+ * table read per character: for public data (an envelope header before the unwrap).
+ */
+export function base64DecodePrefix(s: string, chars: number): Uint8Array<ArrayBuffer> | null {
+  if (chars % 4 !== 0 || s.length < chars) return null;
+  const out = new Uint8Array((chars / 4) * 3);
+  let bad = 0;
+  for (let i = 0, o = 0; i < chars; i += 4, o += 3) {
+    const a = B64_VALUE[s.charCodeAt(i) & 0x7f]! | (s.charCodeAt(i) & ~0x7f);
+    const b = B64_VALUE[s.charCodeAt(i + 1) & 0x7f]! | (s.charCodeAt(i + 1) & ~0x7f);
+    const c = B64_VALUE[s.charCodeAt(i + 2) & 0x7f]! | (s.charCodeAt(i + 2) & ~0x7f);
+    const d = B64_VALUE[s.charCodeAt(i + 3) & 0x7f]! | (s.charCodeAt(i + 3) & ~0x7f);
+    bad |= a | b | c | d;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o] = n >> 16;
+    out[o + 1] = n >> 8;
+    out[o + 2] = n;
+  }
+  // A value outside 0…63 (−1 from the table, or a code above 0x7f) sets a bit above 0x3f.
+  return bad & ~0x3f ? null : out;
 }

@@ -43,9 +43,12 @@ function bad(reason: string): EventShapeError {
   return { ok: false, code: 'INVALID_EVENT', reason };
 }
 
+/** Own enumerable keys equal to `keys`: as many, each one of them (own keys are distinct), without sorting a copy. */
 function exactKeySet(r: object, keys: readonly string[]): boolean {
-  const own = Object.keys(r).sort();
-  return own.length === keys.length && own.every((k, i) => k === keys[i]);
+  const own = Object.keys(r);
+  if (own.length !== keys.length) return false;
+  for (const k of own) if (!keys.includes(k)) return false;
+  return true;
 }
 
 /**

@@ -2,7 +2,8 @@
  * Wycheproof AES-GCM through aes.ts: the 256-bit key, 96-bit IV, 128-bit tag groups (66 cases).
  * Valid cases must give exactly the published ciphertext and tag and decrypt back; invalid ones
  * (modified tags, etc.) must be rejected with DECRYPT_FAILED. Both decryptors: WebCrypto
- * (`aesGcmDecrypt`, envelope bodies) and @noble/ciphers (`aesGcmDecryptSync`, the key unwrap).
+ * (`aesGcmDecrypt`, envelope bodies) and the synchronous one (`aesGcmDecryptSync`, the key unwrap:
+ * noble's AES block with the table-free GHASH of crypto/gcm-open.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { aesGcmDecrypt, aesGcmDecryptSync, aesGcmEncrypt } from '../../../src/lib/crypto/aes';
