@@ -9,3 +9,22 @@ export async function errorCode(p: Promise<unknown>): Promise<string> {
     return isVeilError(e) ? e.code : `not a VeilError: ${String(e)}`;
   }
 }
+
+/** The error `f` throws, or null when it returns. */
+export function caught(f: () => unknown): unknown {
+  try {
+    f();
+    return null;
+  } catch (e) {
+    return e;
+  }
+}
+
+/** What a promise settles to, as text to compare two paths by: its value as JSON, or "error CODE message". */
+export async function settled(p: Promise<unknown>): Promise<string> {
+  try {
+    return JSON.stringify(await p);
+  } catch (e) {
+    return `error ${isVeilError(e) ? e.code : 'other'} ${(e as Error).message}`;
+  }
+}

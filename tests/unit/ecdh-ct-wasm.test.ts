@@ -16,6 +16,7 @@ import { bytesToHex, concatBytes, hexToBytes } from '../../src/lib/shared/bytes'
 import { isVeilError } from '../../src/lib/shared/errors';
 import { loadScanCrypto } from '../../src/lib/sync/scan';
 import { loadVectors } from '../helpers/vectors';
+import { caught } from '../helpers/error-code';
 
 const WASM_FILE = resolve(process.cwd(), 'src/lib/crypto/wasm/veil-ecdh.wasm');
 const bytes = (): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(WASM_FILE));
@@ -33,15 +34,6 @@ interface Case { tcId: number; public: Jwk; private: Jwk; shared: string; result
 const cases = loadVectors<{ testGroups: { tests: Case[] }[] }>('wycheproof-ecdh-secp256k1-jwk.json').testGroups.flatMap((g) => g.tests);
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
 
-/** The error `f` throws, or null. */
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-    return null;
-  } catch (e) {
-    return e;
-  }
-}
 
 /**
  * Asserts that the module accepts `pub` exactly when keys.ts does, with the same x(sk·P), and

@@ -20,6 +20,7 @@ import { bytesToHex, concatBytes, hexToBytes } from '../../src/lib/shared/bytes'
 import { isVeilError } from '../../src/lib/shared/errors';
 import { loadScanCrypto, scanBatch, trialOpenBatch } from '../../src/lib/sync/scan';
 import { loadVectors, vectorPath } from '../helpers/vectors';
+import { caught, settled } from '../helpers/error-code';
 
 const WASM_FILE = resolve(process.cwd(), 'node_modules/tiny-secp256k1/lib/secp256k1.wasm');
 const wasmBytes = (): Uint8Array => new Uint8Array(readFileSync(WASM_FILE));
@@ -35,14 +36,6 @@ const wy = loadVectors<{ testGroups: { tests: Case[] }[] }>('wycheproof-ecdh-sec
 const cases = wy.testGroups.flatMap((g) => g.tests);
 const b64url = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return null;
-}
 
 describe('wasm ECDH: Wycheproof secp256k1 (all 496)', () => {
   it('has 496 cases: 473 valid, 23 invalid', () => {
@@ -65,9 +58,9 @@ describe('wasm ECDH: Wycheproof secp256k1 (all 496)', () => {
         // A P-256 label on valid secp256k1 bytes: only a JWK reader can reject it (see wycheproof-ecdh.test.ts).
         expect(bytesToHex(W.ecdh(sk, pub))).toBe(bytesToHex(ecdh(sk, pub)));
       } else {
-        const e = thrown(() => W.ecdh(sk, pub));
+        const e = caught(() => W.ecdh(sk, pub));
         expect(isVeilError(e, 'INVALID_KEY'), `tcId ${c.tcId}`).toBe(true);
-        expect(isVeilError(thrown(() => ecdh(sk, pub)), 'INVALID_KEY')).toBe(true);
+        expect(isVeilError(caught(() => ecdh(sk, pub)), 'INVALID_KEY')).toBe(true);
         rejected++;
       }
     }
@@ -111,8 +104,8 @@ describe('wasm ECDH: equal to JavaScript', () => {
     one[31] = 9;
     fc.assert(
       fc.property(anyKey, (pub) => {
-        const jsOk = thrown(() => parsePublicKey(pub)) === null;
-        const e = thrown(() => W.ecdh(one, pub));
+        const jsOk = caught(() => parsePublicKey(pub)) === null;
+        const e = caught(() => W.ecdh(one, pub));
         if (jsOk) {
           expect(e).toBeNull();
           expect(bytesToHex(W.ecdh(one, pub))).toBe(bytesToHex(ecdh(one, pub)));
@@ -126,8 +119,8 @@ describe('wasm ECDH: equal to JavaScript', () => {
 
   /** Same acceptance as keys.ts, and the same x(sk·P) when accepted (the module parses the key). */
   const sameAsJs = (sk: Uint8Array, pub: Uint8Array, label: string, compare = true): boolean => {
-    const jsOk = thrown(() => parsePublicKey(pub)) === null;
-    const e = thrown(() => W.ecdh(sk, pub));
+    const jsOk = caught(() => parsePublicKey(pub)) === null;
+    const e = caught(() => W.ecdh(sk, pub));
     if (jsOk) {
       expect(e, label).toBeNull();
       if (compare) expect(bytesToHex(W.ecdh(sk, pub)), label).toBe(bytesToHex(ecdh(sk, pub)));
@@ -198,7 +191,7 @@ describe('wasm ECDH: equal to JavaScript', () => {
     let rejected = 0;
     for (let i = 0; i < 20_000; i++) {
       const x = be32(P + BigInt(i)); // x ≥ p: rejected by both the ECDH and the verifier
-      if (isVeilError(thrown(() => fresh.ecdh(nine, x)), 'INVALID_KEY')) rejected++;
+      if (isVeilError(caught(() => fresh.ecdh(nine, x)), 'INVALID_KEY')) rejected++;
       if (!fresh.verifySchnorr(sig, msg, x)) rejected++;
     }
     expect(rejected).toBe(40_000);
@@ -211,8 +204,8 @@ describe('wasm ECDH: equal to JavaScript', () => {
     const pub = secp.getPublicKey(secp.utils.randomSecretKey(), true);
     const n = hexToBytes('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
     for (const bad of [new Uint8Array(32), n, new Uint8Array(32).fill(0xff), new Uint8Array(31)]) {
-      expect(thrown(() => W.ecdh(bad, pub))).not.toBeNull();
-      expect(thrown(() => ecdh(bad, pub))).not.toBeNull();
+      expect(caught(() => W.ecdh(bad, pub))).not.toBeNull();
+      expect(caught(() => ecdh(bad, pub))).not.toBeNull();
     }
   });
 });
@@ -252,13 +245,6 @@ const env = JSON.parse(readFileSync(vectorPath('envelope-v3.json'), 'utf8')) as 
   invalid: EnvVec[];
 };
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    return JSON.stringify(await p);
-  } catch (e) {
-    return `error ${isVeilError(e) ? e.code : 'other'} ${(e as Error).message}`;
-  }
-}
 
 describe('envelope vectors through the wasm ECDH', () => {
   it(`${env.valid.length} valid and ${env.invalid.length} invalid vectors: same trial-open and open results`, async () => {
@@ -274,8 +260,8 @@ describe('envelope vectors through the wasm ECDH', () => {
       expect(js === null, v.name).toBe(wa === null);
       if (js && wa && typeof js !== 'string' && typeof wa !== 'string') expect(bytesToHex(wa.sessionKey), v.name).toBe(bytesToHex(js.sessionKey));
       const who = v.recipient_identity ?? k.identity;
-      const a = await outcome(openEnvelope(structuredClone(v.outer), ek, who));
-      const b = await outcome(openEnvelope(structuredClone(v.outer), ek, who, { ecdh: W.ecdh }));
+      const a = await settled(openEnvelope(structuredClone(v.outer), ek, who));
+      const b = await settled(openEnvelope(structuredClone(v.outer), ek, who, { ecdh: W.ecdh }));
       expect(b, v.name).toBe(a);
       if (!a.startsWith('error')) opened++;
     }

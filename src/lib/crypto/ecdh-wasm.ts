@@ -35,7 +35,7 @@
  */
 import { abytes, bytesToHex, equalBytes, wipe } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
-import { schnorr } from '@noble/curves/secp256k1.js';
+import { jsCurve } from './curve';
 import { assertSecretKey, ecdh as jsEcdhImpl, generateSecretKey, getXOnlyPublicKey, type SecretKey } from './keys';
 
 /** An ECDH implementation: the 32-byte x coordinate of sk·P, public key validated (keys.ts `ecdh` contract). */
@@ -174,13 +174,7 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
    * JavaScript implementations answer every later call. Only reachable through a bug.
    */
   let broken = false;
-  const jsVerify: SchnorrVerifyFn = (sig, msg, pub) => {
-    try {
-      return schnorr.verify(sig, msg, pub);
-    } catch {
-      return false;
-    }
-  };
+  const jsVerify = jsCurve.verifySchnorr;
 
   /** The caller's key as 65 uncompressed bytes, validated by the module; reused across calls. */
   const p65 = new Uint8Array(65);
@@ -283,7 +277,7 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
     abytes(msg, 32, 'message');
     abytes(aux, 32, 'signature aux');
     assertSecretKey(sk);
-    if (broken) return schnorr.sign(msg, sk, aux);
+    if (broken) return jsCurve.signSchnorr(msg, sk, aux);
     try {
       view(ptr.hash, 32).set(msg);
       view(ptr.priv, 32).set(sk);
@@ -292,7 +286,7 @@ export async function createWasmEcdh(source: WasmSource): Promise<WasmSecp256k1>
       return view(ptr.sig, 64).slice();
     } catch {
       broken = true;
-      return schnorr.sign(msg, sk, aux);
+      return jsCurve.signSchnorr(msg, sk, aux);
     } finally {
       wipe(view(ptr.hash, 32), view(ptr.priv, 32), view(ptr.extra, 32), view(ptr.sig, 64));
     }

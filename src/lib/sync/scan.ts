@@ -18,7 +18,6 @@ import { createWasmEcdh, jsEcdh, type EcdhFn, type SchnorrVerifyFn, type WasmSou
 import { createCtWasmEcdh } from '../crypto/ecdh-ct-wasm';
 import { jsCurve, wasmCurve, type Curve } from '../crypto/curve';
 import { trialOpenSync, type EnvelopeKey, type UnwrappedEnvelope } from '../crypto/envelope';
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '../shared/bytes';
 import type { EventVerifier, NostrEvent } from '../relay/types';
 
@@ -55,7 +54,7 @@ function eventVerifier(verifySchnorr: SchnorrVerifyFn): EventVerifier {
 
 /** The JavaScript scan crypto (keys.ts ECDH on @noble/curves, @noble/curves schnorr). */
 export function jsScanCrypto(fallbackReason = 'no WebAssembly loader'): ScanCrypto {
-  const verify: SchnorrVerifyFn = (s, m, p) => schnorr.verify(s, m, p);
+  const verify = jsCurve.verifySchnorr;
   return { backend: 'js', ecdhBackend: 'js', ecdh: jsEcdh, verifyEvent: eventVerifier(verify), schnorr: verify, curve: jsCurve, fallbackReason };
 }
 
