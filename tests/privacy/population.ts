@@ -317,7 +317,9 @@ class Driver {
     // At least SETTLE_MIN_MS, so what a fired timer starts (a slot's publish, a poll) reaches the
     // proxy and is logged at its own virtual time, not after the next jump (which would stamp two
     // relays' slots 23 virtual seconds apart in the same millisecond).
-    while (Date.now() < cap && (Date.now() - start < SETTLE_MIN_MS || Date.now() - this.obs.lastFrameAt() < QUIET_MS || this.obs.pending() > 0)) {
+    // And while a fired timer's promised work runs (clock.ts `busy`: a slot sealing under load can
+    // outlast QUIET_MS without a frame).
+    while (Date.now() < cap && (Date.now() - start < SETTLE_MIN_MS || Date.now() - this.obs.lastFrameAt() < QUIET_MS || this.obs.pending() > 0 || this.clock.busy > 0)) {
       await pause(10);
     }
   }

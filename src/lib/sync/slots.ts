@@ -65,11 +65,11 @@ export class PublishSlots {
     if (!t) this.#timers.set(relay, (t = new Timer(this.#ctx.timers)));
     if (t.armed) return;
     const shape = this.#d.shape;
-    if (!shape) return t.set(() => void this.#slot(relay), exponentialMs(this.#ctx.timing.slotMeanMs));
+    if (!shape) return t.set(() => this.#slot(relay), exponentialMs(this.#ctx.timing.slotMeanMs));
     // Thinning (see the module comment): a candidate becomes a slot with probability multiplier / MAX_BOOST.
     t.set(() => {
-      if (cryptoRandom() * MAX_BOOST <= shape.multiplier(this.#ctx.now())) void this.#slot(relay);
-      else this.#arm(relay);
+      if (cryptoRandom() * MAX_BOOST <= shape.multiplier(this.#ctx.now())) return this.#slot(relay);
+      this.#arm(relay);
     }, exponentialMs(this.#ctx.timing.slotMeanMs / MAX_BOOST));
   }
 

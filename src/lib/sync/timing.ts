@@ -7,7 +7,8 @@ import { exponential, uniformIn } from '../shared/random';
 
 /** setTimeout/clearTimeout in the messenger's own clock (ms). */
 export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
+  /** `fn` may return a promise for the work it started (Timer.set); a browser's setTimeout ignores it. */
+  setTimeout(fn: () => unknown, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
@@ -76,16 +77,20 @@ export class Timer {
   get armed(): boolean {
     return this.#h !== undefined;
   }
-  /** Arms (replacing any pending run). */
-  set(fn: () => void, ms: number): void {
+  /**
+   * Arms (replacing any pending run). What `fn` returns (a promise, for work it starts) is handed
+   * back to the `Timers` callback: browsers ignore it; the privacy suite's virtual clock waits for it
+   * before it jumps, so a slow publish is stamped at its own moment (tests/privacy/clock.ts).
+   */
+  set(fn: () => unknown, ms: number): void {
     this.cancel();
     this.#h = this.#timers.setTimeout(() => {
       this.#h = undefined;
-      fn();
+      return fn();
     }, ms);
   }
   /** Arms only when not armed already (keeps the earlier deadline). */
-  setIfIdle(fn: () => void, ms: number): void {
+  setIfIdle(fn: () => unknown, ms: number): void {
     if (this.#h === undefined) this.set(fn, ms);
   }
   cancel(): void {
