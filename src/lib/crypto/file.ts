@@ -1,11 +1,11 @@
 /**
- * Decrypt a NIP-17 kind 15 file (issue 5 §3; docs/design.md §3 "Larger content is encrypted once with
+ * Encrypt (issue 15 §1) and decrypt a NIP-17 kind 15 file (issue 5 §3; docs/design.md §3 "Larger content is encrypted once with
  * AES-GCM and stored elsewhere"). This module only sees bytes: sync/file-download.ts fetches them.
  * The server is untrusted: the sha256 of the ciphertext must equal the `x` tag before anything is
  * decrypted, and AES-GCM authenticates the plaintext (the `ox` hash, when given, is checked too).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '../shared/bytes';
+import { bytesToHex, randomBytes } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
 import { fileKeyBytes, type Nip17File } from './nip17';
 
@@ -36,4 +36,36 @@ export async function decryptNip17File(ciphertext: Uint8Array, file: Nip17File):
   if (file.originalSha256 !== undefined && bytesToHex(sha256(bytes)) !== file.originalSha256)
     throw new VeilError('DECRYPT_FAILED', 'decrypted file hash does not match');
   return { bytes, ...(file.mimeType ? { mimeType: file.mimeType } : {}) };
+}
+
+/** Largest file Veil encrypts and sends (bytes of the plaintext); the upload is 16 bytes more. */
+export const MAX_SEND_FILE_BYTES = 25 * 1024 * 1024 - 16;
+
+/** What is known of a file before its upload: everything of its kind 15 but the URL. */
+export type SealedFile = Omit<Nip17File, 'url' | 'fallbacks'> & { sha256: string; originalSha256: string; size: number };
+
+/**
+ * Encrypts a file once, as kind 15 does: a fresh AES-256-GCM key and 12-byte nonce from the CSPRNG,
+ * the 16-byte tag appended. `x` (sha256 of the ciphertext, what a Blossom server names it by),
+ * `ox` and `size` are filled in. Errors: INVALID_INPUT (empty), TOO_LARGE.
+ */
+export async function encryptFile(plain: Uint8Array, opts: { mimeType?: string; dim?: string } = {}): Promise<{ ciphertext: Uint8Array; file: SealedFile }> {
+  if (plain.length === 0) throw new VeilError('INVALID_INPUT', 'the file is empty');
+  if (plain.length > MAX_SEND_FILE_BYTES) throw new VeilError('TOO_LARGE', 'the file is too large');
+  const key = randomBytes(32);
+  const nonce = randomBytes(12);
+  const k = await crypto.subtle.importKey('raw', key as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, ['encrypt']);
+  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce as Uint8Array<ArrayBuffer>, tagLength: 128 }, k, plain as Uint8Array<ArrayBuffer>));
+  const file: SealedFile = {
+    algorithm: 'aes-gcm',
+    keyHex: bytesToHex(key),
+    nonceHex: bytesToHex(nonce),
+    sha256: bytesToHex(sha256(ciphertext)),
+    originalSha256: bytesToHex(sha256(plain)),
+    size: ciphertext.length,
+    ...(opts.mimeType && /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,128}$/i.test(opts.mimeType) ? { mimeType: opts.mimeType.toLowerCase() } : {}),
+    ...(opts.dim && /^[0-9]{1,6}x[0-9]{1,6}$/.test(opts.dim) ? { dim: opts.dim } : {})
+  };
+  key.fill(0);
+  return { ciphertext, file };
 }

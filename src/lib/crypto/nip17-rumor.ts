@@ -78,11 +78,16 @@ function httpsUrl(s: string | undefined, reason: UnwrapFailure): string {
   } catch (e) {
     fail('INVALID_EVENT', reason, e);
   }
-  if (u.protocol !== 'https:' || u.username !== '' || u.password !== '') fail('INVALID_EVENT', reason);
+  // https only; plain http only to this machine (a local Blossom server: npm start, the tests).
+  const loopback = u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname);
+  if ((u.protocol !== 'https:' && !loopback) || u.username !== '' || u.password !== '') fail('INVALID_EVENT', reason);
   return u.href;
 }
 
-function parseFile(rumor: UnsignedNostrEvent): Nip17File {
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The file metadata of a kind 15 event (rumor or envelope inner event). Errors: INVALID_EVENT. */
+export function parseFile(rumor: Pick<UnsignedNostrEvent, 'content' | 'tags'>): Nip17File {
   const t = rumor.tags;
   const url = httpsUrl(rumor.content.trim(), 'file-malformed');
   const algorithm = tagVal(t, 'encryption-algorithm');
@@ -118,6 +123,27 @@ function parseFile(rumor: UnsignedNostrEvent): Nip17File {
     }
   }
   return file;
+}
+
+/** The tags of a kind 15 event for `file` (NIP-17 §File message): what parseFile reads back. */
+export function fileEventTags(file: Nip17File): string[][] {
+  const tags: string[][] = [];
+  if (file.mimeType) tags.push(['file-type', file.mimeType]);
+  tags.push(['encryption-algorithm', 'aes-gcm'], ['decryption-key', file.keyHex], ['decryption-nonce', file.nonceHex]);
+  if (file.sha256) tags.push(['x', file.sha256]);
+  if (file.originalSha256) tags.push(['ox', file.originalSha256]);
+  if (file.size !== undefined) tags.push(['size', String(file.size)]);
+  if (file.dim) tags.push(['dim', file.dim]);
+  if (file.blurhash) tags.push(['blurhash', file.blurhash]);
+  for (const f of file.fallbacks) tags.push(['fallback', f]);
+  return tags;
+}
+
+/** Turns a kind 14 template into the kind 15 message of `file` (content = its URL), keeping its p/e/subject tags. */
+export function asFileMessage(template: { kind: number; content: string; tags: string[][] }, file: Nip17File): void {
+  template.kind = FILE_KIND;
+  template.content = file.url;
+  template.tags.push(...fileEventTags(file));
 }
 
 /** NIP-17/NIP-10: the reply target is the `e` tag marked "reply", else the first `e` tag. */

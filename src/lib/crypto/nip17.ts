@@ -28,14 +28,17 @@ export {
   type WrappedCopy
 } from './nip17-send';
 export {
+  asFileMessage,
   CHAT_KIND,
   FILE_KIND,
+  fileEventTags,
   fileKeyBytes,
   MAX_PARTICIPANTS,
   MAX_REACTION_CHARS,
   MAX_RECIPIENTS,
   MAX_RUMOR_BYTES,
   MAX_TEXT_CHARS,
+  parseFile,
   parseNip17Rumor,
   REACTION_KIND,
   TIMESTAMP_JITTER_SECONDS,

@@ -15,7 +15,7 @@ import { normalizeRelayUrl } from '../relay/url';
 import { VeilError } from '../shared/errors';
 import type { Contact } from '../store';
 import { emitChanged, type SyncContext } from './context';
-import type { Nip17Stats } from './nip17';
+import type { Nip17File, Nip17Stats } from './nip17';
 import { reopenWatcher } from './outbox-queue';
 import { jitterMs, withTimeout } from './timing';
 import type { CoverRate } from '../camouflage/schedule';
@@ -252,10 +252,10 @@ export class Messenger {
   }
 
   /**
-   * Sends a text message: by envelope when a device of the contact is known, else NIP-17. The
-   * message and its outbox entries are stored before anything goes out. Returns the message id.
+   * Sends a text message (or, with `file` from send-file.ts uploadFile, a kind 15 file message): by envelope
+   * when a device of the contact is known, else NIP-17. Stored with its outbox entries before anything goes out.
    */
-  async send(conversationId: string, text: string, opts: { replyTo?: string } = {}): Promise<string> {
+  async send(conversationId: string, text: string, opts: { replyTo?: string; file?: Nip17File } = {}): Promise<string> {
     const id = await sendText(this.#ctx, this.#p.sendDeps, conversationId, text, opts);
     emitChanged(this.#ctx, conversationId);
     this.#p.outbox.kick(false);

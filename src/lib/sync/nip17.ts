@@ -12,9 +12,7 @@ import { VeilError, isVeilError, type VeilErrorCode, userError } from '../shared
 import { buildDmRelayList, cleanDmRelays, newerDmRelayList, parseDmRelayList, DM_RELAYS_KIND, type DmRelayList } from '../crypto/dm-relays';
 import { LEGACY_DM_KIND, nip04DecryptWith, parseNip04Content } from '../crypto/nip04';
 import {
-  GIFT_WRAP_KIND,
-  MAX_TEXT_CHARS,
-  TIMESTAMP_JITTER_SECONDS,
+  asFileMessage, GIFT_WRAP_KIND, MAX_TEXT_CHARS, TIMESTAMP_JITTER_SECONDS,
   nip17ChatTemplate,
   parseNip17Rumor,
   unwrapFailureOf,
@@ -105,7 +103,7 @@ function cleanRelaysLenient(relays: readonly string[]): string[] {
  * TOO_LARGE, SIGNER_*.
  */
 export async function planNip17Send(
-  opts: PlanBase & { text: string; replyTo?: string; subject?: string; createdAt?: number; tags?: string[][] }
+  opts: PlanBase & { text: string; file?: Nip17File; replyTo?: string; subject?: string; createdAt?: number; tags?: string[][] }
 ): Promise<Nip17SendPlan> {
   const template = nip17ChatTemplate({
     text: opts.text,
@@ -114,6 +112,7 @@ export async function planNip17Send(
     ...(opts.replyTo !== undefined ? { replyTo: opts.replyTo } : {}),
     ...(opts.subject !== undefined ? { subject: opts.subject } : {})
   });
+  if (opts.file) asFileMessage(template, opts.file); // kind 15: the URL is the content
   template.tags.push(...(opts.tags ?? []));
   return plan(opts, template);
 }

@@ -14,6 +14,8 @@ import { HEX64, tagValue, type SyncContext } from './context';
 import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
 import { outerEvent } from './outer';
 import { markIncoming } from './disappearing';
+import { FILE_KIND, parseFile, type Nip17File } from '../crypto/nip17';
+import { fileLabel, fileTag } from './stored-content';
 import type { PlanEntry } from './plan';
 import type { ScanCrypto } from './scan';
 
@@ -54,6 +56,19 @@ function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | und
   const peer = outgoing ? named.find((p) => p !== me) : sender;
   if (!peer) return undefined;
   const m: IncomingMessage = { id: inner.id, protocol: 'veil', sender, peer, direction: outgoing ? 'out' : 'in', kind: inner.kind, createdAt: inner.created_at, body: inner.content };
+  if (inner.kind === FILE_KIND) {
+    // A file message: its metadata kept as one stored tag, a label as its text (as NIP-17's kind 15).
+    let file: Nip17File;
+    try {
+      file = parseFile(inner);
+    } catch {
+      return undefined; // signed but malformed: nothing to show or fetch
+    }
+    const tag = fileTag(file);
+    if (!tag) return undefined;
+    m.tags = [tag];
+    m.body = fileLabel(file);
+  }
   const replyTo = tagValue(inner.tags, 'e');
   if (replyTo) m.replyTo = replyTo;
   markIncoming(m, inner.tags);

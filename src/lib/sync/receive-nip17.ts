@@ -16,7 +16,7 @@ import { markIncoming } from './disappearing';
 import { GIFT_WRAP_KIND, LEGACY_DM_KIND, legacyNip04, openIncomingGiftWrap, type Nip17Message, type Nip17Stats } from './nip17';
 import { SEEN_FALLBACK_MS } from './receive-envelope';
 import { SignerCheck } from './signer-check';
-import { fileTag } from './stored-content';
+import { fileLabel, fileTag } from './stored-content';
 
 /** An opened NIP-17 (or NIP-04) message as an IncomingMessage. */
 function nip17Message(m: Nip17Message): IncomingMessage {
@@ -27,7 +27,7 @@ function nip17Message(m: Nip17Message): IncomingMessage {
   if (m.kind === 15 && m.file) {
     const tag = fileTag(m.file);
     if (tag) out.tags = [tag];
-    out.body = m.file.mimeType ? `File (${m.file.mimeType.slice(0, 100)})` : 'File';
+    out.body = fileLabel(m.file);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 import { hexToBytes } from '../shared/bytes';
 import { encodeContactCard } from '../crypto/card';
 import { chatMessageTemplate, sealEnvelope } from '../crypto/envelope';
+import { asFileMessage, type Nip17File } from '../crypto/nip17';
 import type { OutboxInput } from '../store';
 import { sendCreatedAt, type SyncContext } from './context';
 import { entryId } from './outbox';
@@ -17,6 +18,7 @@ import type { PeerRouting } from './peers';
 import { sendTargets } from './plan';
 import { CARD_TAG, EK_TAG } from './receive-envelope';
 import { applyExtras, type SendExtras } from './disappearing';
+import { storedBody } from './stored-content';
 
 export interface EnvelopeSend {
   conversationId: string;
@@ -24,6 +26,8 @@ export interface EnvelopeSend {
   peer: PeerRouting;
   text: string;
   replyTo?: string;
+  /** A kind 15 file message instead of text (its URL is the content; `text` is ignored). */
+  file?: Nip17File;
   /** A control message, or the chat's timer (disappearing.ts). */
   extras?: SendExtras;
 }
@@ -46,6 +50,7 @@ export async function prepareEnvelopeSend(
     nowSeconds: nowS
   });
   const template = chatMessageTemplate({ text: s.text, recipients: [s.peer.pubkey], createdAt: sendCreatedAt(s.lastActivity, nowS), ...(s.replyTo ? { replyTo: s.replyTo } : {}) });
+  if (s.file) asFileMessage(template, s.file);
   template.tags.push([EK_TAG, ctx.ekHex]);
   const ext = applyExtras(template.tags, template.created_at, nowS, s.extras);
   const withCard = !!own && (targets.some((t) => t.to === 'peer' && t.via === 'intro') || s.peer.cardSentAt < own.createdAt);
@@ -83,7 +88,7 @@ export async function prepareEnvelopeSend(
       direction: 'out',
       status: 'sending',
       ...(ext.expiresAtMs !== undefined ? { expiresAt: ext.expiresAtMs } : {}),
-      content: { body: s.text, sender: ctx.me, kind: ext.stored?.kind ?? 14, ...(ext.stored ? { tags: ext.stored.tags } : {}), ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
+      content: { ...storedBody(s, ext.stored), sender: ctx.me, ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
     },
     entries,
     ...(withCard && own ? { cardSentAt: own.createdAt } : {})

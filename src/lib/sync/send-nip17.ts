@@ -10,6 +10,8 @@ import { entryId } from './outbox';
 import { outerEvent } from './outer';
 import type { Outgoing } from './outbox-queue';
 import { applyExtras, type SendExtras } from './disappearing';
+import type { Nip17File } from './nip17';
+import { storedBody } from './stored-content';
 import { m } from '../paraglide/messages';
 
 export interface Nip17Send {
@@ -20,6 +22,8 @@ export interface Nip17Send {
   myDmRelays: readonly string[];
   text: string;
   replyTo?: string;
+  /** A kind 15 file message instead of text (its URL is the content; `text` is ignored). */
+  file?: Nip17File;
   /** A control message, or the chat's timer (disappearing.ts). */
   extras?: SendExtras;
 }
@@ -39,6 +43,7 @@ export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<
     signer: ctx.signer,
     nowSeconds: nowS,
     text: s.text,
+    ...(s.file ? { file: s.file } : {}),
     createdAt,
     tags,
     ...(ext.relayExpiration !== undefined ? { expiresAt: ext.relayExpiration } : {}),
@@ -59,7 +64,7 @@ export async function prepareNip17Send(ctx: SyncContext, s: Nip17Send): Promise<
       direction: 'out',
       status: 'sending',
       ...(ext.expiresAtMs !== undefined ? { expiresAt: ext.expiresAtMs } : {}),
-      content: { body: s.text, sender: ctx.me, kind: ext.stored?.kind ?? 14, ...(ext.stored ? { tags: ext.stored.tags } : {}), ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
+      content: { ...storedBody(s, ext.stored), sender: ctx.me, ...(s.replyTo ? { replyTo: s.replyTo } : {}), ...outer }
     },
     entries
   };

@@ -1,5 +1,5 @@
 /**
- * Sending a text message: by envelope when a device of the contact is known (their record may be
+ * Sending a text message (or a kind 15 file message, its file already uploaded): by envelope when a device of the contact is known (their record may be
  * looked up first), else NIP-17 to their DM relays. The message and its outbox entries are stored
  * together before anything goes out; the outbox queue publishes them.
  */
@@ -16,6 +16,7 @@ import { prepareEnvelopeSend } from './send-envelope';
 import { prepareNip17Send } from './send-nip17';
 import type { Disappearing } from './disappearing-timer';
 import type { SendExtras } from './disappearing';
+import type { Nip17File } from './nip17';
 
 export interface SendDeps {
   peers: Peers;
@@ -30,8 +31,8 @@ export interface SendDeps {
 }
 
 /** Stores the message (status 'sending') and its outbox entries; returns the message id. */
-export async function sendText(ctx: SyncContext, deps: SendDeps, conversationId: string, text: string, opts: { replyTo?: string; control?: SendExtras['control'] }): Promise<string> {
-  if (typeof text !== 'string' || text.trim() === '') throw new VeilError('INVALID_INPUT', 'message is empty');
+export async function sendText(ctx: SyncContext, deps: SendDeps, conversationId: string, text: string, opts: { replyTo?: string; control?: SendExtras['control']; file?: Nip17File }): Promise<string> {
+  if (typeof text !== 'string' || (text.trim() === '' && !opts.file)) throw new VeilError('INVALID_INPUT', 'message is empty');
   if (text.length > MAX_BODY_CHARS) throw new VeilError('TOO_LARGE', 'message too long');
   const conv = await ctx.store.getConversation(conversationId);
   if (!conv) throw new VeilError('NOT_FOUND', 'no such conversation');
@@ -41,7 +42,7 @@ export async function sendText(ctx: SyncContext, deps: SendDeps, conversationId:
   const routing = await deps.peers.get(peer);
   // A control message never disappears; any other message follows the chat's timer as it is now.
   const extras: SendExtras = opts.control !== undefined ? { control: opts.control } : { timer: (await deps.timer?.seconds(conversationId)) ?? 0 };
-  const base = { conversationId, lastActivity: conv.lastActivity, text, extras, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}) };
+  const base = { conversationId, lastActivity: conv.lastActivity, text, extras, ...(opts.replyTo ? { replyTo: opts.replyTo } : {}), ...(opts.file ? { file: opts.file } : {}) };
   const byEnvelope = routing.devices.length > 0;
   const out: Outgoing & { cardSentAt?: number } = byEnvelope
     ? await prepareEnvelopeSend(ctx, { own: deps.own, relays: deps.relays() }, { ...base, peer: routing })

@@ -36,6 +36,22 @@ export function fileTag(f: Nip17File): string[] | undefined {
   return json.length <= MAX_TAG_CHARS ? [FILE_TAG, json] : undefined;
 }
 
+/** The label a file message shows as its text: "File (image/png)". */
+export function fileLabel(f: Pick<Nip17File, 'mimeType'>): string {
+  return f.mimeType ? `File (${f.mimeType.slice(0, 100)})` : 'File';
+}
+
+/**
+ * What a sent message stores: its text as kind 14, a file message as kind 15 with the file's tag,
+ * or the control message's system line (`stored`, disappearing.ts applyExtras).
+ */
+export function storedBody(s: { text: string; file?: Nip17File }, stored?: { kind: number; tags: string[][] }): { body: string; kind: number; tags?: string[][] } {
+  if (stored) return { body: s.text, kind: stored.kind, tags: stored.tags };
+  const tag = s.file ? fileTag(s.file) : undefined;
+  if (s.file) return { body: fileLabel(s.file), kind: 15, ...(tag ? { tags: [tag] } : {}) };
+  return { body: s.text, kind: 14 };
+}
+
 /** Reads back what fileTag wrote (our own sealed data, still checked). */
 export function storedFile(tags: readonly (readonly string[])[]): Nip17File | undefined {
   const raw = tags.find((t) => t[0] === FILE_TAG)?.[1];
