@@ -106,7 +106,7 @@ export async function planNip17Send(
   opts: PlanBase & { text: string; file?: Nip17File; replyTo?: string; subject?: string; createdAt?: number; tags?: string[][] }
 ): Promise<Nip17SendPlan> {
   const template = nip17ChatTemplate({
-    text: opts.text,
+    text: opts.file ? opts.file.url : opts.text,
     recipients: [opts.peer],
     createdAt: opts.createdAt ?? opts.nowSeconds,
     ...(opts.replyTo !== undefined ? { replyTo: opts.replyTo } : {}),
