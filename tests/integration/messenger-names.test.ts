@@ -193,4 +193,20 @@ describe('my profile and the lookup relays', () => {
     await frank.m.startChat(encodeNpub(erin.pubkey));
     await untilChecked(clients.map((c) => c.m), async () => (await frank.m.listChats('accepted')).find((c) => c.peer === erin.pubkey && c.name === 'Erin'), "Erin's name at Frank");
   });
+
+  it('a fresh start asks for profiles only after the records: the filter names every Veil user seen, never just my contacts', async () => {
+    const [gina, hal, ivy, alice] = [await client('gina'), await client('hal'), await client('ivy'), await client('alice-fresh')];
+    await alice.m.startChat(encodeNpub(hal.pubkey));
+    await alice.m.stop();
+    // The next page load: a new Messenger on her store, its sockets watched from the first frame.
+    const log: SpiedSocket[] = [];
+    const again = await Messenger.create({ ...alice.deps, WebSocket: spyingWebSocket(log) });
+    clients.push({ ...alice, m: again, sockets: log });
+    await again.start();
+    const profileReqs = (): string[][] => log.flatMap((s) => s.sent.filter((m) => m[0] === 'REQ').flatMap((m) => (m.slice(2) as { kinds?: number[]; authors?: string[] }[]).filter((f) => f.kinds?.includes(0) && !f.authors?.includes(alice.pubkey)).map((f) => f.authors ?? [])));
+    const first = await untilChecked(clients.map((c) => c.m), async () => profileReqs()[0], 'a profile REQ after the restart');
+    expect(first).toContain(hal.pubkey);
+    expect(first).toEqual(expect.arrayContaining([gina.pubkey, ivy.pubkey]));
+    for (const authors of profileReqs()) expect(authors.length).toBeGreaterThan(1);
+  });
 });

@@ -66,6 +66,11 @@ export class PeerLookup {
   #ownSub: PoolSubscription | null = null;
   /** Authors of every inbox record seen (Veil users): profiles are read for all of them, not for contacts alone. */
   readonly #veilUsers = new Set<string>();
+  /**
+   * The live records' first EOSE came: until then #veilUsers holds nothing (a fresh page), and a
+   * profile filter would list exactly my contacts. So profiles are asked for only after it.
+   */
+  #recordsLoaded = false;
   #decoys: { day: number; keys: Set<string> } = { day: -1, keys: new Set() };
   /**
    * The newest profile of each Veil user who is not a contact (yet), at most MAX_AUTHORS, oldest
@@ -220,7 +225,9 @@ export class PeerLookup {
    * Live, on the public pool: EVERY inbox record (no `authors`: the same filter from every reader,
    * spec 0005 §Lookups), of which I keep my contacts'; and the profiles of every Veil user whose
    * record I have seen (my contacts among them, up to MAX_AUTHORS; beyond that my contacts and a
-   * random draw of others, kept per day). Names of contacts are not kept apart from the rest.
+   * random draw of others, kept per day). Names of contacts are not kept apart from the rest, and
+   * are not asked for before the records' first EOSE (a fresh page knows no Veil user yet: the filter
+   * would be my contact list). Contacts without a record seen (NIP-17 contacts) are still named.
    */
   subscribe(): void {
     if (!this.#ctx.running()) return;
@@ -228,12 +235,18 @@ export class PeerLookup {
     const onevent = (ev: TrustedEvent): void => void this.#onPublicEvent(ev).catch((e) => this.#ctx.fail(e));
     const contacts = this.#d.peers.followed().filter((k) => k !== this.#ctx.me);
     void this.#applyKeptProfiles(contacts).catch((e) => this.#ctx.fail(e));
-    const profiles = this.#profileAuthors(contacts);
-    const signature = profiles.join(',');
+    const loaded = this.#recordsLoaded;
+    const profiles = loaded ? this.#profileAuthors(contacts) : [];
+    const signature = `${loaded}:${profiles.join(',')}`;
     if (this.#sub?.signature === signature) return;
     const filters: Filter[] = [{ kinds: [11067], limit: MAX_RECORDS }];
     if (profiles.length > 0) filters.push({ kinds: [0], authors: profiles });
-    const sub = this.#d.publicPool().subscribe(filters, { onevent }, { relays: [...this.#d.relays()] });
+    // Records first: their EOSE fills #veilUsers, and the resubscribe (jittered) adds the profiles.
+    const oneose = loaded ? undefined : (): void => {
+      this.#recordsLoaded = true;
+      this.#ctx.resubscribe();
+    };
+    const sub = this.#d.publicPool().subscribe(filters, { onevent, ...(oneose ? { oneose } : {}) }, { relays: [...this.#d.relays()] });
     this.#sub?.sub.close();
     this.#sub = { signature, sub };
   }
