@@ -23,7 +23,8 @@ const config = {
         'script-src': ['self', 'wasm-unsafe-eval'],
         'style-src': ['self', 'unsafe-inline'],
         'img-src': ['self', 'data:', 'blob:'],
-        'connect-src': ['self', 'ws:', 'wss:', 'https:'],
+        // http only to this machine: a local Blossom file server (npm start, the tests; docs/proposals/0010-files.md).
+        'connect-src': ['self', 'ws:', 'wss:', 'https:', 'http://127.0.0.1:*', 'http://localhost:*'],
         'worker-src': ['self'],
         'manifest-src': ['self'],
         'object-src': ['none'],

@@ -5,12 +5,14 @@
 // are never cached by the browser's HTTP cache (the service worker does the caching).
 //
 //   node scripts/serve.mjs [--port 4173] [--host 127.0.0.1] [--dir build] [--relays ws://a,ws://b]
-//                          [--lookup-relays ws://c,ws://d]
+//                          [--lookup-relays ws://c,ws://d] [--file-server http://127.0.0.1:7779]
 //
 // --relays makes the server answer /veil-config.json with those relays, which the app uses as its
 // defaults (a runtime setting: the same build runs against any relays). --lookup-relays are the relays
 // for identity-linked lookups (inbox records, profiles, DM relay lists); without it they are the
-// --relays too, so `npm start` and the tests never reach for the internet. Prints `READY http://…`.
+// --relays too, so `npm start` and the tests never reach for the internet. --file-server is the Blossom
+// server files are uploaded to (`fileServer` in the config; without it the app shows no attach button).
+// Prints `READY http://…`.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -23,7 +25,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     dir: { type: 'string', default: 'build' },
     relays: { type: 'string' },
-    'lookup-relays': { type: 'string' }
+    'lookup-relays': { type: 'string' },
+    'file-server': { type: 'string' }
   }
 });
 
@@ -45,7 +48,7 @@ const TYPES = {
 
 const list = (s) => s.split(',').map((r) => r.trim()).filter(Boolean);
 const config = values.relays
-  ? JSON.stringify({ relays: list(values.relays), lookupRelays: list(values['lookup-relays'] ?? values.relays) })
+  ? JSON.stringify({ relays: list(values.relays), lookupRelays: list(values['lookup-relays'] ?? values.relays), ...(values['file-server'] ? { fileServer: values['file-server'] } : {}) })
   : null;
 
 // What a host must send (docs/deploy.md). The built page carries its full CSP in a <meta> tag, but

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `npm start`: build the app, start the local relay, serve the PWA with that relay as its default.
-//   PORT (default 4173) is the web server's port, RELAY_PORT (default 7777) the relay's.
-//   SKIP_BUILD=1 reuses an existing build/. Ctrl-C stops both.
+// `npm start`: build the app, start the local relay and the local Blossom file server, serve the PWA
+// with that relay and that file server as its defaults.
+//   PORT (default 4173) is the web server's port, RELAY_PORT (default 7777) the relay's, BLOSSOM_PORT
+//   (default 7779) the file server's. SKIP_BUILD=1 reuses an existing build/. Ctrl-C stops them all.
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 const PORT = process.env.PORT ?? '4173';
 const RELAY_PORT = process.env.RELAY_PORT ?? '7777';
+const BLOSSOM_PORT = process.env.BLOSSOM_PORT ?? '7779';
 const HOST = '127.0.0.1';
 
 if (!process.env.SKIP_BUILD) {
@@ -56,8 +58,9 @@ process.on('SIGTERM', () => stop(0));
 
 try {
   const relay = await startChild('relay', ['scripts/relay.mjs', '--port', RELAY_PORT, '--host', HOST]);
-  const web = await startChild('web', ['scripts/serve.mjs', '--port', PORT, '--host', HOST, '--relays', relay]);
-  console.log(`\nVeil is running.\n  App:   ${web}\n  Relay: ${relay} (NIP-11: curl -H 'Accept: application/nostr+json' ${relay.replace(/^ws/, 'http')})\nPress Ctrl-C to stop.`);
+  const files = await startChild('files', ['scripts/blossom.mjs', '--port', BLOSSOM_PORT, '--host', HOST]);
+  const web = await startChild('web', ['scripts/serve.mjs', '--port', PORT, '--host', HOST, '--relays', relay, '--file-server', files]);
+  console.log(`\nVeil is running.\n  App:   ${web}\n  Relay: ${relay} (NIP-11: curl -H 'Accept: application/nostr+json' ${relay.replace(/^ws/, 'http')})\n  Files: ${files} (Blossom, stores ciphertext only)\nPress Ctrl-C to stop.`);
 } catch (e) {
   console.error(String(e instanceof Error ? e.message : e));
   stop(1);

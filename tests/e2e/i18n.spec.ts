@@ -16,8 +16,10 @@ const texts = (m: Message): string[] => (typeof m === 'string' ? [m] : m.flatMap
 
 /**
  * The English that must not show in Spanish: each English text that differs from its Spanish one, cut at its
- * placeholders, every piece of more than 3 characters with a word in it, matched as whole words.
+ * placeholders, every piece of more than 3 characters with a word in it, matched as whole words, unless a
+ * Spanish text has that piece too.
  */
+const SPANISH = Object.keys(es).filter((k) => k !== '$schema').flatMap((k) => texts(es[k]!));
 const ENGLISH = [
   ...new Set(
     Object.keys(en)
@@ -27,7 +29,8 @@ const ENGLISH = [
       .map((piece) => piece.trim())
       .filter((piece) => piece.length > 3 && /[A-Za-z]{3}/.test(piece))
   )
-];
+  // A word Spanish uses too ("bytes" in "mensaje máximo de {bytes} bytes") is no sign of English.
+].filter((piece) => !SPANISH.some((t) => new RegExp(`(?<![A-Za-z])${piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z])`).test(t)));
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const PATTERNS = ENGLISH.map((piece) => ({ piece, re: new RegExp(`(?<![A-Za-z])${escape(piece)}(?![A-Za-z])`) }));
 

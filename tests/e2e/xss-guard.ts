@@ -13,8 +13,9 @@ export interface XssGuard {
 
 /**
  * Installs the watchers on `page` (before its first navigation). `relays`: the test's ws:// relays.
- * Veil fetches their NIP-11 document over plain http, which its own CSP (connect-src 'self' ws: wss:
- * https:) blocks; that one violation, for exactly those addresses, is the app's and not a payload's.
+ * Veil fetches their NIP-11 document over plain http; its CSP allows http only to this machine
+ * (connect-src 'self' ws: wss: https: http://127.0.0.1:* http://localhost:*), so a relay addressed
+ * otherwise is blocked: that one violation, for exactly those addresses, is the app's and not a payload's.
  */
 export async function guardPage(page: Page, relays: readonly string[] = []): Promise<XssGuard> {
   const hits: string[] = [];

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuntimeConfig } from '../../src/lib/app/config';
 
-const DEFAULTS = { relays: ['ws://127.0.0.1:7777'], lookupRelays: ['ws://127.0.0.1:7778'] };
+const DEFAULTS = { relays: ['ws://127.0.0.1:7777'], lookupRelays: ['ws://127.0.0.1:7778'], fileServer: '' };
 
 /** A fetch that answers /veil-config.json with `body` (and records what was asked). */
 function serving(body: string, init: { status?: number; type?: string } = {}) {
@@ -21,18 +21,20 @@ function serving(body: string, init: { status?: number; type?: string } = {}) {
 describe('loadRuntimeConfig', () => {
   it('takes both lists from the host', async () => {
     const { fetchImpl, asked } = serving(JSON.stringify({ relays: ['wss://a.example'], lookupRelays: ['wss://b.example', 'ws://127.0.0.1:9'] }));
-    expect(await loadRuntimeConfig(fetchImpl)).toEqual({ relays: ['wss://a.example'], lookupRelays: ['wss://b.example', 'ws://127.0.0.1:9'] });
+    expect(await loadRuntimeConfig(fetchImpl)).toEqual({ relays: ['wss://a.example'], lookupRelays: ['wss://b.example', 'ws://127.0.0.1:9'], fileServer: '' });
     expect(asked).toEqual(['/veil-config.json']);
   });
 
   it('keeps the build default for a list the host does not give', async () => {
     expect(await loadRuntimeConfig(serving(JSON.stringify({ relays: ['wss://a.example'] })).fetchImpl)).toEqual({
       relays: ['wss://a.example'],
-      lookupRelays: DEFAULTS.lookupRelays
+      lookupRelays: DEFAULTS.lookupRelays,
+      fileServer: ''
     });
     expect(await loadRuntimeConfig(serving(JSON.stringify({ lookupRelays: ['wss://b.example'] })).fetchImpl)).toEqual({
       relays: DEFAULTS.relays,
-      lookupRelays: ['wss://b.example']
+      lookupRelays: ['wss://b.example'],
+      fileServer: ''
     });
   });
 
@@ -40,7 +42,8 @@ describe('loadRuntimeConfig', () => {
     const bad = ['https://web.example', 'wss://user:pw@c.example', 42, 'not a url', 'wss://' + 'x'.repeat(600)];
     expect(await loadRuntimeConfig(serving(JSON.stringify({ relays: [...bad, 'wss://a.example'], lookupRelays: [...bad, 'wss://b.example'] })).fetchImpl)).toEqual({
       relays: ['wss://a.example'],
-      lookupRelays: ['wss://b.example']
+      lookupRelays: ['wss://b.example'],
+      fileServer: ''
     });
     expect(await loadRuntimeConfig(serving(JSON.stringify({ relays: bad, lookupRelays: bad })).fetchImpl)).toEqual(DEFAULTS);
     expect(await loadRuntimeConfig(serving(JSON.stringify({ relays: 'wss://a.example', lookupRelays: { a: 1 } })).fetchImpl)).toEqual(DEFAULTS);
@@ -56,7 +59,8 @@ describe('loadRuntimeConfig', () => {
   it('an explicit empty lookup list stands: lookups go to the envelope relays', async () => {
     expect(await loadRuntimeConfig(serving(JSON.stringify({ relays: ['wss://a.example'], lookupRelays: [] })).fetchImpl)).toEqual({
       relays: ['wss://a.example'],
-      lookupRelays: []
+      lookupRelays: [],
+      fileServer: ''
     });
     // An empty envelope list is no use: the default stays.
     expect((await loadRuntimeConfig(serving(JSON.stringify({ relays: [] })).fetchImpl)).relays).toEqual(DEFAULTS.relays);
@@ -70,6 +74,13 @@ describe('loadRuntimeConfig', () => {
     ['an oversized file', serving(JSON.stringify({ relays: ['wss://a.example'], pad: 'x'.repeat(20_000) }))]
   ])('falls back to the build defaults on %s', async (_name, { fetchImpl }) => {
     expect(await loadRuntimeConfig(fetchImpl)).toEqual(DEFAULTS);
+  });
+
+  it('takes a file server that is https or this machine, else none (no attach button)', async () => {
+    const at = async (fileServer: unknown) => (await loadRuntimeConfig(serving(JSON.stringify({ fileServer })).fetchImpl)).fileServer;
+    expect(await at('https://blossom.example/')).toBe('https://blossom.example');
+    expect(await at('http://127.0.0.1:7779')).toBe('http://127.0.0.1:7779');
+    for (const bad of ['http://blossom.example', 'https://u:p@b.example', 'javascript:alert(1)', 42, null, 'https://' + 'x'.repeat(600)]) expect(await at(bad), String(bad)).toBe('');
   });
 
   it('falls back when the fetch itself fails', async () => {

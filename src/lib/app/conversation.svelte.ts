@@ -6,6 +6,7 @@
  */
 import type { TimerSeconds } from '$lib/shared/timer-choices';
 import type { ChatMessage } from '$lib/sync/types';
+import type { Nip17File } from '$lib/crypto/nip17';
 import type { SafetySource } from './safety';
 import { dropExpired, mergeNewest, prependOlder } from './message-list';
 import { firstUnreadId } from './timeline';
@@ -40,6 +41,8 @@ export interface ConversationSource {
   setNickname?: (peer: string, name: string) => Promise<void>;
   /** The chat's disappearing-messages timer; absent: no timer button. */
   disappearing?: DisappearingSource;
+  /** The host's file server ('' = none) and sending an uploaded file (app/attach.ts); absent or '': no attach button. */
+  files?: { server(): string; send(conversationId: string, file: Nip17File, replyTo?: string): Promise<void> };
 }
 
 /** Reads and sets a chat's disappearing-messages timer (setting it sends a control message into the chat). */

@@ -20,6 +20,7 @@ import { claimSocketsLock } from './sockets-lock';
 import { lazySafety } from './lazy-safety';
 import type { DisappearingSource } from './conversation.svelte';
 import type { Nip07Like } from '$lib/crypto/signer';
+import type { Nip17File } from '$lib/crypto/nip17';
 import type { VeilStore } from '$lib/store';
 import { DB_NAME, makeSortKey } from '$lib/store/schema';
 import type { AccountPlatform, Backup, Session } from '$lib/sync/account';
@@ -44,6 +45,7 @@ export class VeilApp {
   fatal = $state('');
   /** True in the tab that holds the relay sockets. */
   socketOwner = $state(false);
+  fileServer = $state(''); // the host's Blossom server for attachments ('' = none, no attach button; config.ts)
   /** Live/Private mode and the inbox-record choice: `privacy.mode`, `privacy.setPrivacyMode(…)` (privacy.svelte.ts). */
   readonly privacy = new PrivacyState(() => this.#messenger, (choices) => this.#channel?.postMessage({ type: 'privacy', choices } satisfies TabMessage));
   readonly safety = lazySafety(({ SafetyNumbers, myKeySet }) => new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' })));
@@ -95,6 +97,7 @@ export class VeilApp {
       this.#store = store;
       this.#defaultRelays = config.relays;
       this.#lookupRelays = config.lookupRelays;
+      this.fileServer = config.fileServer;
       this.#channel = new BroadcastChannel('veil');
       this.#channel.onmessage = (e: MessageEvent<TabMessage>) => this.#onTabMessage(e.data);
       if (!(await store.hasVault())) {
@@ -298,14 +301,13 @@ export class VeilApp {
     });
   }
 
-  async send(conversationId: string, text: string, replyTo?: string): Promise<void> {
-    await this.#requireMessenger().send(conversationId, text, replyTo ? { replyTo } : {});
+  async send(conversationId: string, text: string, replyTo?: string, file?: Nip17File): Promise<void> {
+    await this.#requireMessenger().send(conversationId, text, { ...(replyTo ? { replyTo } : {}), ...(file ? { file } : {}) });
     this.#queued();
     await this.#refreshChats();
   }
 
-  /** A chat's disappearing-messages timer; setting it sends a control message into the chat (sync/disappearing-timer.ts). */
-  /** Reading while locked (Settings → Messages while locked; sync/locked-read.ts). */
+  /** Reading while locked (Settings → Messages while locked; sync/locked-read.ts); a chat's disappearing timer, set by a control message (sync/disappearing-timer.ts). */
   readonly lockedRead = { enabled: () => this.#requireMessenger().lockedRead.enabled(), set: (on: boolean) => this.#requireMessenger().lockedRead.set(on) };
   readonly disappearing: DisappearingSource = { get: (id) => this.#requireMessenger().disappearing.get(id), set: (id, s) => this.#requireMessenger().disappearing.set(id, s).then(() => this.#queued()) };
 

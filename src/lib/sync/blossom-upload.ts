@@ -9,6 +9,9 @@ import { blossomUploadAuth } from '../crypto/blossom-auth';
 import type { SealedFile } from '../crypto/file';
 import { parseFile, type Nip17File } from '../crypto/nip17';
 import { VeilError, isVeilError } from '../shared/errors';
+import { blossomServerUrl } from '../shared/file-server';
+
+export { blossomServerUrl };
 
 /** One HTTP PUT: resolves with the status, the server's X-Reason (if any) and the body text. */
 export type BlobPut = (
@@ -22,19 +25,6 @@ export interface UploadOptions {
   nowS: number;
   signal?: AbortSignal;
   onProgress?: (sentBytes: number, totalBytes: number) => void;
-}
-
-/** A file server's base URL: `https://host[:port][/path]` (or http to this machine), no trailing slash. Errors: INVALID_INPUT. */
-export function blossomServerUrl(input: string): string {
-  let u: URL;
-  try {
-    u = new URL(input.trim());
-  } catch (cause) {
-    throw new VeilError('INVALID_INPUT', 'not a file server address', { cause });
-  }
-  const loopback = u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-  if ((u.protocol !== 'https:' && !loopback) || u.username || u.password || u.search || u.hash) throw new VeilError('INVALID_INPUT', 'a file server address is https://…');
-  return u.href.replace(/\/+$/, '');
 }
 
 /**
