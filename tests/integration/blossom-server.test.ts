@@ -92,20 +92,21 @@ describe('local Blossom server', () => {
     const tampered = authEvent({ x: sha });
     const flipped = tampered.sig[0] === '0' ? '1' : '0';
     const badSig = { ...tampered, sig: flipped + tampered.sig.slice(1) };
-    const cases: [string, string | undefined][] = [
-      ['missing', undefined],
-      ['wrong kind', auth({ x: sha, kind: 24243 })],
-      ['wrong verb', auth({ x: sha, verb: 'delete' })],
-      ['expired', auth({ x: sha, expiration: now() - 10 })],
-      ['future created_at', auth({ x: sha, createdAt: now() + 3600 })],
-      ['wrong x', auth({ x: sha256Hex(randomBytes(8)) })],
-      ['bad signature', header(badSig)],
-      ['not base64 JSON', 'Nostr !!!']
+    // Each refusal says why, in X-Reason and in the JSON body alike.
+    const cases: [string, string | undefined, RegExp][] = [
+      ['missing', undefined, /^Missing Authorization header/],
+      ['wrong kind', auth({ x: sha, kind: 24243 }), /must be kind 24242/],
+      ['wrong verb', auth({ x: sha, verb: 'delete' }), /"t" tag of "upload"/],
+      ['expired', auth({ x: sha, expiration: now() - 10 }), /has expired/],
+      ['future created_at', auth({ x: sha, createdAt: now() + 3600 }), /created in the future/],
+      ['wrong x', auth({ x: sha256Hex(randomBytes(8)) }), /"x" tag .* does not match the blob sha256/],
+      ['bad signature', header(badSig), /invalid id or signature/],
+      ['not base64 JSON', 'Nostr !!!', /must be "Nostr <base64 event>"/]
     ];
-    for (const [name, authorization] of cases) {
+    for (const [name, authorization, reason] of cases) {
       const res = await put(body, authorization);
       expect(res.status, name).toBe(401);
-      expect(res.headers.get('x-reason'), name).toBeTruthy();
+      expect(res.headers.get('x-reason'), name).toMatch(reason);
       expect((await res.json()).message, name).toBe(res.headers.get('x-reason'));
     }
     expect(fileOf(sha)).toBeUndefined();
@@ -130,7 +131,7 @@ describe('local Blossom server', () => {
   it('answers 404 for an unknown hash and 400 for a path that is not a sha256', async () => {
     const missing = await fetch(`${server.url}/${sha256Hex(randomBytes(16))}`);
     expect(missing.status).toBe(404);
-    expect(missing.headers.get('x-reason')).toBeTruthy();
+    expect(missing.headers.get('x-reason')).toBe('Blob not found.');
     expect((await fetch(`${server.url}/${sha256Hex(randomBytes(16)).toUpperCase()}`)).status).toBe(400);
     expect((await fetch(`${server.url}/not-a-hash`)).status).toBe(400);
   });
