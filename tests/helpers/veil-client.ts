@@ -1,7 +1,7 @@
 /**
  * One Veil Messenger for integration tests: a fresh fake-indexeddb store with its vault, a new
  * identity and envelope key, real `ws` sockets to `relays`, the short test timing. Started unless
- * `start: false`. `deps` lets a test build it again on the same store ("the app was reopened").
+ * `start: false`; `fetch` for file downloads. `deps` lets a test build it again on the same store ("the app was reopened").
  */
 import WebSocket from 'ws';
 import { generateSecretKey as ntSecretKey, getPublicKey } from 'nostr-tools/pure';
@@ -21,7 +21,7 @@ export interface VeilClient {
   deps: Parameters<typeof Messenger.create>[0];
 }
 
-export async function veilClient(name: string, relays: string[], opts: { start?: boolean } = {}): Promise<VeilClient> {
+export async function veilClient(name: string, relays: string[], opts: { start?: boolean; fetch?: typeof fetch } = {}): Promise<VeilClient> {
   const sk = ntSecretKey();
   const store = await VeilStore.open(freshPlatform(), `veil-${name}-${bytesToHex(randomBytes(4))}`);
   await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
@@ -35,7 +35,8 @@ export async function veilClient(name: string, relays: string[], opts: { start?:
     relays,
     deviceLabel: name,
     queryTimeoutMs: 3000,
-    timing: FAST_TIMING
+    timing: FAST_TIMING,
+    ...(opts.fetch ? { fetch: opts.fetch } : {})
   };
   const m = await Messenger.create(deps);
   if (opts.start !== false) await m.start();

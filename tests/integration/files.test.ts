@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as nip59 from 'nostr-tools/nip59';
 import { finalizeEvent, generateSecretKey as ntSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
@@ -17,57 +16,28 @@ import { decryptNip17File } from '../../src/lib/crypto/file';
 import { parseFile } from '../../src/lib/crypto/nip17';
 import { bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
-import { envelopeKey } from '../../src/lib/crypto/envelope';
-import { generateSecretKey, getXOnlyPublicKey } from '../../src/lib/crypto/keys';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
-import { LocalSigner } from '../../src/lib/crypto/signer';
-import { VeilStore } from '../../src/lib/store/db';
 import { fetchPut } from '../../src/lib/sync/blossom-upload';
-import { Messenger } from '../../src/lib/sync/messenger';
 import { uploadFile } from '../../src/lib/sync/send-file';
 import type { ChatMessage } from '../../src/lib/sync/types';
 import { startBlossom, type TestBlossom } from '../helpers/blossom';
 import { RawClient } from '../helpers/raw-ws';
 import { startRelay, tempRelayDb, type TestRelay } from '../helpers/relay';
-import { freshPlatform, TEST_ITERATIONS } from '../helpers/store-idb';
-import { FAST_TIMING } from '../helpers/timing';
 import { untilChecked } from '../helpers/until';
-
-interface Client {
-  m: Messenger;
-  store: VeilStore;
-  pubkey: string;
-}
+import { veilClient, type VeilClient } from '../helpers/veil-client';
 
 let relay: TestRelay;
 let blossom: TestBlossom;
-const clients: Client[] = [];
+const clients: VeilClient[] = [];
 
-async function client(name: string): Promise<Client> {
-  const store = await VeilStore.open(freshPlatform(), `veil-files-${name}`);
-  await store.setupVault('correct horse battery staple', { iterations: TEST_ITERATIONS });
-  const sk = generateSecretKey();
-  const pubkey = bytesToHex(getXOnlyPublicKey(sk));
-  const m = await Messenger.create({
-    store,
-    signer: new LocalSigner(sk),
-    identity: pubkey,
-    deviceId: bytesToHex(randomBytes(8)),
-    ek: envelopeKey(generateSecretKey()),
-    WebSocket,
-    relays: [relay.url],
-    deviceLabel: name,
-    timing: FAST_TIMING,
-    fetch
-  });
-  await m.start();
-  const c = { m, store, pubkey };
+async function client(name: string): Promise<VeilClient> {
+  const c = await veilClient(`files-${name}`, [relay.url], { fetch });
   clients.push(c);
   return c;
 }
 
 const until = <T>(check: () => Promise<T | undefined | false>, what: string) => untilChecked(clients.map((c) => c.m), check, what, 20_000);
-const history = async (c: Client, cid: string): Promise<ChatMessage[]> => (await c.m.pageMessages(cid, { limit: 100 })).reverse();
+const history = async (c: VeilClient, cid: string): Promise<ChatMessage[]> => (await c.m.pageMessages(cid, { limit: 100 })).reverse();
 /** The blob files the server wrote (`<dir>/blobs`, each named by its sha256 and an extension). */
 const blobFiles = (dir: string): string[] => readdirSync(join(dir, 'blobs')).map((n) => join(dir, 'blobs', n));
 const storedBlobs = (dir: string): Buffer[] => blobFiles(dir).map((f) => readFileSync(f));
@@ -80,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) {
     await c.m.stop();
-    c.store.close();
+    c.deps.store.close();
   }
   await relay.stop();
   await blossom.stop();
