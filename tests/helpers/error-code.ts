@@ -1,4 +1,4 @@
-import { isVeilError } from '../../src/lib/shared/errors';
+import { isVeilError, type VeilError } from '../../src/lib/shared/errors';
 
 /** What a promise settles to, as a code: 'none' when it resolves, the VeilError code when it rejects with one. */
 export async function errorCode(p: Promise<unknown>): Promise<string> {
@@ -27,4 +27,15 @@ export async function settled(p: Promise<unknown>): Promise<string> {
   } catch (e) {
     return `error ${isVeilError(e) ? e.code : 'other'} ${(e as Error).message}`;
   }
+}
+
+/** The VeilError `p` rejects with; a resolve, or any other error, fails the test. */
+export async function rejected(p: Promise<unknown>): Promise<VeilError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isVeilError(e)) return e;
+    throw e;
+  }
+  throw new Error('did not reject');
 }

@@ -13,18 +13,8 @@ import { blossomUploadAuth, BLOSSOM_AUTH_KIND } from '../../src/lib/crypto/bloss
 import { asFileMessage, parseFile } from '../../src/lib/crypto/nip17';
 import { blossomServerUrl, uploadEncrypted, type BlobPut } from '../../src/lib/sync/blossom-upload';
 import { storedBody, storedFile } from '../../src/lib/sync/stored-content';
-import { isVeilError, type VeilError } from '../../src/lib/shared/errors';
+import { rejected } from '../helpers/error-code';
 
-/** The VeilError `p` rejects with (a resolve or another error fails the test). */
-async function rejected(p: Promise<unknown>): Promise<VeilError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVeilError(e)) return e;
-    throw e;
-  }
-  throw new Error('resolved, expected a VeilError');
-}
 
 const NOW = 1_800_000_000;
 

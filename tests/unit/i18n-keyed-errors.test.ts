@@ -11,6 +11,7 @@ import { decodeNpub, parseContactInput } from '../../src/lib/crypto/nip19';
 import { decodeVerifyPayload, parseSafetyNumberText } from '../../src/lib/crypto/safety-number';
 import { overwriteGetLocale } from '../../src/lib/paraglide/runtime';
 import { isVeilError, type VeilError } from '../../src/lib/shared/errors';
+import { rejected } from '../helpers/error-code';
 
 function thrown(f: () => unknown): VeilError {
   try {
@@ -20,15 +21,6 @@ function thrown(f: () => unknown): VeilError {
     throw e;
   }
   throw new Error('did not throw');
-}
-async function rejected(p: Promise<unknown>): Promise<VeilError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVeilError(e)) return e;
-    throw e;
-  }
-  throw new Error('did not reject');
 }
 
 const NPUB = 'npub1sg6plzptd64u62a878hep2kev88swjh3tw00gjsfl8f237lmu63q0uf63m';
