@@ -3,6 +3,7 @@
  * kind 15 file, kind 7 reaction (NIP-25) — or a typed error whose `reason` says why not.
  */
 import { hexToBytes } from '../shared/bytes';
+import { isLoopbackHttp } from '../shared/file-server';
 import { fail, type UnwrapFailure } from './nip17-unwrap';
 import type { UnsignedNostrEvent } from './nostr-event';
 
@@ -79,12 +80,9 @@ function httpsUrl(s: string | undefined, reason: UnwrapFailure): string {
     fail('INVALID_EVENT', reason, e);
   }
   // https only; plain http only to this machine (a local Blossom server: npm start, the tests).
-  const loopback = u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname);
-  if ((u.protocol !== 'https:' && !loopback) || u.username !== '' || u.password !== '') fail('INVALID_EVENT', reason);
+  if ((u.protocol !== 'https:' && !isLoopbackHttp(u)) || u.username !== '' || u.password !== '') fail('INVALID_EVENT', reason);
   return u.href;
 }
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** The file metadata of a kind 15 event (rumor or envelope inner event). Errors: INVALID_EVENT. */
 export function parseFile(rumor: Pick<UnsignedNostrEvent, 'content' | 'tags'>): Nip17File {

@@ -7,6 +7,11 @@ import { VeilError } from './errors';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** Plain http to this machine: the one http a file URL or server may use (a local Blossom server). */
+export function isLoopbackHttp(u: URL): boolean {
+  return u.protocol === 'http:' && LOOPBACK.has(u.hostname);
+}
+
 export function blossomServerUrl(input: string): string {
   let u: URL;
   try {
@@ -14,7 +19,6 @@ export function blossomServerUrl(input: string): string {
   } catch (cause) {
     throw new VeilError('INVALID_INPUT', 'not a file server address', { cause });
   }
-  const loopback = u.protocol === 'http:' && LOOPBACK.has(u.hostname);
-  if ((u.protocol !== 'https:' && !loopback) || u.username || u.password || u.search || u.hash) throw new VeilError('INVALID_INPUT', 'a file server address is https://…');
+  if ((u.protocol !== 'https:' && !isLoopbackHttp(u)) || u.username || u.password || u.search || u.hash) throw new VeilError('INVALID_INPUT', 'a file server address is https://…');
   return u.href.replace(/\/+$/, '');
 }

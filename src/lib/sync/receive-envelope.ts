@@ -15,7 +15,7 @@ import type { IncomingMessage, InboundPipeline, Opened } from './inbound';
 import { outerEvent } from './outer';
 import { markIncoming } from './disappearing';
 import { FILE_KIND, parseFile, type Nip17File } from '../crypto/nip17';
-import { fileLabel, fileTag } from './stored-content';
+import { fileMessage } from './stored-content';
 import type { PlanEntry } from './plan';
 import type { ScanCrypto } from './scan';
 
@@ -64,10 +64,7 @@ function envelopeMessage(inner: TrustedEvent, me: string, pairFrom: string | und
     } catch {
       return undefined; // signed but malformed: nothing to show or fetch
     }
-    const tag = fileTag(file);
-    if (!tag) return undefined;
-    m.tags = [tag];
-    m.body = fileLabel(file);
+    Object.assign(m, fileMessage(file));
   }
   const replyTo = tagValue(inner.tags, 'e');
   if (replyTo) m.replyTo = replyTo;

@@ -16,7 +16,7 @@ import { markIncoming } from './disappearing';
 import { GIFT_WRAP_KIND, LEGACY_DM_KIND, legacyNip04, openIncomingGiftWrap, type Nip17Message, type Nip17Stats } from './nip17';
 import { SEEN_FALLBACK_MS } from './receive-envelope';
 import { SignerCheck } from './signer-check';
-import { fileLabel, fileTag } from './stored-content';
+import { fileMessage } from './stored-content';
 
 /** An opened NIP-17 (or NIP-04) message as an IncomingMessage. */
 function nip17Message(m: Nip17Message): IncomingMessage {
@@ -24,11 +24,7 @@ function nip17Message(m: Nip17Message): IncomingMessage {
   if (m.replyTo) out.replyTo = m.replyTo;
   if (m.subject !== undefined) out.subject = m.subject;
   if (m.reaction) out.reaction = m.reaction;
-  if (m.kind === 15 && m.file) {
-    const tag = fileTag(m.file);
-    if (tag) out.tags = [tag];
-    out.body = fileLabel(m.file);
-  }
+  if (m.kind === 15 && m.file) Object.assign(out, fileMessage(m.file));
   return out;
 }
 

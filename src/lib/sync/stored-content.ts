@@ -37,8 +37,14 @@ export function fileTag(f: Nip17File): string[] | undefined {
 }
 
 /** The label a file message shows as its text: "File (image/png)". */
-export function fileLabel(f: Pick<Nip17File, 'mimeType'>): string {
+function fileLabel(f: Pick<Nip17File, 'mimeType'>): string {
   return f.mimeType ? `File (${f.mimeType.slice(0, 100)})` : 'File';
+}
+
+/** A received file message's stored form: its metadata as one tag (when it fits) and its label as text. */
+export function fileMessage(f: Nip17File): { body: string; tags?: string[][] } {
+  const tag = fileTag(f);
+  return { body: fileLabel(f), ...(tag ? { tags: [tag] } : {}) };
 }
 
 /**
@@ -47,9 +53,7 @@ export function fileLabel(f: Pick<Nip17File, 'mimeType'>): string {
  */
 export function storedBody(s: { text: string; file?: Nip17File }, stored?: { kind: number; tags: string[][] }): { body: string; kind: number; tags?: string[][] } {
   if (stored) return { body: s.text, kind: stored.kind, tags: stored.tags };
-  const tag = s.file ? fileTag(s.file) : undefined;
-  if (s.file) return { body: fileLabel(s.file), kind: 15, ...(tag ? { tags: [tag] } : {}) };
-  return { body: s.text, kind: 14 };
+  return s.file ? { ...fileMessage(s.file), kind: 15 } : { body: s.text, kind: 14 };
 }
 
 /** Reads back what fileTag wrote (our own sealed data, still checked). */
