@@ -12,6 +12,7 @@ export const FAST_TIMING: TrafficTiming = {
   pollMinMs: 50,
   refreshMeanMs: 2000,
   slotMeanMs: 800,
+  copyHoldMeanMs: 400,
   identityQuietMs: 30,
   startIdentityDelayMs: [10, 60]
 };

@@ -13,9 +13,9 @@ import { DEFAULT_TIMING } from '../../src/lib/sync/timing';
 import type { NostrEvent } from '../../src/lib/relay/types';
 import { virtualClock } from '../helpers/virtual-timers';
 
-function world() {
+function world(timing = DEFAULT_TIMING) {
   const c = virtualClock(1_700_000_000_000);
-  const ctx = { timers: c.timers, timing: DEFAULT_TIMING, now: c.now, running: () => true } as unknown as SyncContext;
+  const ctx = { timers: c.timers, timing, now: c.now, running: () => true } as unknown as SyncContext;
   return { ctx, now: c.now, runFor: (ms: number) => c.runUntil(c.now() + ms) };
 }
 
@@ -76,5 +76,77 @@ describe('Private mode send slots', () => {
     slots.stop();
     expect(shape.state().exposure.reduce((a, b) => a + b, 0) - before).toBeCloseTo(4 * 3_600_000, -3);
     expect(learned).toBe(2);
+  });
+
+  describe('copies of one envelope to two relays', () => {
+    const A = 'wss://a.test';
+    const B = 'wss://b.test';
+    /** Gaps (ms) between the two copies' publishes over `n` sends, grouped or not. */
+    async function gaps(n: number, grouped: boolean): Promise<number[]> {
+      const w = world();
+      const at = new Map<string, number>();
+      const slots = new PublishSlots(w.ctx, { publishNow: async (e) => (at.set(e.id, w.now()), ok), relays: () => [A, B], cover: async () => null });
+      slots.start();
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const a = i.toString(16).padStart(8, '0').repeat(8);
+        const b = (i + 0x10000000).toString(16).padStart(8, '0').repeat(8);
+        const g = grouped ? `entry-${i}` : undefined;
+        const done = Promise.all([slots.publish(ev(a), A, g), slots.publish(ev(b), B, g)]);
+        w.runFor(24 * 3_600_000);
+        await done;
+        out.push(Math.abs(at.get(a)! - at.get(b)!));
+      }
+      slots.stop();
+      return out;
+    }
+    /** Lets the promise callbacks of publishes already answered run (the clock is virtual). */
+    const settled = () => new Promise<void>((r) => setImmediate(r));
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+
+    it('leave a hold apart, not within seconds of each other as two independent slots do', async () => {
+      const apart = await gaps(300, true);
+      const together = await gaps(300, false);
+      // Independent slots after one send: |gap| has mean about slotMeanMs and is often a few seconds.
+      expect(mean(together)).toBeLessThan(DEFAULT_TIMING.slotMeanMs * 1.3);
+      expect(together.filter((g) => g < 10_000).length).toBeGreaterThan(0);
+      // Held: a hold (mean copyHoldMeanMs) plus the wait for the other relay's slot.
+      expect(mean(apart)).toBeGreaterThan((DEFAULT_TIMING.copyHoldMeanMs + DEFAULT_TIMING.slotMeanMs) * 0.8);
+      expect(apart.filter((g) => g < 10_000).length).toBeLessThanOrEqual(1);
+    });
+
+    it('a copy that did not land releases its siblings to their next slot; one that landed holds them', async () => {
+      for (const first of ['ok', 'timeout'] as const) {
+        for (const together of [true, false]) {
+          const label = `${first}, queued ${together ? 'together' : 'after'}`;
+          const w = world({ ...DEFAULT_TIMING, copyHoldMeanMs: 1e12 });
+          const out: string[] = [];
+          let covers = 0;
+          const slots = new PublishSlots(w.ctx, {
+            publishNow: async (_e, r) => (out.push(r), ({ status: out.length === 1 ? first : 'ok' } as PublishOutcome)),
+            relays: () => [A, B],
+            cover: async () => (covers++, null)
+          });
+          slots.start();
+          const copies = [slots.publish(ev('11'.repeat(32)), A, 'entry')];
+          if (together) copies.push(slots.publish(ev('22'.repeat(32)), B, 'entry'));
+          w.runFor(3_600_000);
+          await settled();
+          if (!together) copies.push(slots.publish(ev('22'.repeat(32)), B, 'entry'));
+          w.runFor(4 * 3_600_000);
+          await settled();
+          w.runFor(4 * 3_600_000);
+          await settled();
+          if (first === 'ok') {
+            expect(out, label).toHaveLength(1);
+            expect(covers, label).toBeGreaterThan(10); // the other relay's slots came and sent cover instead
+          } else {
+            expect(new Set(out), label).toEqual(new Set([A, B]));
+            expect((await Promise.all(copies)).map((o) => o.status).sort(), label).toEqual(['ok', 'timeout']);
+          }
+          slots.stop();
+        }
+      }
+    });
   });
 });

@@ -58,8 +58,11 @@ export async function saveOutgoing(store: VeilStore, { message, entries }: Outgo
 export interface OutboxQueueDeps {
   store: VeilStore;
   now(): number;
-  /** Publishes one event to one relay (sockets.ts picks the pool by the event's kind). */
-  publish(event: NostrEvent, relay: string): Promise<PublishOutcome>;
+  /**
+   * Publishes one event to one relay (sockets.ts picks the pool by the event's kind). `group`: the
+   * outbox entry, whose items are the copies of one envelope to several relays.
+   */
+  publish(event: NostrEvent, relay: string, group: string): Promise<PublishOutcome>;
   /** A message's delivery status was written. */
   onDelivery(conversationId: string): void;
   onError(e: unknown): void;
@@ -167,7 +170,7 @@ export class OutboxQueue {
         if (open.length > 0) {
           const results = await Promise.all(
             open.map(async (it) => {
-              const c = classifyOutcome(await this.#d.publish(it.event, it.relay));
+              const c = classifyOutcome(await this.#d.publish(it.event, it.relay, rec.id));
               const r = { relay: it.relay, status: c.status, ...(c.error ? { error: c.error } : {}) };
               // A copy that landed is recorded at once: in Private mode the other relays' slots may
               // come minutes later or not before the app stops, and a landed copy must not be sent

@@ -58,7 +58,8 @@ export interface SocketPlatform {
 
 /** Private mode's send slots (slots.ts): envelopes wait there instead of going out at once. */
 export interface EnvelopeSlots {
-  publish(event: NostrEvent, relay: string): Promise<PublishOutcome>;
+  /** `group`: the copies of one envelope to other relays (slots.ts holds them apart). */
+  publish(event: NostrEvent, relay: string, group?: string): Promise<PublishOutcome>;
 }
 
 /** The pools of one messenger, opened lazily (the envelope pools by openEnvelope()). */
@@ -174,10 +175,10 @@ export class Sockets {
    * relay would learn the sender). Everything else in the outbox is an envelope: on the
    * publish-only pool at once (Live mode) or in the next send slot of that relay (Private mode).
    */
-  async publish(event: NostrEvent, relay: string): Promise<PublishOutcome> {
+  async publish(event: NostrEvent, relay: string, group?: string): Promise<PublishOutcome> {
     if (event.kind !== GIFT_WRAP_KIND) {
       if (this.halted) return { status: 'unreachable', message: 'stopped' };
-      if (this.slots) return this.slots.publish(event, relay);
+      if (this.slots) return this.slots.publish(event, relay, group);
       this.onLivePublish?.(relay);
       return this.publishEnvelopeNow(event, relay);
     }

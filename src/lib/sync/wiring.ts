@@ -223,7 +223,7 @@ export function wireParts(deps: MessengerDeps, hooks: { emit(e: MessengerEvent):
   const outbox = new OutboxQueue({
     store: deps.store,
     now,
-    publish: (event, relay) => sockets.publish(event, relay),
+    publish: (event, relay, group) => sockets.publish(event, relay, group),
     onDelivery: (conversationId) => hooks.emit({ type: 'messages', conversationId }),
     onError: ctx.fail
   });
