@@ -2,8 +2,7 @@
  * Private mode's send slots (spec 0005 §Private mode): each envelope relay has its own Poisson
  * process of slots (exponential gaps, mean 5 min). A slot publishes the oldest envelope waiting for
  * that relay or, when none waits, one cover envelope, so the moments a device publishes do not
- * depend on whether, when or to whom its user writes, and copies of one message to several relays
- * leave at independent random moments. Cover envelopes come from cover.ts.
+ * depend on whether, when or to whom its user writes. Cover envelopes come from cover.ts.
  *
  * Independent slots alone do not make the copies' moments independent: queued together, both leave
  * soon after the send, so their publishes fall within a second of each other far more often than two
@@ -105,7 +104,7 @@ export class PublishSlots {
     let resolve!: (o: PublishOutcome) => void;
     const done = new Promise<PublishOutcome>((r) => (resolve = r));
     // A copy queued after a sibling already left (a retry in this session) waits like the others.
-    const notBefore = group !== undefined && this.#landed.has(group) ? now + exponentialMs(this.#ctx.timing.copyHoldMeanMs) : 0;
+    const notBefore = group !== undefined && this.#landed.has(group) ? this.#holdUntil(now) : 0;
     q.push({ event, group, notBefore, resolve, done });
     this.#arm(relay);
     return done;
@@ -134,6 +133,11 @@ export class PublishSlots {
     await this.#d.publishNow(cover, relay).catch(() => undefined);
   }
 
+  /** The end of one copy's hold, drawn on its own (CSPRNG). */
+  #holdUntil(now: number): number {
+    return now + exponentialMs(this.#ctx.timing.copyHoldMeanMs);
+  }
+
   /** Holds the waiting copies of `w`'s group on other relays, each for its own random time. */
   #holdSiblings(w: Waiting, relay: string, now: number): Waiting[] {
     if (w.group === undefined) return [];
@@ -142,7 +146,7 @@ export class PublishSlots {
       if (r === relay) continue;
       for (const x of q) {
         if (x.group !== w.group || x.notBefore > now) continue;
-        x.notBefore = now + exponentialMs(this.#ctx.timing.copyHoldMeanMs);
+        x.notBefore = this.#holdUntil(now);
         held.push(x);
       }
     }
