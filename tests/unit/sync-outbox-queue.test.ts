@@ -153,4 +153,42 @@ describe('OutboxQueue', () => {
     expect(published).toEqual([B]);
     expect((await store.getMessage(messageId))?.status).toBe('sent');
   });
+
+  it('a copy waiting for its slot holds back neither a later message nor a second flush, and is not sent twice', async () => {
+    let releaseB!: (o: PublishOutcome) => void;
+    const sent: string[] = [];
+    queue = new OutboxQueue({
+      store,
+      now: () => clock,
+      publish: (event, relay) => {
+        sent.push(`${event.content}@${relay}`);
+        if (relay === B && event.content === 'sealed') return new Promise<PublishOutcome>((r) => (releaseB = r));
+        return Promise.resolve({ status: 'ok' });
+      },
+      onDelivery: () => {},
+      onError: (e) => {
+        throw e;
+      }
+    });
+    queue.start();
+    await expect.poll(() => sent.includes(`sealed@${B}`)).toBe(true);
+    // A second message, written while the first one's copy to B still waits (Private mode: minutes).
+    const me = new LocalSigner(generateSecretKey());
+    const later = await me.signEvent({ kind: 1067, created_at: Math.floor(clock / 1000), tags: [], content: 'later' });
+    const laterId = bytesToHex(getXOnlyPublicKey(generateSecretKey()));
+    await saveOutgoing(store, {
+      message: { id: laterId, conversationId, createdAt: Math.floor(clock / 1000), direction: 'out', status: 'sending', content: { body: 'again', sender: await me.getPublicKey(), kind: 14 } },
+      entries: [{ id: entryId(laterId, 'peer', 0), messageId: laterId, items: [{ relay: A, event: later }], nextAttemptAt: 0 }]
+    });
+    queue.kick(true);
+    await expect.poll(async () => (await store.getMessage(laterId))?.status).toBe('sent');
+    expect(sent.filter((x) => x === `sealed@${B}`)).toHaveLength(1);
+    // A flush waits for the copy it found on its way, and records it.
+    const flushed = queue.flush();
+    releaseB({ status: 'ok' });
+    await flushed;
+    expect(sent.filter((x) => x === `sealed@${B}`)).toHaveLength(1);
+    expect((await store.getMessage(messageId))?.status).toBe('sent');
+    expect(await store.getOutbox(entryId(messageId, 'peer', 0))).toBeUndefined();
+  });
 });

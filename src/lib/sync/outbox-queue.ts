@@ -71,8 +71,12 @@ export interface OutboxQueueDeps {
 export class OutboxQueue {
   readonly #d: OutboxQueueDeps;
   #running = false;
-  #flushing: Promise<void> | null = null;
-  #again = false;
+  /** Passes under way: each publishes what it found, so a copy waiting for a slot holds back no other. */
+  readonly #passes = new Set<Promise<void>>();
+  /** Copies being published (`entry id` + relay), until their answers are recorded. */
+  readonly #inFlight = new Set<string>();
+  /** The last pass's choice of copies (the next one starts after it). */
+  #choosing: Promise<unknown> = Promise.resolve();
   #forceNext = false;
   /** Relays that reconnected since the last pass, and when each last got an early pass. */
   readonly #reopened = new Set<string>();
@@ -89,11 +93,11 @@ export class OutboxQueue {
     this.kick(true);
   }
 
-  /** Stops the timer and waits for a pass in flight. */
+  /** Stops the timer and waits for the passes in flight. */
   async stop(): Promise<void> {
     this.#running = false;
     clearInterval(this.#tick);
-    await this.#flushing?.catch(() => {});
+    await Promise.allSettled([...this.#passes]);
   }
 
   /**
@@ -135,58 +139,89 @@ export class OutboxQueue {
     }
   }
 
-  /** Publishes every due entry; a call during a pass runs one more pass after it. */
+  /**
+   * Publishes every due entry. Passes may overlap: a copy already being published (in Private mode
+   * it waits for its relay's slot, minutes) is not sent again, and a message written meanwhile goes
+   * out in its own pass at once. Resolves once this pass and those before it have their answers.
+   */
   async flush(): Promise<void> {
     if (!this.#running) return;
-    if (this.#flushing) {
-      this.#again = true;
-      return this.#flushing;
+    const force = this.#forceNext;
+    this.#forceNext = false;
+    const before = [...this.#passes];
+    const pass = this.#pass(force);
+    this.#passes.add(pass);
+    try {
+      await pass;
+    } finally {
+      this.#passes.delete(pass);
     }
-    const run = async (): Promise<void> => {
-      do {
-        this.#again = false;
-        const force = this.#forceNext;
-        this.#forceNext = false;
-        await this.#pass(force);
-      } while (this.#again && this.#running);
-    };
-    this.#flushing = run().finally(() => (this.#flushing = null));
-    return this.#flushing;
+    // And what earlier passes started, so a caller sees every answer recorded.
+    await Promise.allSettled(before);
   }
 
+  /**
+   * One pass: the choice of copies and the start of their publishes run one pass at a time (so two
+   * passes never pick the same copy); the waits for answers run side by side, each pass waiting
+   * only for the copies it started.
+   */
   async #pass(force: boolean): Promise<void> {
+    const turn = this.#choosing.then(() => this.#choose(force));
+    this.#choosing = turn.catch(() => undefined);
+    const work = await turn;
+    // Each message's status is written once its own copies have answered, not after everyone's.
+    await Promise.all([...work].map(async ([mid, w]) => {
+      await Promise.all(w);
+      if (mid) await this.#updateDelivery(mid);
+    }));
+  }
+
+  /** Picks the due copies, starts those not already being published, and returns what to wait for. */
+  async #choose(force: boolean): Promise<Map<string, Promise<unknown>[]>> {
     const { store, now } = this.#d;
     const reopened = new Set(this.#reopened);
     this.#reopened.clear();
     const at = now();
+    // Copies being published when the read starts stay with the pass that started them (it records
+    // their answers), even if they end before the read returns (its entries may not show them yet).
+    const busyAtRead = new Set(this.#inFlight);
     // Not yet due entries are read only for a reconnect pass, and then only their down-relay copies go.
     const upTo = force ? PARKED : reopened.size > 0 ? PARKED - 1 : at;
     const due = await store.listDueOutbox(upTo, MAX_PER_PASS);
-    const touched = new Set<string>();
-    await Promise.all(
-      due.map(async (rec) => {
-        const open = force || rec.nextAttemptAt <= at ? openItems(rec.items) : rec.items.filter((it) => reopened.has(it.relay) && failedUnreachable(it));
-        if (open.length === 0 && !force && rec.nextAttemptAt > at) return;
-        if (open.length > 0) {
-          const results = await Promise.all(
-            open.map(async (it) => {
-              const c = classifyOutcome(await this.#d.publish(it.event, it.relay, rec.id));
-              const r = { relay: it.relay, status: c.status, ...(c.error ? { error: c.error } : {}) };
-              // A copy that landed is recorded at once: in Private mode the other relays' slots may
-              // come minutes later or not before the app stops, and a landed copy must not be sent
-              // again next time (the same id twice would tie my two sessions together).
-              if (r.status === 'ok') await store.markOutboxAttempt(rec.id, [r], nextAttemptAt(rec.attempts + 1, now()), now());
-              return r;
-            })
-          );
-          if (!this.#running) return;
-          const rest = results.filter((r) => r.status !== 'ok');
-          if (rest.length > 0) await store.markOutboxAttempt(rec.id, rest, nextAttemptAt(rec.attempts + 1, now()), now());
-        }
-        if (rec.messageId) touched.add(rec.messageId);
+    // Per message id ('' for an entry without one): the answers to wait for.
+    const byMessage = new Map<string, Promise<unknown>[]>();
+    for (const rec of due) {
+      const found = force || rec.nextAttemptAt <= at ? openItems(rec.items) : rec.items.filter((it) => reopened.has(it.relay) && failedUnreachable(it));
+      if (found.length === 0 && !force && rec.nextAttemptAt > at) continue;
+      const work = byMessage.get(rec.messageId ?? '') ?? [];
+      byMessage.set(rec.messageId ?? '', work);
+      const key = (it: OutboxItem): string => `${rec.id} ${it.relay}`;
+      const open = found.filter((it) => !busyAtRead.has(key(it)) && !this.#inFlight.has(key(it)));
+      if (open.length === 0) continue;
+      const one = this.#publishEntry(rec, open);
+      for (const it of open) this.#inFlight.add(key(it));
+      work.push(one.finally(() => open.forEach((it) => this.#inFlight.delete(key(it)))));
+    }
+    return byMessage;
+  }
+
+  /** Publishes `open` copies of one entry and records every answer. */
+  async #publishEntry(rec: OutboxRecord, open: readonly OutboxItem[]): Promise<void> {
+    const { store, now } = this.#d;
+    const results = await Promise.all(
+      open.map(async (it) => {
+        const c = classifyOutcome(await this.#d.publish(it.event, it.relay, rec.id));
+        const r = { relay: it.relay, status: c.status, ...(c.error ? { error: c.error } : {}) };
+        // A copy that landed is recorded at once: in Private mode the other relays' slots may
+        // come minutes later or not before the app stops, and a landed copy must not be sent
+        // again next time (the same id twice would tie my two sessions together).
+        if (r.status === 'ok') await store.markOutboxAttempt(rec.id, [r], nextAttemptAt(rec.attempts + 1, now()), now());
+        return r;
       })
     );
-    for (const mid of touched) await this.#updateDelivery(mid);
+    if (!this.#running) return;
+    const rest = results.filter((r) => r.status !== 'ok');
+    if (rest.length > 0) await store.markOutboxAttempt(rec.id, rest, nextAttemptAt(rec.attempts + 1, now()), now());
   }
 
   /** The entries of one message. */
