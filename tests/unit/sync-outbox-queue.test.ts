@@ -191,4 +191,45 @@ describe('OutboxQueue', () => {
     expect((await store.getMessage(messageId))?.status).toBe('sent');
     expect(await store.getOutbox(entryId(messageId, 'peer', 0))).toBeUndefined();
   });
+
+  it('passes that overlap on one message write its status one at a time: no stale "sending" after "sent"', async () => {
+    // Seen in CI: a tick's pass read the message while the first pass's copies were out, wrote
+    // "sending" after the first pass had written "sent" and dropped the entries: it stayed "sending".
+    let releaseB!: (o: PublishOutcome) => void;
+    const writes: string[] = [];
+    const write = store.updateMessageStatus.bind(store);
+    store.updateMessageStatus = (id, status, ...rest) => {
+      if (id === messageId) writes.push(status);
+      return write(id, status, ...rest);
+    };
+    queue = new OutboxQueue({
+      store,
+      now: () => clock,
+      publish: (event, relay) => (relay === B && event.content === 'sealed' ? new Promise<PublishOutcome>((r) => (releaseB = r)) : Promise.resolve({ status: 'ok' })),
+      onDelivery: () => {},
+      onError: (e) => {
+        throw e;
+      }
+    });
+    queue.start();
+    await expect.poll(() => typeof releaseB).toBe('function');
+    // Another pass while the copy to B is out (a forced one reads every open entry: a mode switch, a
+    // second start), then a second message whose pass chooses after it.
+    queue.kick(true);
+    const me = new LocalSigner(generateSecretKey());
+    const laterId = bytesToHex(getXOnlyPublicKey(generateSecretKey()));
+    await saveOutgoing(store, {
+      message: { id: laterId, conversationId, createdAt: Math.floor(clock / 1000), direction: 'out', status: 'sending', content: { body: 'again', sender: await me.getPublicKey(), kind: 14 } },
+      entries: [{ id: entryId(laterId, 'peer', 0), messageId: laterId, items: [{ relay: A, event: await me.signEvent({ kind: 1067, created_at: Math.floor(clock / 1000), tags: [], content: 'later' }) }], nextAttemptAt: 0 }]
+    });
+    queue.kick(false);
+    await expect.poll(async () => (await store.getMessage(laterId))?.status).toBe('sent');
+    const done = queue.flush();
+    releaseB({ status: 'ok' });
+    await done;
+    await queue.stop();
+    expect(writes.at(-1)).toBe('sent');
+    expect((await store.getMessage(messageId))?.status).toBe('sent');
+    expect(await store.listOutboxByMessage(messageId)).toEqual([]);
+  });
 });

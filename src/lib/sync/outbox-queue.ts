@@ -78,6 +78,8 @@ export class OutboxQueue {
   /** The last pass's choice of copies (the next one starts after it). */
   #choosing: Promise<unknown> = Promise.resolve();
   #forceNext = false;
+  /** Per message: its last status write (the next waits for it). */
+  readonly #writing = new Map<string, Promise<void>>();
   /** Relays that reconnected since the last pass, and when each last got an early pass. */
   readonly #reopened = new Set<string>();
   readonly #reopenedAt = new Map<string, number>();
@@ -192,11 +194,13 @@ export class OutboxQueue {
     const byMessage = new Map<string, Promise<unknown>[]>();
     for (const rec of due) {
       const found = force || rec.nextAttemptAt <= at ? openItems(rec.items) : rec.items.filter((it) => reopened.has(it.relay) && failedUnreachable(it));
-      if (found.length === 0 && !force && rec.nextAttemptAt > at) continue;
-      const work = byMessage.get(rec.messageId ?? '') ?? [];
-      byMessage.set(rec.messageId ?? '', work);
       const key = (it: OutboxItem): string => `${rec.id} ${it.relay}`;
       const open = found.filter((it) => !busyAtRead.has(key(it)) && !this.#inFlight.has(key(it)));
+      // Copies all another pass's: that pass writes the status. Nothing open at all (every copy
+      // answered, the status not yet written: a worker cut short): this pass writes it.
+      if (found.length > 0 && open.length === 0) continue;
+      const work = byMessage.get(rec.messageId ?? '') ?? [];
+      byMessage.set(rec.messageId ?? '', work);
       if (open.length === 0) continue;
       const one = this.#publishEntry(rec, open);
       for (const it of open) this.#inFlight.add(key(it));
@@ -229,8 +233,23 @@ export class OutboxQueue {
     return this.#d.store.listOutboxByMessage(messageId);
   }
 
+  /**
+   * Writes the message's status, one write of a message at a time: two passes publishing copies of
+   * the same message each write it, and a read made before the other's answers must not be written
+   * after that other's (a stale "sending" after "sent", the entries gone: it would stay so).
+   */
+  #updateDelivery(messageId: string): Promise<void> {
+    const next = (this.#writing.get(messageId) ?? Promise.resolve()).then(() => this.#writeDelivery(messageId));
+    const tail = next.catch(() => undefined);
+    this.#writing.set(messageId, tail);
+    void tail.then(() => {
+      if (this.#writing.get(messageId) === tail) this.#writing.delete(messageId);
+    });
+    return next;
+  }
+
   /** Writes the message's status and per-relay results; drops the entries once all delivered. */
-  async #updateDelivery(messageId: string): Promise<void> {
+  async #writeDelivery(messageId: string): Promise<void> {
     const { store, now } = this.#d;
     const entries = await this.#entries(messageId);
     if (entries.length === 0) return;
