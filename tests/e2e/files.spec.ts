@@ -89,3 +89,74 @@ test('a 5 MB file from a phone: encrypted, uploaded as ciphertext with progress,
   await aliceCtx.close();
   await bobCtx.close();
 });
+
+/** A PNG of random pixels made in the page (noise does not compress: 1400×1100 is about 5.3 MB). */
+async function noisePng(page: import('@playwright/test').Page, width: number, height: number): Promise<Buffer> {
+  const b64 = await page.evaluate(
+    async ([w, h]) => {
+      const canvas = new OffscreenCanvas(w, h);
+      const g = canvas.getContext('2d')!;
+      const img = g.createImageData(w, h);
+      for (let i = 0; i < img.data.length; i += 65_536) crypto.getRandomValues(img.data.subarray(i, i + 65_536));
+      for (let i = 3; i < img.data.length; i += 4) img.data[i] = 255;
+      g.putImageData(img, 0, 0);
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 32_768) s += String.fromCharCode(...bytes.subarray(i, i + 32_768));
+      return btoa(s);
+    },
+    [width, height] as const
+  );
+  return Buffer.from(b64, 'base64');
+}
+
+test('a 5 MB picture both ways: a preview at once from the envelope, full size on "Show image", nothing fetched before', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const aliceCtx = await browser.newContext();
+  const bobCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const alice = await aliceCtx.newPage();
+  const bob = await bobCtx.newPage();
+  const { npub: aliceNpub } = await createIdentity(alice, files.url);
+  const { npub: bobNpub } = await createIdentity(bob, files.url);
+  await acceptFirstContact(alice, bob, aliceNpub, 'show me');
+  await openChat(alice, bobNpub);
+
+  const send = async (from: typeof alice, to: typeof alice, png: Buffer, dim: string) => {
+    const chooser = from.waitForEvent('filechooser');
+    await from.getByRole('button', { name: 'Attach a file' }).click();
+    await (await chooser).setFiles({ name: 'noise.png', mimeType: 'image/png', buffer: png });
+    // The sender sees the preview in her own bubble; the receiver sees it before fetching anything.
+    const preview = `Preview of an image (${dim.replace('x', '×')})`;
+    await expect(messages(from).getByRole('img', { name: preview })).toBeVisible({ timeout: 90_000 });
+    const fetched: string[] = [];
+    to.on('request', (r) => r.url().startsWith(blossom.url) && fetched.push(r.url()));
+    await expect(messages(to).getByRole('img', { name: preview }).last()).toBeVisible({ timeout: 30_000 });
+    expect(fetched).toEqual([]);
+    // Full size on request: the same pixels' size, from the decrypted file.
+    await messages(to).getByRole('button', { name: 'Show image' }).last().click();
+    const full = messages(to).getByRole('img', { name: 'Image', exact: true }).last();
+    await expect(full).toBeVisible({ timeout: 60_000 });
+    await expect.poll(() => full.evaluate((i: HTMLImageElement) => `${i.naturalWidth}x${i.naturalHeight}`)).toBe(dim);
+    expect(fetched).toHaveLength(1);
+    await expect(messages(to).getByRole('link', { name: 'Save' }).last()).toBeVisible();
+  };
+
+  const fromAlice = await noisePng(alice, 1400, 1100);
+  expect(fromAlice.length).toBeGreaterThan(5_000_000);
+  expect(fromAlice.length).toBeLessThan(25 * 1024 * 1024 - 16);
+  await send(alice, bob, fromAlice, '1400x1100');
+  const fromBob = await noisePng(bob, 1100, 1400);
+  await send(bob, alice, fromBob, '1100x1400');
+
+  // The server holds two blobs, neither of them a picture.
+  const blobs = readdirSync(join(blossom.dir, 'blobs')).map((n) => readFileSync(join(blossom.dir, 'blobs', n)));
+  expect(blobs.map((b) => b.length).sort()).toEqual([fromAlice.length + 16, fromBob.length + 16].sort());
+  for (const b of blobs) expect(b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(false);
+  // The phone's chat with a full-size picture still has no sideways scroll; no serious axe finding.
+  expect(await bob.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+  expect(await seriousAxe(bob)).toEqual([]);
+  expect(await seriousAxe(alice)).toEqual([]);
+
+  await aliceCtx.close();
+  await bobCtx.close();
+});

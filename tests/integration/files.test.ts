@@ -13,8 +13,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as nip59 from 'nostr-tools/nip59';
 import { finalizeEvent, generateSecretKey as ntSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
 import { decryptNip17File } from '../../src/lib/crypto/file';
-import { parseFile } from '../../src/lib/crypto/nip17';
-import { bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
+import { MAX_INLINE_THUMB_CHARS, parseFile } from '../../src/lib/crypto/nip17';
+import { base64Encode, bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
 import { encodeNpub } from '../../src/lib/crypto/nip19';
 import { fetchPut } from '../../src/lib/sync/blossom-upload';
@@ -67,7 +67,9 @@ describe('files through a real relay and a real Blossom server', () => {
 
     const plain = randomBytes(1024 * 1024);
     const progress: number[] = [];
-    const file = await uploadFile(blossom.url, plain, { mimeType: 'image/png', dim: '800x600' }, fetchPut(fetch), { nowS: Math.floor(Date.now() / 1000), onProgress: (n) => progress.push(n) });
+    // A thumbnail as large as one may be: it travels inside the envelope, beside the file's tags.
+    const thumb = `data:image/webp;base64,${base64Encode(randomBytes(Math.floor(((MAX_INLINE_THUMB_CHARS - 23) / 4) * 3)))}`;
+    const file = await uploadFile(blossom.url, plain, { mimeType: 'image/png', dim: '800x600', inlineThumb: thumb }, fetchPut(fetch), { nowS: Math.floor(Date.now() / 1000), onProgress: (n) => progress.push(n) });
     expect(file.url).toBe(`${blossom.url}/${file.sha256}`);
     expect(progress.at(-1)).toBe(plain.length + 16);
 
@@ -82,7 +84,8 @@ describe('files through a real relay and a real Blossom server', () => {
     expect(mine.file).toMatchObject({ url: file.url, mimeType: 'image/png', size: plain.length + 16 });
     expect(mine.text).toBe('File (image/png)');
     const atBob = await until(async () => (await history(bob, convB)).find((m) => m.id === id), 'the file message at Bob');
-    expect(atBob.file).toMatchObject({ url: file.url, mimeType: 'image/png' });
+    expect(atBob.file).toMatchObject({ url: file.url, mimeType: 'image/png', thumb, dim: '800x600' });
+    expect(mine.file).toMatchObject({ thumb, dim: '800x600' });
     const got = await bob.m.downloadFile(id);
     expect(got.mimeType).toBe('image/png');
     expect(bytesToHex(sha256(got.bytes))).toBe(bytesToHex(sha256(plain)));
@@ -93,6 +96,7 @@ describe('files through a real relay and a real Blossom server', () => {
     raw.close();
     expect(dump).not.toContain(file.sha256);
     expect(dump).not.toContain(blossom.url.replace(/^http:\/\//, ''));
+    expect(dump).not.toContain(thumb.slice(23, 87));
 
     // The server swaps the blob: Bob's download is refused before anything is decrypted.
     const path = blobFiles(blossom.dir).find((f) => f.includes(file.sha256!))!;
@@ -112,7 +116,9 @@ describe('files through a real relay and a real Blossom server', () => {
     expect((await raw.publish(list))[0]).toBe(true);
     const conv = await alice.m.startChat(encodeNpub(carol));
     const plain = randomBytes(50_000);
-    const file = await uploadFile(blossom.url, plain, { mimeType: 'application/pdf' }, fetchPut(fetch), { nowS: Math.floor(Date.now() / 1000) });
+    // A thumbnail never goes into a gift wrap: NIP-17 clients read `thumb` as the URL of an encrypted file.
+    const inlineThumb = `data:image/webp;base64,${base64Encode(randomBytes(300))}`;
+    const file = await uploadFile(blossom.url, plain, { mimeType: 'application/pdf', inlineThumb }, fetchPut(fetch), { nowS: Math.floor(Date.now() / 1000) });
     const id = await alice.m.send(conv, '', { file });
     const wraps = await until(async () => {
       const l = (await raw.query('wraps', { kinds: [1059], '#p': [carol] })) as unknown as NostrEvent[];
@@ -123,6 +129,7 @@ describe('files through a real relay and a real Blossom server', () => {
     expect(rumor.kind).toBe(15);
     expect(rumor.id).toBe(id);
     expect(rumor.content).toBe(file.url);
+    expect(rumor.tags.some((t) => t[0] === 'thumb')).toBe(false);
     expect(rumor.tags).toEqual(expect.arrayContaining([['file-type', 'application/pdf'], ['encryption-algorithm', 'aes-gcm'], ['x', file.sha256!], ['p', carol]]));
     // Carol's client fetches the blob and decrypts with the rumor's key and nonce alone.
     const blob = new Uint8Array(await (await fetch(rumor.content)).arrayBuffer());

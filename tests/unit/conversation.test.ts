@@ -104,6 +104,7 @@ class FakeSource implements ConversationCommands {
   async downloadFile(): Promise<void> {
     throw new Error('download failed');
   }
+  images?: { open(messageId: string): Promise<string>; release(url: string): void };
   checked: string[] = [];
   checkContact(conversationId: string): void {
     this.checked.push(conversationId);
@@ -433,5 +434,60 @@ describe('opening at the first unread message', () => {
     await model.open('A', total);
     expect(model.messages.length).toBe(PAGE_SIZE * (MAX_UNREAD_PAGES + 1));
     expect(model.firstUnread).toBe(model.messages[0]!.id);
+  });
+});
+
+describe('images shown in the chat', () => {
+  it('an image is downloaded once, shown by its URL, and released when another chat opens; a failure is said in words', async () => {
+    const opened: string[] = [];
+    const released: string[] = [];
+    let gate: (() => void) | null = null;
+    source.images = {
+      open: async (id) => {
+        opened.push(id);
+        if (id === 'bad') throw new Error('not a picture');
+        await new Promise<void>((r) => (gate = r));
+        return `blob:veil/${id}`;
+      },
+      release: (url) => released.push(url)
+    };
+    await model.open('A');
+    const showing = model.showImage('img1');
+    expect(model.loadingImage).toBe('img1');
+    void model.showImage('img1'); // a second click while it loads starts nothing
+    await settle();
+    gate!();
+    await showing;
+    expect(opened).toEqual(['img1']);
+    expect(model.images).toEqual({ img1: 'blob:veil/img1' });
+    expect(model.loadingImage).toBe('');
+    await model.showImage('img1');
+    expect(opened).toEqual(['img1']);
+    await model.showImage('bad');
+    expect(model.error).toBe('said: not a picture');
+    expect(model.images).toEqual({ img1: 'blob:veil/img1' });
+    await model.open('B');
+    expect(released).toEqual(['blob:veil/img1']);
+    expect(model.images).toEqual({});
+  });
+
+  it('an image that arrives after its chat was left is released at once, not shown in the next one', async () => {
+    const released: string[] = [];
+    let gate: (() => void) | null = null;
+    source.images = {
+      open: async (id) => {
+        await new Promise<void>((r) => (gate = r));
+        return `blob:veil/${id}`;
+      },
+      release: (url) => released.push(url)
+    };
+    await model.open('A');
+    const showing = model.showImage('img1');
+    await settle();
+    await model.open('B');
+    gate!();
+    await showing;
+    expect(released).toEqual(['blob:veil/img1']);
+    expect(model.images).toEqual({});
   });
 });

@@ -25,22 +25,68 @@ export const xhrPut: BlobPut = (url, body, headers, opts) =>
     xhr.send(new Blob([body as Uint8Array<ArrayBuffer>]));
   });
 
-/** `WIDTHxHEIGHT` of an image file, when the browser can decode it; undefined otherwise. */
-async function imageDim(file: Blob): Promise<string | undefined> {
-  if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return undefined;
+/** Longest side of a thumbnail, tried largest first until one fits the envelope's budget. */
+const THUMB_SIDES = [96, 72, 48] as const;
+const THUMB_QUALITIES = [0.6, 0.4, 0.25] as const;
+
+/** Kinds of image the browser decodes and Veil previews (never SVG: it is a document, not a picture). */
+export const PREVIEW_TYPES = /^image\/(jpeg|png|webp|gif|avif|bmp)$/;
+
+/** Bytes → a data URL, without one string per byte. */
+async function dataUrl(blob: Blob): Promise<string> {
+  const { base64Encode } = await import('$lib/shared/bytes');
+  return `data:${blob.type};base64,${base64Encode(new Uint8Array(await blob.arrayBuffer()))}`;
+}
+
+/**
+ * A small WebP (JPEG where WebP cannot be written) of the picture, as a data URL of at most
+ * MAX_INLINE_THUMB_CHARS, so it rides inside the envelope; undefined when none fits or the browser
+ * cannot draw it.
+ */
+async function thumbnail(bmp: ImageBitmap): Promise<string | undefined> {
+  if (typeof OffscreenCanvas !== 'function') return undefined;
+  const { isInlineThumb } = await import('$lib/crypto/nip17');
+  for (const side of THUMB_SIDES) {
+    const scale = Math.min(1, side / Math.max(bmp.width, bmp.height));
+    const w = Math.max(1, Math.round(bmp.width * scale));
+    const h = Math.max(1, Math.round(bmp.height * scale));
+    const canvas = new OffscreenCanvas(w, h);
+    const g = canvas.getContext('2d');
+    if (!g) return undefined;
+    g.drawImage(bmp, 0, 0, w, h);
+    for (const quality of THUMB_QUALITIES) {
+      for (const type of ['image/webp', 'image/jpeg']) {
+        const blob = await canvas.convertToBlob({ type, quality });
+        if (blob.type !== type) continue; // this browser cannot write it
+        const url = await dataUrl(blob);
+        if (isInlineThumb(url)) return url;
+        break; // written, too large: a lower quality next
+      }
+    }
+  }
+  return undefined;
+}
+
+/** An image's `WIDTHxHEIGHT` and thumbnail, when the browser can decode it; nothing otherwise. */
+async function imageMeta(file: Blob): Promise<{ dim?: string; inlineThumb?: string }> {
+  if (!PREVIEW_TYPES.test(file.type) || typeof createImageBitmap !== 'function') return {};
+  let bmp: ImageBitmap;
   try {
-    const bmp = await createImageBitmap(file);
-    const dim = `${bmp.width}x${bmp.height}`;
-    bmp.close();
-    return dim;
+    bmp = await createImageBitmap(file);
   } catch {
-    return undefined;
+    return {}; // not a picture after all: sent as a plain file
+  }
+  try {
+    const inlineThumb = await thumbnail(bmp).catch(() => undefined);
+    return { dim: `${bmp.width}x${bmp.height}`, ...(inlineThumb ? { inlineThumb } : {}) };
+  } finally {
+    bmp.close();
   }
 }
 
 /** Encrypts and uploads `file` to `server`; progress in bytes of the upload. Errors: send-file.ts uploadFile's. */
 export async function attachFile(server: string, file: File, o: { signal: AbortSignal; onProgress(sent: number, total: number): void }): Promise<Nip17File> {
-  const [{ uploadFile }, bytes, dim] = await Promise.all([import('$lib/sync/send-file'), file.arrayBuffer().then((b) => new Uint8Array(b)), imageDim(file)]);
-  const meta = { ...(file.type ? { mimeType: file.type } : {}), ...(dim ? { dim } : {}) };
+  const [{ uploadFile }, bytes, image] = await Promise.all([import('$lib/sync/send-file'), file.arrayBuffer().then((b) => new Uint8Array(b)), imageMeta(file)]);
+  const meta = { ...(file.type ? { mimeType: file.type } : {}), ...image };
   return uploadFile(server, bytes, meta, xhrPut, { nowS: Math.floor(Date.now() / 1000), signal: o.signal, onProgress: o.onProgress });
 }

@@ -31,6 +31,8 @@ export interface ConversationSource {
   send(conversationId: string, text: string, replyTo?: string): Promise<void>;
   retry(messageId: string): Promise<void>;
   downloadFile(messageId: string): Promise<void>;
+  /** An image message, downloaded and decrypted, as a URL to show in the page (absent: images are downloaded like any file). */
+  images?: { open(messageId: string): Promise<string>; release(url: string): void };
   /** A chat was opened: a NIP-17 contact may have started using Veil since. */
   checkContact(conversationId: string): void;
   /** Calls `listener(conversationId)` when messages of a conversation change; returns an unsubscribe. */
@@ -74,6 +76,10 @@ export class ConversationModel {
   error = $state('');
   /** The first message that was unread when the chat was opened (the "Unread messages" divider). */
   firstUnread = $state<string | undefined>(undefined);
+  /** Images shown full size in this chat: message id → URL (in memory; released when the chat closes). */
+  images = $state.raw<Readonly<Record<string, string>>>({});
+  /** The image message being downloaded to be shown ('' = none). */
+  loadingImage = $state('');
 
   #source: ConversationCommands;
   #page: ConversationPage;
@@ -103,6 +109,7 @@ export class ConversationModel {
    */
   async open(id: string, unread = 0): Promise<boolean> {
     this.flushDraft(); // a draft of the previous chat is saved under that chat's id
+    this.releaseImages();
     this.#id = id;
     this.messages = [];
     this.hasOlder = true;
@@ -221,6 +228,28 @@ export class ConversationModel {
   /** Downloads and decrypts a file message. */
   downloadFile(messageId: string): Promise<void> {
     return this.#attempt(() => this.#source.downloadFile(messageId));
+  }
+
+  /** Downloads and decrypts an image message and shows it full size in the chat. */
+  async showImage(messageId: string): Promise<void> {
+    const images = this.#source.images;
+    if (!images) return this.downloadFile(messageId);
+    if (this.images[messageId] || this.loadingImage === messageId) return;
+    const chat = this.#id;
+    this.loadingImage = messageId;
+    await this.#attempt(async () => {
+      const url = await images.open(messageId);
+      if (chat !== this.#id) return images.release(url); // the chat was left meanwhile
+      this.images = { ...this.images, [messageId]: url };
+    });
+    if (this.loadingImage === messageId) this.loadingImage = '';
+  }
+
+  /** Lets go of every image shown in this chat (opening another chat, closing it). */
+  releaseImages(): void {
+    for (const url of Object.values(this.images)) this.#source.images?.release(url);
+    this.images = {};
+    this.loadingImage = '';
   }
 
   /** The message a reply quotes, when it is among those shown. */

@@ -15,6 +15,9 @@ import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { CatchUpLine } from './catch-up.svelte';
 import { saveBytes } from './download';
+import { PREVIEW_TYPES } from './attach';
+import { userError } from '$lib/shared/errors';
+import { m as words } from '$lib/paraglide/messages';
 import { registerOutboxSync, registerPeriodicRead } from './background-sync';
 import { claimSocketsLock } from './sockets-lock';
 import { lazySafety } from './lazy-safety';
@@ -383,6 +386,16 @@ export class VeilApp {
   async downloadFile(messageId: string): Promise<void> {
     const { bytes, mimeType } = await this.#requireMessenger().downloadFile(messageId);
     saveBytes(bytes, mimeType);
+  }
+
+  /**
+   * Downloads and decrypts an image message for the chat to show: a `blob:` URL of this tab (in memory
+   * only; the chat releases it). Errors: downloadFile's, and INVALID_INPUT when it is no picture Veil shows.
+   */
+  async openImage(messageId: string): Promise<string> {
+    const { bytes, mimeType } = await this.#requireMessenger().downloadFile(messageId);
+    if (!mimeType || !PREVIEW_TYPES.test(mimeType)) throw userError('INVALID_INPUT', words.err_not_an_image());
+    return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mimeType }));
   }
 
   refreshRelays(): void {

@@ -113,6 +113,17 @@ function payloadBytes(p: SealPayload): { type: typeof PAYLOAD_TYPE_COVER | typeo
   return { type: PAYLOAD_TYPE_EVENT, bytes };
 }
 
+/**
+ * Whether an inner event made from `template` will fit in an envelope once signed: id, pubkey and sig
+ * have fixed lengths, so their placeholders give its exact size. Lets a sender drop something optional
+ * (an inline thumbnail) before asking the signer.
+ */
+export function innerTemplateFits(template: { created_at: number; kind: number; tags: string[][]; content: string }): boolean {
+  const hex = (n: number) => '0'.repeat(n);
+  const json = innerEventJson({ ...template, id: hex(64), pubkey: hex(64), sig: hex(128) } as NostrEventJson);
+  return utf8Encode(json).length <= MAX_PAYLOAD_BYTES;
+}
+
 /** created_at + 30 days, or the message's own expiry when that is sooner; it must lie ahead of the send time. */
 function expirationFor(createdAt: number, now: number, expiresAt: number | undefined): number {
   const usual = createdAt + EXPIRATION_AFTER_CREATED;

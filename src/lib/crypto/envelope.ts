@@ -40,5 +40,5 @@ export {
   type EnvelopeKey
 } from './envelope-format';
 export { committedBodyKey, sessionKeys, type SessionKeys } from './envelope-commit';
-export { chatMessageTemplate, sealEnvelope, sealEnvelopeDeterministic, type SealInput, type SealPayload, type SealRandomness, type SealTrace } from './envelope-seal';
+export { chatMessageTemplate, innerTemplateFits, sealEnvelope, sealEnvelopeDeterministic, type SealInput, type SealPayload, type SealRandomness, type SealTrace } from './envelope-seal';
 export { envelopePairTag, finishOpen, openEnvelope, trialOpen, trialOpenSync, type OpenedEnvelope, type OpenOptions, type UnwrappedEnvelope } from './envelope-open';

@@ -7,7 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, randomBytes } from '../shared/bytes';
 import { VeilError } from '../shared/errors';
-import { fileKeyBytes, type Nip17File } from './nip17';
+import { fileKeyBytes, isInlineThumb, type Nip17File } from './nip17';
 
 /**
  * AES-256-GCM decryption with the file's key and nonce (12 or 16 bytes, as clients send both);
@@ -49,7 +49,7 @@ export type SealedFile = Omit<Nip17File, 'url' | 'fallbacks'> & { sha256: string
  * the 16-byte tag appended. `x` (sha256 of the ciphertext, what a Blossom server names it by),
  * `ox` and `size` are filled in. Errors: INVALID_INPUT (empty), TOO_LARGE.
  */
-export async function encryptFile(plain: Uint8Array, opts: { mimeType?: string; dim?: string } = {}): Promise<{ ciphertext: Uint8Array; file: SealedFile }> {
+export async function encryptFile(plain: Uint8Array, opts: { mimeType?: string; dim?: string; inlineThumb?: string } = {}): Promise<{ ciphertext: Uint8Array; file: SealedFile }> {
   if (plain.length === 0) throw new VeilError('INVALID_INPUT', 'the file is empty');
   if (plain.length > MAX_SEND_FILE_BYTES) throw new VeilError('TOO_LARGE', 'the file is too large');
   const key = randomBytes(32);
@@ -64,7 +64,8 @@ export async function encryptFile(plain: Uint8Array, opts: { mimeType?: string; 
     originalSha256: bytesToHex(sha256(plain)),
     size: ciphertext.length,
     ...(opts.mimeType && /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,128}$/i.test(opts.mimeType) ? { mimeType: opts.mimeType.toLowerCase() } : {}),
-    ...(opts.dim && /^[0-9]{1,6}x[0-9]{1,6}$/.test(opts.dim) ? { dim: opts.dim } : {})
+    ...(opts.dim && /^[0-9]{1,6}x[0-9]{1,6}$/.test(opts.dim) ? { dim: opts.dim } : {}),
+    ...(isInlineThumb(opts.inlineThumb) ? { inlineThumb: opts.inlineThumb } : {})
   };
   key.fill(0);
   return { ciphertext, file };

@@ -48,7 +48,22 @@ export interface Nip17File {
   dim?: string;
   blurhash?: string;
   thumb?: string;
+  /**
+   * A small preview of an image, inline (`thumb` = a `data:image/…;base64,` URL, checked by
+   * isInlineThumb): Veil envelopes carry one so the chat shows the picture before anything is
+   * fetched from the file server. Never sent in a NIP-17 gift wrap (there `thumb` is a URL).
+   */
+  inlineThumb?: string;
   fallbacks: string[];
+}
+
+/** Longest inline thumbnail (characters of its data URL): it must fit in an envelope beside the file's tags. */
+export const MAX_INLINE_THUMB_CHARS = 3600;
+const INLINE_THUMB = /^data:image\/(webp|jpeg|png);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+/** Whether `s` is an inline thumbnail Veil shows: a base64 data URL of a WebP, JPEG or PNG, at most MAX_INLINE_THUMB_CHARS. */
+export function isInlineThumb(s: unknown): s is string {
+  return typeof s === 'string' && s.length <= MAX_INLINE_THUMB_CHARS && INLINE_THUMB.test(s);
 }
 
 export type Nip17Payload =
@@ -112,6 +127,7 @@ export function parseFile(rumor: Pick<UnsignedNostrEvent, 'content' | 'tags'>): 
   if (blurhash !== undefined && blurhash.length <= 128) file.blurhash = blurhash;
   const thumb = tagVal(t, 'thumb');
   if (thumb !== undefined && thumb.length <= MAX_URL_CHARS && /^https:\/\//i.test(thumb)) file.thumb = thumb;
+  else if (isInlineThumb(thumb)) file.inlineThumb = thumb;
   for (const tag of t) {
     if (tag[0] !== 'fallback' || file.fallbacks.length >= 8) continue;
     try {
@@ -123,8 +139,11 @@ export function parseFile(rumor: Pick<UnsignedNostrEvent, 'content' | 'tags'>): 
   return file;
 }
 
-/** The tags of a kind 15 event for `file` (NIP-17 §File message): what parseFile reads back. */
-export function fileEventTags(file: Nip17File): string[][] {
+/**
+ * The tags of a kind 15 event for `file` (NIP-17 §File message): what parseFile reads back. The inline
+ * thumbnail only with `inlineThumb` (Veil envelopes; NIP-17 clients read `thumb` as a URL).
+ */
+export function fileEventTags(file: Nip17File, opts: { inlineThumb?: boolean } = {}): string[][] {
   const tags: string[][] = [];
   if (file.mimeType) tags.push(['file-type', file.mimeType]);
   tags.push(['encryption-algorithm', 'aes-gcm'], ['decryption-key', file.keyHex], ['decryption-nonce', file.nonceHex]);
@@ -133,15 +152,16 @@ export function fileEventTags(file: Nip17File): string[][] {
   if (file.size !== undefined) tags.push(['size', String(file.size)]);
   if (file.dim) tags.push(['dim', file.dim]);
   if (file.blurhash) tags.push(['blurhash', file.blurhash]);
+  if (opts.inlineThumb && isInlineThumb(file.inlineThumb)) tags.push(['thumb', file.inlineThumb]);
   for (const f of file.fallbacks) tags.push(['fallback', f]);
   return tags;
 }
 
 /** Turns a kind 14 template into the kind 15 message of `file` (content = its URL), keeping its p/e/subject tags. */
-export function asFileMessage(template: { kind: number; content: string; tags: string[][] }, file: Nip17File): void {
+export function asFileMessage(template: { kind: number; content: string; tags: string[][] }, file: Nip17File, opts: { inlineThumb?: boolean } = {}): void {
   template.kind = FILE_KIND;
   template.content = file.url;
-  template.tags.push(...fileEventTags(file));
+  template.tags.push(...fileEventTags(file, opts));
 }
 
 /** NIP-17/NIP-10: the reply target is the `e` tag marked "reply", else the first `e` tag. */

@@ -33,6 +33,8 @@ export {
   FILE_KIND,
   fileEventTags,
   fileKeyBytes,
+  isInlineThumb,
+  MAX_INLINE_THUMB_CHARS,
   MAX_PARTICIPANTS,
   MAX_REACTION_CHARS,
   MAX_RECIPIENTS,

@@ -72,7 +72,15 @@ function messageView(m: Message, me: string, quote: Message | undefined, reactio
   if (m.content.kind === LEGACY_DM_KIND) v.legacy = true;
   if (m.content.kind === 15) {
     const f = storedFile(tags);
-    v.file = f ? { url: f.url, ...(f.mimeType ? { mimeType: f.mimeType } : {}), ...(f.size !== undefined ? { size: f.size } : {}) } : { url: '' };
+    v.file = f
+      ? {
+          url: f.url,
+          ...(f.mimeType ? { mimeType: f.mimeType } : {}),
+          ...(f.size !== undefined ? { size: f.size } : {}),
+          ...(f.inlineThumb ? { thumb: f.inlineThumb } : {}),
+          ...(f.dim ? { dim: f.dim } : {})
+        }
+      : { url: '' };
   }
   const rs = reactions[m.id];
   if (rs && rs.length > 0) v.reactions = rs.map((r) => ({ emoji: r.emoji, mine: r.sender === me }));

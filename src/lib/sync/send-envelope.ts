@@ -6,7 +6,7 @@
  */
 import { hexToBytes } from '../shared/bytes';
 import { encodeContactCard } from '../crypto/card';
-import { chatMessageTemplate, sealEnvelope } from '../crypto/envelope';
+import { chatMessageTemplate, innerTemplateFits, sealEnvelope } from '../crypto/envelope';
 import { asFileMessage, type Nip17File } from '../crypto/nip17';
 import type { OutboxInput } from '../store';
 import { sendCreatedAt, type SyncContext } from './context';
@@ -50,11 +50,13 @@ export async function prepareEnvelopeSend(
     nowSeconds: nowS
   });
   const template = chatMessageTemplate({ text: s.text, recipients: [s.peer.pubkey], createdAt: sendCreatedAt(s.lastActivity, nowS), ...(s.replyTo ? { replyTo: s.replyTo } : {}) });
-  if (s.file) asFileMessage(template, s.file);
+  if (s.file) asFileMessage(template, s.file, { inlineThumb: true });
   template.tags.push([EK_TAG, ctx.ekHex]);
   const ext = applyExtras(template.tags, template.created_at, nowS, s.extras);
   const withCard = !!own && (targets.some((t) => t.to === 'peer' && t.via === 'intro') || s.peer.cardSentAt < own.createdAt);
   if (withCard && own) template.tags.push([CARD_TAG, encodeContactCard(own.event)]);
+  // A thumbnail is a nicety: when it would make the envelope too large (beside my card, say), it is left out.
+  if (!innerTemplateFits(template)) template.tags = template.tags.filter((t) => !(t[0] === 'thumb' && t[1]?.startsWith('data:')));
   const inner = await ctx.signer.signEvent(template);
 
   const byEk = new Map<string, { to: 'peer' | 'self'; items: OutboxInput['items'] }>();

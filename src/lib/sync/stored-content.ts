@@ -6,7 +6,7 @@
 import { VeilError, userError } from '../shared/errors';
 import { downloadNip17File, type FileFetch } from './file-download';
 import type { MessageInput, VeilStore } from '../store';
-import type { Nip17File } from './nip17';
+import { isInlineThumb, type Nip17File } from '../crypto/nip17';
 import { m as words } from '../paraglide/messages';
 
 /** Local-only kind of the system lines Veil writes into a chat (never sent). */
@@ -14,6 +14,8 @@ export const SYSTEM_KIND = 0;
 export const SYSTEM_TAG = 'veil-system';
 /** Tag carrying a kind 15 file's metadata (JSON) in the stored message. */
 const FILE_TAG = 'veil-file';
+/** Tag carrying a file's inline thumbnail (a data URL) in the stored message: its own, as it nearly fills a tag value. */
+const THUMB_TAG = 'veil-thumb';
 /** A tag value the store keeps (characters). */
 const MAX_TAG_CHARS = 4096;
 export const UPGRADED_NOTE = "Upgraded to Veil's private envelope";
@@ -29,7 +31,8 @@ export function fileTag(f: Nip17File): string[] | undefined {
     ...(f.mimeType ? { mimeType: f.mimeType } : {}),
     ...(f.sha256 ? { sha256: f.sha256 } : {}),
     ...(f.originalSha256 ? { originalSha256: f.originalSha256 } : {}),
-    ...(f.size !== undefined ? { size: f.size } : {})
+    ...(f.size !== undefined ? { size: f.size } : {}),
+    ...(f.dim ? { dim: f.dim } : {})
   };
   let json = JSON.stringify(keep);
   if (json.length > MAX_TAG_CHARS) json = JSON.stringify({ ...keep, fallbacks: [] });
@@ -44,7 +47,9 @@ function fileLabel(f: Pick<Nip17File, 'mimeType'>): string {
 /** A received file message's stored form: its metadata as one tag (when it fits) and its label as text. */
 export function fileMessage(f: Nip17File): { body: string; tags?: string[][] } {
   const tag = fileTag(f);
-  return { body: fileLabel(f), ...(tag ? { tags: [tag] } : {}) };
+  const tags = tag ? [tag] : [];
+  if (tag && isInlineThumb(f.inlineThumb) && f.inlineThumb.length <= MAX_TAG_CHARS) tags.push([THUMB_TAG, f.inlineThumb]);
+  return { body: fileLabel(f), ...(tags.length ? { tags } : {}) };
 }
 
 /**
@@ -63,7 +68,14 @@ export function storedFile(tags: readonly (readonly string[])[]): Nip17File | un
   try {
     const f = JSON.parse(raw) as Partial<Nip17File>;
     if (typeof f.url !== 'string' || typeof f.keyHex !== 'string' || typeof f.nonceHex !== 'string' || f.algorithm !== 'aes-gcm') return undefined;
-    return { ...f, fallbacks: Array.isArray(f.fallbacks) ? f.fallbacks.filter((x): x is string => typeof x === 'string') : [] } as Nip17File;
+    const thumb = tags.find((t) => t[0] === THUMB_TAG)?.[1];
+    const { inlineThumb: _, dim, ...rest } = f;
+    return {
+      ...rest,
+      fallbacks: Array.isArray(f.fallbacks) ? f.fallbacks.filter((x): x is string => typeof x === 'string') : [],
+      ...(typeof dim === 'string' && /^[0-9]{1,6}x[0-9]{1,6}$/.test(dim) ? { dim } : {}),
+      ...(isInlineThumb(thumb) ? { inlineThumb: thumb } : {})
+    } as Nip17File;
   } catch {
     return undefined;
   }

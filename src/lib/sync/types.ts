@@ -92,7 +92,8 @@ export interface ChatMessage {
   /** Legacy NIP-04 (kind 4): unauthenticated encryption, read only. */
   legacy?: boolean;
   /** A NIP-17 kind 15 file (encrypted elsewhere); `url` is '' when it cannot be downloaded. */
-  file?: { url: string; mimeType?: string; size?: number };
+  /** `thumb`: the inline thumbnail (a checked data URL); `dim`: WIDTHxHEIGHT of the image, as the sender said. */
+  file?: { url: string; mimeType?: string; size?: number; thumb?: string; dim?: string };
   /** NIP-17 kind 7 reactions to this message. */
   reactions?: { emoji: string; mine: boolean }[];
   /** What the relays saw of it ("What relays saw" in the bubble). */
