@@ -2,12 +2,13 @@
  * Files (issue 15 §1), two people in real Chromium through a real relay and a real Blossom server
  * (scripts/blossom.mjs): Alice, on a 390×844 phone, attaches a 5 MB file from the composer; it is
  * encrypted in her browser and uploaded with progress; Bob sees the file message and downloads it,
- * byte for byte. The server holds only the ciphertext. A cancelled upload sends nothing. The chat
+ * byte for byte. The server holds only the ciphertext, padded to its Padmé size. A cancelled upload sends nothing. The chat
  * with the attach button has no horizontal scroll and no serious axe finding.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { padmeLength } from '../../src/lib/crypto/file';
 import { startBlossom, type TestBlossom } from '../helpers/blossom';
 import { startWeb, type WebServer } from '../helpers/web';
 import { acceptFirstContact, createIdentity, expect, messages, openChat, seriousAxe, test } from './fixtures';
@@ -51,7 +52,7 @@ test('a 5 MB file from a phone: encrypted, uploaded as ciphertext with progress,
   const upload = `${blossom.url}/upload`;
   const held: { abort(): Promise<void> }[] = [];
   await alice.route(upload, (route) => void held.push(route));
-  const plain = randomBytes(5 * 1024 * 1024);
+  const plain = randomBytes(5 * 1024 * 1024 + 12_345);
   const chooser = alice.waitForEvent('filechooser');
   await attach.click();
   await (await chooser).setFiles({ name: 'photo.png', mimeType: 'image/png', buffer: plain });
@@ -75,7 +76,9 @@ test('a 5 MB file from a phone: encrypted, uploaded as ciphertext with progress,
   // The server holds one blob: the ciphertext, not the photo.
   const blobs = readdirSync(join(blossom.dir, 'blobs')).map((n) => readFileSync(join(blossom.dir, 'blobs', n)));
   expect(blobs).toHaveLength(1);
-  expect(blobs[0]!.length).toBe(plain.length + 16);
+  // Padded (a Veil chat): the server sees the Padmé size, not the file's.
+  expect(blobs[0]!.length).toBe(padmeLength(plain.length) + 16);
+  expect(blobs[0]!.length).toBeGreaterThan(plain.length + 16);
   expect(sha(blobs[0]!)).not.toBe(sha(plain));
   expect(blobs[0]!.includes(plain.subarray(0, 64))).toBe(false);
 
@@ -150,7 +153,7 @@ test('a 5 MB picture both ways: a preview at once from the envelope, full size o
 
   // The server holds two blobs, neither of them a picture.
   const blobs = readdirSync(join(blossom.dir, 'blobs')).map((n) => readFileSync(join(blossom.dir, 'blobs', n)));
-  expect(blobs.map((b) => b.length).sort()).toEqual([fromAlice.length + 16, fromBob.length + 16].sort());
+  expect(blobs.map((b) => b.length).sort()).toEqual([padmeLength(fromAlice.length) + 16, padmeLength(fromBob.length) + 16].sort());
   for (const b of blobs) expect(b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(false);
   // The phone's chat with a full-size picture still has no sideways scroll; no serious axe finding.
   expect(await bob.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as nip59 from 'nostr-tools/nip59';
 import { finalizeEvent, generateSecretKey as ntSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
-import { decryptNip17File } from '../../src/lib/crypto/file';
+import { decryptNip17File, padmeLength } from '../../src/lib/crypto/file';
 import { MAX_INLINE_THUMB_CHARS, parseFile } from '../../src/lib/crypto/nip17';
 import { base64Encode, bytesToHex, randomBytes } from '../../src/lib/shared/bytes';
 import { isVeilError } from '../../src/lib/shared/errors';
@@ -98,6 +98,15 @@ describe('files through a real relay and a real Blossom server', () => {
     expect(dump).not.toContain(blossom.url.replace(/^http:\/\//, ''));
     expect(dump).not.toContain(thumb.slice(23, 87));
 
+    // Padded for a Veil contact (what the app does for a Veil chat): the server holds a rounded size, Bob the exact file.
+    const odd = randomBytes(300_007);
+    const padded = await uploadFile(blossom.url, odd, { mimeType: 'application/pdf', pad: true }, fetchPut(fetch), { nowS: Math.floor(Date.now() / 1000) });
+    expect(padded.size).toBe(padmeLength(odd.length) + 16);
+    expect(storedBlobs(blossom.dir).map((b) => b.length)).toContain(padmeLength(odd.length) + 16);
+    const pid = await alice.m.send(convA, '', { file: padded });
+    await until(async () => (await history(bob, convB)).find((m) => m.id === pid), 'the padded file at Bob');
+    expect(bytesToHex(sha256((await bob.m.downloadFile(pid)).bytes))).toBe(bytesToHex(sha256(odd)));
+
     // The server swaps the blob: Bob's download is refused before anything is decrypted.
     const path = blobFiles(blossom.dir).find((f) => f.includes(file.sha256!))!;
     const swapped = readFileSync(path);
@@ -119,6 +128,9 @@ describe('files through a real relay and a real Blossom server', () => {
     // A thumbnail never goes into a gift wrap: NIP-17 clients read `thumb` as the URL of an encrypted file.
     const inlineThumb = `data:image/webp;base64,${base64Encode(randomBytes(300))}`;
     const file = await uploadFile(blossom.url, plain, { mimeType: 'application/pdf', inlineThumb }, fetchPut(fetch), { nowS: Math.floor(Date.now() / 1000) });
+    // A file padded for a Veil contact never goes to a NIP-17 one: it would arrive with its padding.
+    const padded = await uploadFile(blossom.url, plain, { mimeType: 'application/pdf', pad: true }, fetchPut(fetch), { nowS: Math.floor(Date.now() / 1000) });
+    expect(isVeilError(await alice.m.send(conv, '', { file: padded }).catch((e: unknown) => e), 'INVALID_INPUT')).toBe(true);
     const id = await alice.m.send(conv, '', { file });
     const wraps = await until(async () => {
       const l = (await raw.query('wraps', { kinds: [1059], '#p': [carol] })) as unknown as NostrEvent[];

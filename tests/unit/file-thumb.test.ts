@@ -54,7 +54,7 @@ describe('inline thumbnails', () => {
     const file: Nip17File = { ...sealed, url: 'https://files.example/x', fallbacks: [] };
     expect(file.inlineThumb).toBe(t);
     expect(fileEventTags(file).some((x) => x[0] === 'thumb')).toBe(false);
-    expect(fileEventTags(file, { inlineThumb: true })).toContainEqual(['thumb', t]);
+    expect(fileEventTags(file, { veil: true })).toContainEqual(['thumb', t]);
     // Something that is no thumbnail never gets in, even when asked.
     expect((await encryptFile(randomBytes(10), { inlineThumb: 'javascript:alert(1)' })).file.inlineThumb).toBeUndefined();
   });

@@ -84,9 +84,12 @@ async function imageMeta(file: Blob): Promise<{ dim?: string; inlineThumb?: stri
   }
 }
 
-/** Encrypts and uploads `file` to `server`; progress in bytes of the upload. Errors: send-file.ts uploadFile's. */
-export async function attachFile(server: string, file: File, o: { signal: AbortSignal; onProgress(sent: number, total: number): void }): Promise<Nip17File> {
+/**
+ * Encrypts and uploads `file` to `server`; progress in bytes of the upload. `pad`: for a Veil contact, the
+ * file is padded (crypto/file.ts padmeLength) so the server sees a rounded size. Errors: send-file.ts uploadFile's.
+ */
+export async function attachFile(server: string, file: File, o: { signal: AbortSignal; onProgress(sent: number, total: number): void; pad?: boolean }): Promise<Nip17File> {
   const [{ uploadFile }, bytes, image] = await Promise.all([import('$lib/sync/send-file'), file.arrayBuffer().then((b) => new Uint8Array(b)), imageMeta(file)]);
-  const meta = { ...(file.type ? { mimeType: file.type } : {}), ...image };
+  const meta = { ...(file.type ? { mimeType: file.type } : {}), ...image, ...(o.pad ? { pad: true } : {}) };
   return uploadFile(server, bytes, meta, xhrPut, { nowS: Math.floor(Date.now() / 1000), signal: o.signal, onProgress: o.onProgress });
 }

@@ -32,7 +32,12 @@ export async function decryptFileBytes(file: Nip17File, ciphertext: Uint8Array):
  */
 export async function decryptNip17File(ciphertext: Uint8Array, file: Nip17File): Promise<{ bytes: Uint8Array; mimeType?: string }> {
   if (file.sha256 !== undefined && bytesToHex(sha256(ciphertext)) !== file.sha256) throw new VeilError('DECRYPT_FAILED', 'file hash does not match');
-  const bytes = await decryptFileBytes(file, ciphertext);
+  let bytes = await decryptFileBytes(file, ciphertext);
+  if (file.plainSize !== undefined) {
+    // A padded file (Veil envelopes): the padding is zeros, and nothing but zeros.
+    if (file.plainSize > bytes.length || bytes.subarray(file.plainSize).some((b) => b !== 0)) throw new VeilError('DECRYPT_FAILED', 'file padding is malformed');
+    bytes = bytes.slice(0, file.plainSize);
+  }
   if (file.originalSha256 !== undefined && bytesToHex(sha256(bytes)) !== file.originalSha256)
     throw new VeilError('DECRYPT_FAILED', 'decrypted file hash does not match');
   return { bytes, ...(file.mimeType ? { mimeType: file.mimeType } : {}) };
@@ -40,6 +45,20 @@ export async function decryptNip17File(ciphertext: Uint8Array, file: Nip17File):
 
 /** Largest file Veil encrypts and sends (bytes of the plaintext); the upload is 16 bytes more. */
 export const MAX_SEND_FILE_BYTES = 25 * 1024 * 1024 - 16;
+
+/**
+ * The padded length of a file of `n` bytes: Padmé (Nikitin et al., "Reducing Metadata Leakage from
+ * Encrypted Files and Communication with PURBs", PETS 2019): the low bits of the length are zeroed so
+ * that at most O(log log n) bits of it are left, at most +12% (+2.5% around 5 MB).
+ */
+export function padmeLength(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new VeilError('INVALID_INPUT', 'length must be a non-negative integer');
+  if (n < 2) return n;
+  const e = n.toString(2).length - 1; // ⌊log2 n⌋, exact
+  const zeroed = e - e.toString(2).length; // e − (⌊log2 e⌋ + 1) low bits are zeroed
+  const step = 2 ** zeroed;
+  return Math.ceil(n / step) * step;
+}
 
 /** What is known of a file before its upload: everything of its kind 15 but the URL. */
 export type SealedFile = Omit<Nip17File, 'url' | 'fallbacks'> & { sha256: string; originalSha256: string; size: number };
@@ -49,13 +68,17 @@ export type SealedFile = Omit<Nip17File, 'url' | 'fallbacks'> & { sha256: string
  * the 16-byte tag appended. `x` (sha256 of the ciphertext, what a Blossom server names it by),
  * `ox` and `size` are filled in. Errors: INVALID_INPUT (empty), TOO_LARGE.
  */
-export async function encryptFile(plain: Uint8Array, opts: { mimeType?: string; dim?: string; inlineThumb?: string } = {}): Promise<{ ciphertext: Uint8Array; file: SealedFile }> {
+export async function encryptFile(plain: Uint8Array, opts: { mimeType?: string; dim?: string; inlineThumb?: string; pad?: boolean } = {}): Promise<{ ciphertext: Uint8Array; file: SealedFile }> {
   if (plain.length === 0) throw new VeilError('INVALID_INPUT', 'the file is empty');
   if (plain.length > MAX_SEND_FILE_BYTES) throw new VeilError('TOO_LARGE', 'the file is too large');
   const key = randomBytes(32);
   const nonce = randomBytes(12);
   const k = await crypto.subtle.importKey('raw', key as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, ['encrypt']);
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce as Uint8Array<ArrayBuffer>, tagLength: 128 }, k, plain as Uint8Array<ArrayBuffer>));
+  // Padded (`pad`: for Veil recipients, who read `plainSize`): the file server sees a rounded size.
+  const padded = opts.pad ? new Uint8Array(Math.min(padmeLength(plain.length), MAX_SEND_FILE_BYTES)) : plain;
+  if (padded !== plain) padded.set(plain);
+  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce as Uint8Array<ArrayBuffer>, tagLength: 128 }, k, padded as Uint8Array<ArrayBuffer>));
+  if (padded !== plain) padded.fill(0);
   const file: SealedFile = {
     algorithm: 'aes-gcm',
     keyHex: bytesToHex(key),
@@ -63,6 +86,7 @@ export async function encryptFile(plain: Uint8Array, opts: { mimeType?: string; 
     sha256: bytesToHex(sha256(ciphertext)),
     originalSha256: bytesToHex(sha256(plain)),
     size: ciphertext.length,
+    ...(padded !== plain ? { plainSize: plain.length } : {}),
     ...(opts.mimeType && /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,128}$/i.test(opts.mimeType) ? { mimeType: opts.mimeType.toLowerCase() } : {}),
     ...(opts.dim && /^[0-9]{1,6}x[0-9]{1,6}$/.test(opts.dim) ? { dim: opts.dim } : {}),
     ...(isInlineThumb(opts.inlineThumb) ? { inlineThumb: opts.inlineThumb } : {})

@@ -54,6 +54,11 @@ export interface Nip17File {
    * fetched from the file server. Never sent in a NIP-17 gift wrap (there `thumb` is a URL).
    */
   inlineThumb?: string;
+  /**
+   * `plain-size` (Veil envelopes): the file was padded with zeros before encryption (crypto/file.ts
+   * padmeLength) and is this many bytes; the rest is cut off after decryption, and must be zeros.
+   */
+  plainSize?: number;
   fallbacks: string[];
 }
 
@@ -128,6 +133,12 @@ export function parseFile(rumor: Pick<UnsignedNostrEvent, 'content' | 'tags'>): 
   const thumb = tagVal(t, 'thumb');
   if (thumb !== undefined && thumb.length <= MAX_URL_CHARS && /^https:\/\//i.test(thumb)) file.thumb = thumb;
   else if (isInlineThumb(thumb)) file.inlineThumb = thumb;
+  const plainSize = tagVal(t, 'plain-size');
+  if (plainSize !== undefined) {
+    // A receiver that ignored it would show the padding: a malformed one refuses the message.
+    if (!/^[0-9]{1,15}$/.test(plainSize)) fail('INVALID_EVENT', 'file-malformed');
+    file.plainSize = Number(plainSize);
+  }
   for (const tag of t) {
     if (tag[0] !== 'fallback' || file.fallbacks.length >= 8) continue;
     try {
@@ -141,9 +152,10 @@ export function parseFile(rumor: Pick<UnsignedNostrEvent, 'content' | 'tags'>): 
 
 /**
  * The tags of a kind 15 event for `file` (NIP-17 §File message): what parseFile reads back. The inline
- * thumbnail only with `inlineThumb` (Veil envelopes; NIP-17 clients read `thumb` as a URL).
+ * thumbnail and the padded file's `plain-size` only with `veil` (Veil envelopes: NIP-17 clients read
+ * `thumb` as a URL and know no padding).
  */
-export function fileEventTags(file: Nip17File, opts: { inlineThumb?: boolean } = {}): string[][] {
+export function fileEventTags(file: Nip17File, opts: { veil?: boolean } = {}): string[][] {
   const tags: string[][] = [];
   if (file.mimeType) tags.push(['file-type', file.mimeType]);
   tags.push(['encryption-algorithm', 'aes-gcm'], ['decryption-key', file.keyHex], ['decryption-nonce', file.nonceHex]);
@@ -152,13 +164,14 @@ export function fileEventTags(file: Nip17File, opts: { inlineThumb?: boolean } =
   if (file.size !== undefined) tags.push(['size', String(file.size)]);
   if (file.dim) tags.push(['dim', file.dim]);
   if (file.blurhash) tags.push(['blurhash', file.blurhash]);
-  if (opts.inlineThumb && isInlineThumb(file.inlineThumb)) tags.push(['thumb', file.inlineThumb]);
+  if (opts.veil && isInlineThumb(file.inlineThumb)) tags.push(['thumb', file.inlineThumb]);
+  if (opts.veil && file.plainSize !== undefined) tags.push(['plain-size', String(file.plainSize)]);
   for (const f of file.fallbacks) tags.push(['fallback', f]);
   return tags;
 }
 
 /** Turns a kind 14 template into the kind 15 message of `file` (content = its URL), keeping its p/e/subject tags. */
-export function asFileMessage(template: { kind: number; content: string; tags: string[][] }, file: Nip17File, opts: { inlineThumb?: boolean } = {}): void {
+export function asFileMessage(template: { kind: number; content: string; tags: string[][] }, file: Nip17File, opts: { veil?: boolean } = {}): void {
   template.kind = FILE_KIND;
   template.content = file.url;
   template.tags.push(...fileEventTags(file, opts));

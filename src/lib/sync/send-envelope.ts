@@ -50,7 +50,7 @@ export async function prepareEnvelopeSend(
     nowSeconds: nowS
   });
   const template = chatMessageTemplate({ text: s.text, recipients: [s.peer.pubkey], createdAt: sendCreatedAt(s.lastActivity, nowS), ...(s.replyTo ? { replyTo: s.replyTo } : {}) });
-  if (s.file) asFileMessage(template, s.file, { inlineThumb: true });
+  if (s.file) asFileMessage(template, s.file, { veil: true });
   template.tags.push([EK_TAG, ctx.ekHex]);
   const ext = applyExtras(template.tags, template.created_at, nowS, s.extras);
   const withCard = !!own && (targets.some((t) => t.to === 'peer' && t.via === 'intro') || s.peer.cardSentAt < own.createdAt);

@@ -10,7 +10,7 @@ import type { Nip17File } from '../crypto/nip17';
 import { uploadEncrypted, type BlobPut, type UploadOptions } from './blossom-upload';
 
 /** Encrypts `bytes` and uploads the ciphertext. Errors: INVALID_INPUT, TOO_LARGE, FILE_UNAVAILABLE. */
-export async function uploadFile(server: string, bytes: Uint8Array, meta: { mimeType?: string; dim?: string; inlineThumb?: string }, put: BlobPut, o: UploadOptions): Promise<Nip17File> {
+export async function uploadFile(server: string, bytes: Uint8Array, meta: { mimeType?: string; dim?: string; inlineThumb?: string; pad?: boolean }, put: BlobPut, o: UploadOptions): Promise<Nip17File> {
   const { ciphertext, file } = await encryptFile(bytes, meta);
   return uploadEncrypted(server, ciphertext, file, put, o);
 }

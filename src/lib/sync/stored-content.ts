@@ -32,7 +32,8 @@ export function fileTag(f: Nip17File): string[] | undefined {
     ...(f.sha256 ? { sha256: f.sha256 } : {}),
     ...(f.originalSha256 ? { originalSha256: f.originalSha256 } : {}),
     ...(f.size !== undefined ? { size: f.size } : {}),
-    ...(f.dim ? { dim: f.dim } : {})
+    ...(f.dim ? { dim: f.dim } : {}),
+    ...(f.plainSize !== undefined ? { plainSize: f.plainSize } : {})
   };
   let json = JSON.stringify(keep);
   if (json.length > MAX_TAG_CHARS) json = JSON.stringify({ ...keep, fallbacks: [] });
@@ -69,11 +70,12 @@ export function storedFile(tags: readonly (readonly string[])[]): Nip17File | un
     const f = JSON.parse(raw) as Partial<Nip17File>;
     if (typeof f.url !== 'string' || typeof f.keyHex !== 'string' || typeof f.nonceHex !== 'string' || f.algorithm !== 'aes-gcm') return undefined;
     const thumb = tags.find((t) => t[0] === THUMB_TAG)?.[1];
-    const { inlineThumb: _, dim, ...rest } = f;
+    const { inlineThumb: _, dim, plainSize, ...rest } = f;
     return {
       ...rest,
       fallbacks: Array.isArray(f.fallbacks) ? f.fallbacks.filter((x): x is string => typeof x === 'string') : [],
       ...(typeof dim === 'string' && /^[0-9]{1,6}x[0-9]{1,6}$/.test(dim) ? { dim } : {}),
+      ...(Number.isSafeInteger(plainSize) && plainSize! >= 0 ? { plainSize } : {}),
       ...(isInlineThumb(thumb) ? { inlineThumb: thumb } : {})
     } as Nip17File;
   } catch {
