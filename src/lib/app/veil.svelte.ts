@@ -14,10 +14,7 @@ import { Names } from './names.svelte';
 import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { CatchUpLine } from './catch-up.svelte';
-import { saveBytes } from './download';
-import { PREVIEW_TYPES } from './attach';
-import { userError } from '$lib/shared/errors';
-import { m as words } from '$lib/paraglide/messages';
+import { FileActions } from './file-actions';
 import { registerOutboxSync, registerPeriodicRead } from './background-sync';
 import { claimSocketsLock } from './sockets-lock';
 import { lazySafety } from './lazy-safety';
@@ -58,6 +55,8 @@ export class VeilApp {
   readonly notify = new Notify(() => this.#store, () => this.socketOwner); // unread in title and badge, notifications
   readonly problems = new Problems(); // a background failure (a full disk while messages arrive), as a banner
   readonly catchUp = new CatchUpLine(); // "Catching up… n of m opened" once a catch-up takes over 1 s (catch-up.svelte.ts)
+  /** A file message saved as a download, or a picture shown in the chat (file-actions.ts). */
+  readonly files = new FileActions(() => this.#requireMessenger());
   /** Identity and Settings → Account: lock, forget device, key, passphrase, blocked, devices, wipe (account.svelte.ts). */
   readonly account = new AccountControls({
     store: () => this.#store,
@@ -380,22 +379,6 @@ export class VeilApp {
   /** A chat was opened: a NIP-17 contact may have started using Veil since (upgrade check). */
   checkContact(conversationId: string): void {
     void this.#messenger?.checkContact(conversationId).catch(() => {});
-  }
-
-  /** Downloads and decrypts a NIP-17 file message and hands it to the browser as a download. */
-  async downloadFile(messageId: string): Promise<void> {
-    const { bytes, mimeType } = await this.#requireMessenger().downloadFile(messageId);
-    saveBytes(bytes, mimeType);
-  }
-
-  /**
-   * Downloads and decrypts an image message for the chat to show: a `blob:` URL of this tab (in memory
-   * only; the chat releases it). Errors: downloadFile's, and INVALID_INPUT when it is no picture Veil shows.
-   */
-  async openImage(messageId: string): Promise<string> {
-    const { bytes, mimeType } = await this.#requireMessenger().downloadFile(messageId);
-    if (!mimeType || !PREVIEW_TYPES.test(mimeType)) throw userError('INVALID_INPUT', words.err_not_an_image());
-    return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mimeType }));
   }
 
   refreshRelays(): void {

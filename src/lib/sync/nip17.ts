@@ -112,8 +112,7 @@ export async function planNip17Send(
     ...(opts.replyTo !== undefined ? { replyTo: opts.replyTo } : {}),
     ...(opts.subject !== undefined ? { subject: opts.subject } : {})
   });
-  // A padded file (made for a Veil contact) would reach a NIP-17 client with its padding and a wrong `ox`.
-  if (opts.file?.plainSize !== undefined) throw userError('INVALID_INPUT', m.err_file_padded());
+  if (opts.file?.plainSize !== undefined) throw userError('INVALID_INPUT', m.err_file_padded()); // padded for a Veil contact: a NIP-17 client would keep the padding
   if (opts.file) asFileMessage(template, opts.file); // kind 15: the URL is the content
   template.tags.push(...(opts.tags ?? []));
   return plan(opts, template);

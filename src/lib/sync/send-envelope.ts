@@ -56,7 +56,7 @@ export async function prepareEnvelopeSend(
   const withCard = !!own && (targets.some((t) => t.to === 'peer' && t.via === 'intro') || s.peer.cardSentAt < own.createdAt);
   if (withCard && own) template.tags.push([CARD_TAG, encodeContactCard(own.event)]);
   // A thumbnail is a nicety: when it would make the envelope too large (beside my card, say), it is left out.
-  if (!innerTemplateFits(template)) template.tags = template.tags.filter((t) => !(t[0] === 'thumb' && t[1]?.startsWith('data:')));
+  if (s.file?.inlineThumb && !innerTemplateFits(template)) template.tags = template.tags.filter((t) => t[0] !== 'thumb');
   const inner = await ctx.signer.signEvent(template);
 
   const byEk = new Map<string, { to: 'peer' | 'self'; items: OutboxInput['items'] }>();
