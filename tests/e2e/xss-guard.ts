@@ -49,7 +49,9 @@ export async function guardPage(page: Page, relays: readonly string[] = []): Pro
 /**
  * Elements under `.app` (all of Veil's UI: main, banners, prompts) that text from outside could only
  * have made by being parsed as HTML. The app's own images are its icons under /icons/; its own SVG
- * is the QR code (role="img" with a label); nothing else of these kinds belongs there.
+ * is the QR code (role="img" with a label) and its drawn icons: aria-hidden, with only plain shapes
+ * (circle, path, line, rect, polyline) that carry only geometry and paint attributes. Nothing else of
+ * these kinds belongs there.
  */
 export function domFindings(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -60,7 +62,16 @@ export function domFindings(page: Page): Promise<string[]> {
     const ACTIVE = 'script, iframe, frame, frameset, object, embed, portal, base, meta, link, style, template, math, video, audio, source, marquee, isindex, xmp, noscript, applet, form[action], [srcdoc]';
     for (const el of root.querySelectorAll(ACTIVE)) out.push(`active element: ${tag(el)}`);
     for (const el of root.querySelectorAll('img')) if (!/^\/icons\//.test(el.getAttribute('src') ?? '')) out.push(`foreign img: ${tag(el)}`);
-    for (const el of root.querySelectorAll('svg')) if (!(el.getAttribute('role') === 'img' && el.getAttribute('aria-label'))) out.push(`foreign svg: ${tag(el)}`);
+    const SHAPES = new Set(['circle', 'path', 'line', 'rect', 'polyline']);
+    const SHAPE_ATTRS = /^(cx|cy|r|d|x|y|x1|y1|x2|y2|width|height|rx|ry|points|fill|stroke|stroke-width|stroke-linecap|stroke-linejoin)$/;
+    const SVG_ATTRS = /^(class|viewBox|width|height|aria-hidden|fill|stroke|stroke-width|stroke-linecap|stroke-linejoin)$/;
+    const ownIcon = (el: Element) =>
+      el.getAttribute('aria-hidden') === 'true' &&
+      [...el.attributes].every((a) => SVG_ATTRS.test(a.name)) &&
+      el.querySelectorAll('*').length > 0 &&
+      [...el.querySelectorAll('*')].every((c) => c.parentElement === el && SHAPES.has(c.localName) && [...c.attributes].every((a) => SHAPE_ATTRS.test(a.name)));
+    for (const el of root.querySelectorAll('svg'))
+      if (!(el.getAttribute('role') === 'img' && el.getAttribute('aria-label')) && !ownIcon(el)) out.push(`foreign svg: ${tag(el)}`);
     for (const el of root.querySelectorAll('*')) {
       for (const a of el.attributes) {
         if (/^on/i.test(a.name)) out.push(`handler attribute ${a.name}: ${tag(el)}`);
