@@ -28,7 +28,7 @@ test.afterEach(async () => {
   await blossom.stop();
 });
 
-test('a 5 MB file from a phone: encrypted, uploaded as ciphertext with progress, downloaded by the contact byte for byte', async ({ browser }) => {
+test('a 5 MB file from a phone: encrypted, uploaded as ciphertext with progress, downloaded by the contact with progress and Cancel, byte for byte', async ({ browser }) => {
   test.setTimeout(180_000);
   const aliceCtx = await browser.newContext();
   const bobCtx = await browser.newContext({ acceptDownloads: true });
@@ -81,6 +81,25 @@ test('a 5 MB file from a phone: encrypted, uploaded as ciphertext with progress,
   expect(blobs[0]!.length).toBeGreaterThan(plain.length + 16);
   expect(sha(blobs[0]!)).not.toBe(sha(plain));
   expect(blobs[0]!.includes(plain.subarray(0, 64))).toBe(false);
+
+  // Bob starts a download on a slow line (1 MB/s, set at the network): its progress shows, and his
+  // Cancel stops it with nothing saved and no problem shown.
+  const cdp = await bobCtx.newCDPSession(bob);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 1024 * 1024, uploadThroughput: -1 });
+  const saved: string[] = [];
+  bob.on('download', (d) => saved.push(d.suggestedFilename()));
+  await messages(bob).getByRole('button', { name: 'Download' }).click();
+  const bar = messages(bob).getByRole('progressbar', { name: 'Downloading the file…' });
+  await expect(bar).toBeVisible();
+  await expect.poll(async () => Number(await bar.getAttribute('value')), { message: 'part of the file received' }).toBeGreaterThan(0);
+  expect(Number(await bar.getAttribute('value'))).toBeLessThan(100);
+  expect(await seriousAxe(bob)).toEqual([]);
+  await messages(bob).getByRole('button', { name: 'Cancel download' }).click();
+  await expect(bar).toHaveCount(0);
+  await expect(messages(bob).getByRole('button', { name: 'Download' })).toBeVisible();
+  await expect(bob.getByRole('alert')).toHaveCount(0);
+  expect(saved).toEqual([]);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
   // Bob downloads it: the same bytes.
   const download = bob.waitForEvent('download');

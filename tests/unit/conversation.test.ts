@@ -13,7 +13,8 @@ import {
   isQueued,
   mergeNewest,
   prependOlder,
-  type ConversationCommands
+  type ConversationCommands,
+  type TransferWatch
 } from '../../src/lib/app/conversation.svelte';
 import type { ChatMessage, MessageStatus, RelayDelivery } from '../../src/lib/sync/types';
 
@@ -101,10 +102,13 @@ class FakeSource implements ConversationCommands {
   async retry(): Promise<void> {
     throw new Error('retry failed');
   }
-  async downloadFile(): Promise<void> {
+  /** A download of this test (else: it fails). */
+  download?: (messageId: string, watch: TransferWatch) => Promise<void>;
+  async downloadFile(messageId: string, watch: TransferWatch): Promise<void> {
+    if (this.download) return this.download(messageId, watch);
     throw new Error('download failed');
   }
-  images?: { open(messageId: string): Promise<string>; release(url: string): void };
+  images?: { open(messageId: string, watch: TransferWatch): Promise<string>; release(url: string): void };
   checked: string[] = [];
   checkContact(conversationId: string): void {
     this.checked.push(conversationId);
@@ -437,6 +441,57 @@ describe('opening at the first unread message', () => {
   });
 });
 
+describe('downloads with progress and Cancel', () => {
+  it('a download shows its progress, a second click starts nothing, and it is gone when done', async () => {
+    const watches: TransferWatch[] = [];
+    let finish: (() => void) | null = null;
+    source.download = (_id, watch) => {
+      watches.push(watch);
+      return new Promise<void>((r) => (finish = r));
+    };
+    await model.open('A');
+    const going = model.downloadFile('f1');
+    expect(model.transfers).toEqual({ f1: { received: 0 } });
+    void model.downloadFile('f1');
+    expect(watches.length).toBe(1);
+    watches[0]!.onProgress(1000, 4000);
+    expect(model.transfers).toEqual({ f1: { received: 1000, total: 4000 } });
+    watches[0]!.onProgress(1500, undefined); // a server that did not say how much
+    expect(model.transfers).toEqual({ f1: { received: 1500 } });
+    finish!();
+    await going;
+    expect(model.transfers).toEqual({});
+    expect(model.error).toBe('');
+  });
+
+  it('Cancel aborts that download only and shows no problem; a real failure still says one', async () => {
+    const watches = new Map<string, TransferWatch>();
+    source.download = (id, watch) => {
+      watches.set(id, watch);
+      return new Promise<void>((_ok, fail) => watch.signal.addEventListener('abort', () => fail(new Error('download cancelled'))));
+    };
+    await model.open('A');
+    const one = model.downloadFile('f1');
+    const two = model.downloadFile('f2');
+    model.cancelDownload('f1');
+    await one;
+    expect(watches.get('f1')!.signal.aborted).toBe(true);
+    expect(watches.get('f2')!.signal.aborted).toBe(false);
+    expect(model.transfers).toEqual({ f2: { received: 0 } });
+    expect(model.error).toBe('');
+    watches.get('f1')!.onProgress(10, 20); // a late report of the cancelled one changes nothing
+    expect(model.transfers).toEqual({ f2: { received: 0 } });
+    // leaving the chat stops the rest
+    await model.open('B');
+    await two;
+    expect(watches.get('f2')!.signal.aborted).toBe(true);
+    expect(model.transfers).toEqual({});
+    source.download = undefined;
+    await model.downloadFile('f3');
+    expect(model.error).toBe('said: download failed');
+  });
+});
+
 describe('images shown in the chat', () => {
   it('an image is downloaded once, shown by its URL, and released when another chat opens; a failure is said in words', async () => {
     const opened: string[] = [];
@@ -453,14 +508,14 @@ describe('images shown in the chat', () => {
     };
     await model.open('A');
     const showing = model.showImage('img1');
-    expect(model.loadingImage).toBe('img1');
+    expect(model.transfers).toEqual({ img1: { received: 0 } });
     void model.showImage('img1'); // a second click while it loads starts nothing
     await settle();
     gate!();
     await showing;
     expect(opened).toEqual(['img1']);
     expect(model.images).toEqual({ img1: 'blob:veil/img1' });
-    expect(model.loadingImage).toBe('');
+    expect(model.transfers).toEqual({});
     await model.showImage('img1');
     expect(opened).toEqual(['img1']);
     await model.showImage('bad');

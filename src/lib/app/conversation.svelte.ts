@@ -30,9 +30,10 @@ export interface ConversationSource {
   /** Resolves once the message is in the outbox. */
   send(conversationId: string, text: string, replyTo?: string): Promise<void>;
   retry(messageId: string): Promise<void>;
-  downloadFile(messageId: string): Promise<void>;
+  /** Downloads a file message and hands it to the browser; `watch` follows and cancels it. */
+  downloadFile(messageId: string, watch: TransferWatch): Promise<void>;
   /** An image message, downloaded and decrypted, as a URL to show in the page (absent: images are downloaded like any file). */
-  images?: { open(messageId: string): Promise<string>; release(url: string): void };
+  images?: { open(messageId: string, watch: TransferWatch): Promise<string>; release(url: string): void };
   /** A chat was opened: a NIP-17 contact may have started using Veil since. */
   checkContact(conversationId: string): void;
   /** Calls `listener(conversationId)` when messages of a conversation change; returns an unsubscribe. */
@@ -45,6 +46,18 @@ export interface ConversationSource {
   disappearing?: DisappearingSource;
   /** The host's file server ('' = none) and sending an uploaded file (app/attach.ts); absent or '': no attach button. */
   files?: { server(): string; send(conversationId: string, file: Nip17File, replyTo?: string): Promise<void> };
+}
+
+/** How a download is followed (bytes so far, of `total` when known) and stopped (the signal). */
+export interface TransferWatch {
+  signal: AbortSignal;
+  onProgress(received: number, total: number | undefined): void;
+}
+
+/** A download under way: bytes received, of `total` when known. */
+export interface Transfer {
+  received: number;
+  total?: number;
 }
 
 /** Reads and sets a chat's disappearing-messages timer (setting it sends a control message into the chat). */
@@ -78,8 +91,12 @@ export class ConversationModel {
   firstUnread = $state<string | undefined>(undefined);
   /** Images shown full size in this chat: message id → URL (in memory; released when the chat closes). */
   images = $state.raw<Readonly<Record<string, string>>>({});
-  /** The image message being downloaded to be shown ('' = none). */
-  loadingImage = $state('');
+  /** Downloads under way in this chat (file or picture): message id → progress. */
+  transfers = $state.raw<Readonly<Record<string, Transfer>>>({});
+  /** The Cancel of each download under way. */
+  // Not state: the screen shows `transfers`; these are only aborted.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #cancels = new Map<string, AbortController>();
 
   #source: ConversationCommands;
   #page: ConversationPage;
@@ -225,31 +242,55 @@ export class ConversationModel {
     return this.#attempt(() => this.#source.retry(messageId));
   }
 
-  /** Downloads and decrypts a file message. */
+  /** Downloads and decrypts a file message, with progress (`transfers`) and Cancel (`cancelDownload`). */
   downloadFile(messageId: string): Promise<void> {
-    return this.#attempt(() => this.#source.downloadFile(messageId));
+    return this.#transfer(messageId, (watch) => this.#source.downloadFile(messageId, watch));
   }
 
   /** Downloads and decrypts an image message and shows it full size in the chat. */
-  async showImage(messageId: string): Promise<void> {
+  showImage(messageId: string): Promise<void> {
     const images = this.#source.images;
     if (!images) return this.downloadFile(messageId);
-    if (this.images[messageId] || this.loadingImage === messageId) return;
+    if (this.images[messageId]) return Promise.resolve();
     const chat = this.#id;
-    this.loadingImage = messageId;
-    await this.#attempt(async () => {
-      const url = await images.open(messageId);
+    return this.#transfer(messageId, async (watch) => {
+      const url = await images.open(messageId, watch);
       if (chat !== this.#id) return images.release(url); // the chat was left meanwhile
       this.images = { ...this.images, [messageId]: url };
     });
-    if (this.loadingImage === messageId) this.loadingImage = '';
   }
 
-  /** Lets go of every image shown in this chat (opening another chat, closing it). */
+  /** Stops a download under way; it ends without a problem shown (the person chose it). */
+  cancelDownload(messageId: string): void {
+    this.#cancels.get(messageId)?.abort();
+  }
+
+  /** Lets go of every image shown in this chat and stops its downloads (opening another chat, closing it). */
   releaseImages(): void {
     for (const url of Object.values(this.images)) this.#source.images?.release(url);
     this.images = {};
-    this.loadingImage = '';
+    for (const ctl of this.#cancels.values()) ctl.abort();
+  }
+
+  /** One download per message at a time: a second click while it runs starts nothing. */
+  async #transfer(messageId: string, run: (watch: TransferWatch) => Promise<void>): Promise<void> {
+    if (this.#cancels.has(messageId)) return;
+    const ctl = new AbortController();
+    this.#cancels.set(messageId, ctl);
+    this.transfers = { ...this.transfers, [messageId]: { received: 0 } };
+    const onProgress = (received: number, total: number | undefined) => {
+      if (this.#cancels.get(messageId) === ctl) this.transfers = { ...this.transfers, [messageId]: total === undefined ? { received } : { received, total } };
+    };
+    this.error = '';
+    try {
+      await run({ signal: ctl.signal, onProgress });
+    } catch (err) {
+      if (!ctl.signal.aborted) this.error = this.#page.describeError(err);
+    } finally {
+      this.#cancels.delete(messageId);
+      const { [messageId]: _done, ...rest } = this.transfers;
+      this.transfers = rest;
+    }
   }
 
   /** The message a reply quotes, when it is among those shown. */

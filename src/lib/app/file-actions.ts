@@ -7,6 +7,7 @@ import { m as words } from '$lib/paraglide/messages';
 import type { Messenger } from '$lib/sync/messenger';
 import { PREVIEW_TYPES } from './attach';
 import { saveBytes } from './download';
+import type { TransferWatch } from './conversation.svelte';
 
 export class FileActions {
   readonly #messenger: () => Messenger;
@@ -15,9 +16,9 @@ export class FileActions {
     this.#messenger = messenger;
   }
 
-  /** Downloads and decrypts a file message and hands it to the browser as a download. */
-  async download(messageId: string): Promise<void> {
-    const { bytes, mimeType } = await this.#messenger().downloadFile(messageId);
+  /** Downloads and decrypts a file message (followed and cancelled through `watch`) and hands it to the browser as a download. */
+  async download(messageId: string, watch: TransferWatch): Promise<void> {
+    const { bytes, mimeType } = await this.#messenger().downloadFile(messageId, watch);
     saveBytes(bytes, mimeType);
   }
 
@@ -25,8 +26,8 @@ export class FileActions {
    * Downloads and decrypts an image message for the chat to show: a `blob:` URL of this tab (in memory
    * only; the chat releases it). Errors: download's, and INVALID_INPUT when it is no picture Veil shows.
    */
-  async openImage(messageId: string): Promise<string> {
-    const { bytes, mimeType } = await this.#messenger().downloadFile(messageId);
+  async openImage(messageId: string, watch: TransferWatch): Promise<string> {
+    const { bytes, mimeType } = await this.#messenger().downloadFile(messageId, watch);
     if (!mimeType || !PREVIEW_TYPES.test(mimeType)) throw userError('INVALID_INPUT', words.err_not_an_image());
     return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mimeType }));
   }

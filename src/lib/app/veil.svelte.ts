@@ -15,6 +15,7 @@ import { Notify } from './notify.svelte';
 import { Problems } from './problems.svelte';
 import { CatchUpLine } from './catch-up.svelte';
 import { FileActions } from './file-actions';
+import { FileServerChoice } from './file-server.svelte';
 import { registerOutboxSync, registerPeriodicRead } from './background-sync';
 import { claimSocketsLock } from './sockets-lock';
 import { lazySafety } from './lazy-safety';
@@ -29,7 +30,7 @@ import type { Messenger } from '$lib/sync/messenger';
 import type { CatchUpView, ChatMessage, ChatSummary, IdentityInfo, MessengerEvent, OwnDevice, RelayStatus } from '$lib/sync/types';
 
 export type Phase = 'loading' | 'onboarding' | 'backup' | 'locked' | 'ready' | 'fatal';
-type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' } | { type: 'wiped' } | { type: 'privacy'; choices: PrivacyChoices } | { type: 'catch-up'; progress: CatchUpView | null };
+type TabMessage = { type: 'changed'; what: 'chats' | 'relays' | 'messages'; conversationId?: string } | { type: 'flush' } | { type: 'locked' } | { type: 'wiped' } | { type: 'privacy'; choices: PrivacyChoices } | { type: 'catch-up'; progress: CatchUpView | null } | { type: 'file-server' };
 
 export class VeilApp {
   phase = $state<Phase>('loading');
@@ -45,7 +46,8 @@ export class VeilApp {
   fatal = $state('');
   /** True in the tab that holds the relay sockets. */
   socketOwner = $state(false);
-  fileServer = $state(''); // the host's Blossom server for attachments ('' = none, no attach button; config.ts)
+  /** Where attachments are uploaded: the person's server, else the host's (config.ts), else none (file-server.svelte.ts). */
+  readonly fileServer = new FileServerChoice(() => this.#store, undefined, () => this.#channel?.postMessage({ type: 'file-server' } satisfies TabMessage));
   /** Live/Private mode and the inbox-record choice: `privacy.mode`, `privacy.setPrivacyMode(…)` (privacy.svelte.ts). */
   readonly privacy = new PrivacyState(() => this.#messenger, (choices) => this.#channel?.postMessage({ type: 'privacy', choices } satisfies TabMessage));
   readonly safety = lazySafety(({ SafetyNumbers, myKeySet }) => new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' })));
@@ -99,7 +101,7 @@ export class VeilApp {
       this.#store = store;
       this.#defaultRelays = config.relays;
       this.#lookupRelays = config.lookupRelays;
-      this.fileServer = config.fileServer;
+      this.fileServer.host = config.fileServer;
       this.#channel = new BroadcastChannel('veil');
       this.#channel.onmessage = (e: MessageEvent<TabMessage>) => this.#onTabMessage(e.data);
       if (!(await store.hasVault())) {
@@ -189,6 +191,7 @@ export class VeilApp {
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
     this.#syncRelays(this.#messenger);
     this.privacy.refresh();
+    await this.fileServer.load().catch(() => {}); // an unreadable choice: the host's server
     void this.account.refresh().catch(() => {});
     this.phase = phase;
     await this.#refreshChats();
@@ -209,6 +212,7 @@ export class VeilApp {
     this.chats = [];
     this.requests = [];
     this.names.own = null;
+    this.fileServer.clear();
     this.catchUp.update(null);
     this.notify.pause();
   }
@@ -254,6 +258,7 @@ export class VeilApp {
     if (msg.type === 'wiped') return location.reload(); // the database is gone: start over
     if (msg.type === 'privacy') return void this.privacy.adopt(msg.choices);
     if (msg.type === 'catch-up') return this.catchUp.update(msg.progress);
+    if (msg.type === 'file-server') return void this.fileServer.load().catch(() => {});
     if (msg.type === 'flush') {
       if (this.socketOwner) void this.#messenger?.flushOutbox();
       return;

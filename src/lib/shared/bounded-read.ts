@@ -6,7 +6,8 @@
 import { concatBytes } from './bytes';
 import { VeilError } from './errors';
 
-export async function readStreamBounded(body: ReadableStream<Uint8Array>, maxBytes: number, what: string): Promise<Uint8Array> {
+/** `onChunk(total)` hears the bytes read so far after each chunk (download progress). */
+export async function readStreamBounded(body: ReadableStream<Uint8Array>, maxBytes: number, what: string, onChunk?: (total: number) => void): Promise<Uint8Array> {
   const reader = body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -19,6 +20,7 @@ export async function readStreamBounded(body: ReadableStream<Uint8Array>, maxByt
       throw new VeilError('TOO_LARGE', `${what} is too large`);
     }
     parts.push(value);
+    onChunk?.(total);
   }
   return concatBytes(...parts);
 }

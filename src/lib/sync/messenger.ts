@@ -27,6 +27,7 @@ import { coverFor, readPublicNotes } from './cover';
 import { relayStatusView } from './relays';
 import { sendText } from './send';
 import { downloadFile } from './stored-content';
+import type { DownloadOptions } from './file-download';
 import type { ChatMessage, ChatSummary, ContactState, MessengerEvent, OwnDevice, RelayStatus } from './types';
 import { wireParts, type MessengerDeps, type Parts } from './wiring';
 import type { Disappearing } from './disappearing-timer';
@@ -293,9 +294,9 @@ export class Messenger {
     return setNickname(this.#ctx, peer, name);
   }
 
-  /** Downloads and decrypts the file of a kind 15 message. Errors: NOT_FOUND, FILE_UNAVAILABLE, DECRYPT_FAILED, TOO_LARGE. */
-  downloadFile(messageId: string): Promise<{ bytes: Uint8Array; mimeType?: string }> {
-    return downloadFile(this.#ctx.store, this.#d.fetch, messageId);
+  /** Downloads and decrypts the file of a kind 15 message (progress, cancel). Errors: NOT_FOUND, FILE_UNAVAILABLE, DECRYPT_FAILED, TOO_LARGE. */
+  downloadFile(messageId: string, opts: Pick<DownloadOptions, 'signal' | 'onProgress'> = {}): Promise<{ bytes: Uint8Array; mimeType?: string }> {
+    return downloadFile(this.#ctx.store, this.#d.fetch, messageId, opts);
   }
 
   /** Called when a chat is opened: a NIP-17 contact is looked for on the envelope again (once a minute). */

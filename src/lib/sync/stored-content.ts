@@ -4,7 +4,7 @@
  * place a file is downloaded.
  */
 import { VeilError, userError } from '../shared/errors';
-import { downloadNip17File, type FileFetch } from './file-download';
+import { downloadNip17File, type DownloadOptions, type FileFetch } from './file-download';
 import type { MessageInput, VeilStore } from '../store';
 import { isInlineThumb, type Nip17File } from '../crypto/nip17';
 import { m as words } from '../paraglide/messages';
@@ -105,12 +105,17 @@ export async function upgradeLine(store: VeilStore, me: string, peer: string, re
 
 /**
  * Downloads and decrypts the file of a kind 15 message (AES-GCM) through `fetch`. Errors:
- * NOT_FOUND (no such file message), FILE_UNAVAILABLE, DECRYPT_FAILED, TOO_LARGE.
+ * NOT_FOUND (no such file message), FILE_UNAVAILABLE (also when cancelled), DECRYPT_FAILED, TOO_LARGE.
  */
-export async function downloadFile(store: VeilStore, fetch: typeof globalThis.fetch | undefined, messageId: string): Promise<{ bytes: Uint8Array; mimeType?: string }> {
+export async function downloadFile(
+  store: VeilStore,
+  fetch: typeof globalThis.fetch | undefined,
+  messageId: string,
+  opts: Pick<DownloadOptions, 'signal' | 'onProgress'> = {}
+): Promise<{ bytes: Uint8Array; mimeType?: string }> {
   const m = await store.getMessage(messageId);
   const file = m && m.content.kind === 15 ? storedFile(m.content.tags ?? []) : undefined;
   if (!file) throw userError('NOT_FOUND', words.err_no_file());
   if (!fetch) throw new VeilError('FILE_UNAVAILABLE', 'downloads are not available here');
-  return downloadNip17File(file, fetch as unknown as FileFetch);
+  return downloadNip17File(file, fetch as unknown as FileFetch, opts);
 }
