@@ -71,7 +71,7 @@ export type OpenedEnvelope =
   | { type: 'cover'; outerId: string; mailbox: string };
 
 /** Outer shape (spec 0001 §Validation step 1): exact key set, kind, exactly the two tags, sizes. */
-function outerShapeOk(v: unknown): boolean {
+export function outerShapeOk(v: unknown): boolean {
   const shape = checkEventShape(v, OUTER_RULES);
   return shape.ok && outerFieldsOk(shape.event);
 }
@@ -89,6 +89,21 @@ function openFailed(): VeilError {
  * batch in one loop without a promise or an exception per event.
  */
 function unwrap<E extends TrustedEvent | IdCheckedEvent>(outer: E, key: EnvelopeKey, opts?: OpenOptions): UnwrappedEnvelope<E> | null {
+  return unwrapWith(outer, (ephemeral) => {
+    const ss = (opts?.ecdh ?? ecdh)(key.secret, ephemeral);
+    try {
+      return keySchedule(ss, ephemeral, key.publicKey);
+    } finally {
+      wipe(ss);
+    }
+  });
+}
+
+/**
+ * `unwrap` with the key schedule of E passed in: the ECDH of 0001 for an EK, or a channel key's HKDF
+ * (spec 0011, channel.ts). The schedule may throw (an invalid E); that is a null, like any failure.
+ */
+export function unwrapWith<E extends TrustedEvent | IdCheckedEvent>(outer: E, schedule: (ephemeral: Uint8Array) => KeySchedule): UnwrappedEnvelope<E> | null {
   // Only the header (84 base64 chars = 63 bytes ⊇ version ‖ wrapped key ‖ nonce) is decoded before
   // the unwrap, so rejecting a foreign 6 KiB envelope does not pay for decoding all of it. Padding
   // there is refused at once: the whole content, decoded strictly below, could not be base64 either.
@@ -96,13 +111,11 @@ function unwrap<E extends TrustedEvent | IdCheckedEvent>(outer: E, key: Envelope
   if (head === null) return null;
   const version = head[0]!;
   if (!OPENABLE_VERSIONS.includes(version)) return null;
-  let ss: Uint8Array | undefined;
   let ks: KeySchedule | undefined;
   let sessionKey: Uint8Array | undefined;
   try {
     const ephemeral = hexToBytes(outer.pubkey, 32);
-    ss = (opts?.ecdh ?? ecdh)(key.secret, ephemeral);
-    ks = keySchedule(ss, ephemeral, key.publicKey);
+    ks = schedule(ephemeral);
     sessionKey = aesGcmOpenSync(ks.kek, ks.wrapNonce, head.subarray(1, 1 + WRAPPED_KEY_BYTES)) ?? undefined;
     if (sessionKey === undefined) return null; // not for us: the common case of a scan
     // Now the whole content: strict base64 and exactly a class size.
@@ -125,7 +138,7 @@ function unwrap<E extends TrustedEvent | IdCheckedEvent>(outer: E, key: Envelope
     wipe(sessionKey);
     return null;
   } finally {
-    wipe(ss, ks?.prk, ks?.kek, ks?.wrapNonce);
+    wipe(ks?.prk, ks?.kek, ks?.wrapNonce);
   }
 }
 
@@ -172,7 +185,15 @@ export async function trialOpen<E extends TrustedEvent | IdCheckedEvent>(outer: 
  * id + signature, recipient identity among the inner `p` tags (or the author, for copies to one's
  * own devices). Wipes the session key. Throws only the generic error.
  */
-export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string, opts?: Pick<OpenOptions, 'schnorr'>): Promise<OpenedEnvelope> {
+export function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string, opts?: Pick<OpenOptions, 'schnorr'>): Promise<OpenedEnvelope> {
+  return finishWith(u, INNER_KINDS, (inner) => inner.pubkey === recipientIdentity || inner.tags.some((t) => t[0] === 'p' && t[1] === recipientIdentity), opts);
+}
+
+/**
+ * finishOpen with the inner kinds and the last check passed in: a channel post (spec 0011) is kind
+ * 1069 by the channel's owner key in this epoch. Wipes the session key. Throws only the generic error.
+ */
+export async function finishWith(u: UnwrappedEnvelope, kinds: readonly number[], accept: (inner: TrustedEvent) => boolean, opts?: Pick<OpenOptions, 'schnorr'>): Promise<OpenedEnvelope> {
   let padded: Uint8Array | undefined;
   try {
     const aad = envelopeAad(u.version, ENVELOPE_KIND, u.mailbox, u.ephemeral);
@@ -181,11 +202,9 @@ export async function finishOpen(u: UnwrappedEnvelope, recipientIdentity: string
     const base = { outerId: u.outer.id, mailbox: u.outer.tags[0]![1]! };
     if (type === PAYLOAD_TYPE_COVER) return { type: 'cover', ...base };
     const shape = checkEventShape(JSON.parse(utf8Decode(payload)), INNER_RULES);
-    if (!shape.ok || !INNER_KINDS.includes(shape.event.kind)) throw openFailed();
+    if (!shape.ok || !kinds.includes(shape.event.kind)) throw openFailed();
     const inner = trustEvent(shape.event, { rules: INNER_RULES, ...(opts?.schnorr ? { schnorr: opts.schnorr } : {}) });
-    if (!inner.ok) throw openFailed();
-    const named = inner.event.tags.some((t) => t[0] === 'p' && t[1] === recipientIdentity);
-    if (!named && inner.event.pubkey !== recipientIdentity) throw openFailed();
+    if (!inner.ok || !accept(inner.event)) throw openFailed();
     return { type: 'message', event: inner.event, ...base };
   } catch {
     throw openFailed();

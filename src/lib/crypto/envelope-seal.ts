@@ -27,7 +27,7 @@ import {
 } from './envelope-format';
 import { pairTag } from './bucket';
 import { sessionKeys } from './envelope-commit';
-import { keySchedule } from './envelope-kdf';
+import { keySchedule, type KeySchedule } from './envelope-kdf';
 import { jsCurve, type Curve } from './curve';
 import { assertSecretKey, generateSecretKey, parsePublicKey, type SecretKey, type XOnlyPublicKey } from './keys';
 import { MAX_PAYLOAD_BYTES, pad, PAYLOAD_TYPE_COVER, PAYLOAD_TYPE_EVENT } from './padding';
@@ -100,14 +100,14 @@ function innerEventJson(ev: NostrEventJson): string {
   });
 }
 
-function payloadBytes(p: SealPayload): { type: typeof PAYLOAD_TYPE_COVER | typeof PAYLOAD_TYPE_EVENT; bytes: Uint8Array } {
+function payloadBytes(p: SealPayload, kinds: readonly number[]): { type: typeof PAYLOAD_TYPE_COVER | typeof PAYLOAD_TYPE_EVENT; bytes: Uint8Array } {
   if (p.type === 'cover') {
     abytes(p.bytes, undefined, 'cover bytes');
     return { type: PAYLOAD_TYPE_COVER, bytes: p.bytes };
   }
   const shape = checkEventShape(p.event, INNER_RULES);
-  if (!shape.ok || !INNER_KINDS.includes(shape.event.kind) || eventId(shape.event) !== shape.event.id)
-    throw new VeilError('INVALID_EVENT', 'inner event is not a signed kind 14/15 event');
+  if (!shape.ok || !kinds.includes(shape.event.kind) || eventId(shape.event) !== shape.event.id)
+    throw new VeilError('INVALID_EVENT', `inner event is not a signed kind ${kinds.join('/')} event`);
   const bytes = utf8Encode(innerEventJson(shape.event));
   if (bytes.length > MAX_PAYLOAD_BYTES) throw new VeilError('TOO_LARGE', 'message too large for an envelope');
   return { type: PAYLOAD_TYPE_EVENT, bytes };
@@ -132,9 +132,38 @@ function expirationFor(createdAt: number, now: number, expiresAt: number | undef
   return Math.min(usual, expiresAt);
 }
 
-async function sealWith(input: SealInput, rnd: SealRandomness, curve: Curve): Promise<{ event: NostrEventJson; trace: SealTrace }> {
-  parsePublicKey(input.recipientEk, 'recipient EK');
-  abytes(input.recipientEk, 32, 'recipient EK');
+/** The input of a seal apart from how the session key is wrapped (the recipient's EK, or a channel key: channel.ts). */
+export type SealBody = Omit<SealInput, 'recipientEk'>;
+
+/**
+ * How the session key is wrapped, and which inner kinds the envelope may carry: the ECDH of 0001 for
+ * a recipient EK, or a channel key's HKDF (spec 0011). `schedule` returns the key schedule of E and
+ * the shared secret it came from (for the vectors; wiped by the caller).
+ */
+export interface Wrapping {
+  kinds: readonly number[];
+  schedule(ephemeralSecret: SecretKey, ephemeralPublic: Uint8Array): { ss: Uint8Array; ks: KeySchedule };
+}
+
+/** The recipient EK's wrapping (spec 0001 §Key schedule): ss = x(e·EK). */
+function ekWrapping(ek: XOnlyPublicKey, curve: Curve): Wrapping {
+  parsePublicKey(ek, 'recipient EK');
+  abytes(ek, 32, 'recipient EK');
+  return {
+    kinds: INNER_KINDS,
+    schedule(e, E) {
+      const ss = curve.ecdh(e, ek);
+      return { ss, ks: keySchedule(ss, E, ek) };
+    }
+  };
+}
+
+function sealWith(input: SealInput, rnd: SealRandomness, curve: Curve): Promise<{ event: NostrEventJson; trace: SealTrace }> {
+  return sealWrapped(input, rnd, curve, ekWrapping(input.recipientEk, curve));
+}
+
+/** A seal with every random choice given and the wrapping passed in; returns the event and every intermediate value. */
+export async function sealWrapped(input: SealBody, rnd: SealRandomness, curve: Curve, wrapping: Wrapping): Promise<{ event: NostrEventJson; trace: SealTrace }> {
   if (typeof input.mailbox !== 'string' || !HEX64.test(input.mailbox)) throw new VeilError('INVALID_INPUT', 'mailbox must be 64 hex');
   assertSecretKey(rnd.ephemeralSecret, 'ephemeral secret');
   abytes(rnd.sessionKey, SESSION_KEY_BYTES, 'session key');
@@ -145,14 +174,14 @@ async function sealWith(input: SealInput, rnd: SealRandomness, curve: Curve): Pr
   const now = input.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(now) || now < CREATED_AT_SPREAD) throw new VeilError('INVALID_INPUT', 'bad send time');
 
-  const { type, bytes } = payloadBytes(input.payload);
+  const { type, bytes } = payloadBytes(input.payload, wrapping.kinds);
   const padded = pad(type, bytes);
   const ephemeralPublic = curve.xOnlyPublicKey(rnd.ephemeralSecret);
   const mailbox = hexToBytes(input.mailbox, 32);
   const version = ENVELOPE_VERSION;
   const nonce = input.pairTagKey !== undefined ? pairTag(input.pairTagKey, ephemeralPublic) : rnd.nonce;
-  const ss = curve.ecdh(rnd.ephemeralSecret, input.recipientEk);
-  const { prk, kek, wrapNonce } = keySchedule(ss, ephemeralPublic, input.recipientEk);
+  const { ss, ks } = wrapping.schedule(rnd.ephemeralSecret, ephemeralPublic);
+  const { prk, kek, wrapNonce } = ks;
   const wrappedKey = await aesGcmEncrypt(kek, wrapNonce, rnd.sessionKey);
   const aad = envelopeAad(version, ENVELOPE_KIND, mailbox, ephemeralPublic);
   const { bodyKey, commitment } = sessionKeys(rnd.sessionKey, nonce, aad);
@@ -203,7 +232,12 @@ async function sealWith(input: SealInput, rnd: SealRandomness, curve: Curve): Pr
  * the scan's WebAssembly modules when the caller has them (sync/scan.ts `ScanCrypto.curve`); the
  * event is the same byte for byte either way.
  */
-export async function sealEnvelope(input: SealInput, curve: Curve = jsCurve): Promise<NostrEventJson> {
+export function sealEnvelope(input: SealInput, curve: Curve = jsCurve): Promise<NostrEventJson> {
+  return sealFresh((rnd) => sealWith(input, rnd, curve));
+}
+
+/** Runs a seal with fresh CSPRNG randomness and wipes every secret of it and of its trace afterwards. */
+export async function sealFresh(seal: (rnd: SealRandomness) => Promise<{ event: NostrEventJson; trace: SealTrace }>): Promise<NostrEventJson> {
   const rnd: SealRandomness = {
     ephemeralSecret: generateSecretKey(),
     sessionKey: randomBytes(SESSION_KEY_BYTES),
@@ -212,7 +246,7 @@ export async function sealEnvelope(input: SealInput, curve: Curve = jsCurve): Pr
     signatureAux: randomBytes(32)
   };
   try {
-    const { event, trace } = await sealWith(input, rnd, curve);
+    const { event, trace } = await seal(rnd);
     wipe(trace.sharedSecret, trace.prk, trace.kek, trace.wrapNonce, trace.bodyKey, trace.padded);
     return event;
   } finally {
