@@ -92,6 +92,10 @@ describe('the file server attachments go to', () => {
     expect(choice.current).toBe('https://mine.example');
     choice.clear();
     expect(choice.current).toBe('https://host.example');
+    const failing = new FileServerChoice(() => ({ getSetting: () => Promise.reject(new Error('disk')), setSetting: async () => {} }), async () => true);
+    failing.host = 'https://host.example';
+    await failing.load(); // an unreadable choice: the host's server, no rejection
+    expect(failing.current).toBe('https://host.example');
     lock();
     expect(await choice.choose('https://other.example').catch(code)).toBe('VAULT_LOCKED');
     expect(await choice.useHost().catch(code)).toBe('VAULT_LOCKED');

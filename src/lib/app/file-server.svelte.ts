@@ -50,9 +50,9 @@ export class FileServerChoice {
     this.#changed = changed;
   }
 
-  /** Reads the person's choice for this session (a stored value that is no usable address is ignored). */
+  /** Reads the person's choice for this session; never throws (an unreadable or unusable value: the host's server). */
   async load(): Promise<void> {
-    const saved = await this.#store()?.getSetting(SETTING_FILE_SERVER);
+    const saved = await Promise.resolve(this.#store()?.getSetting(SETTING_FILE_SERVER)).catch(() => undefined);
     this.own = typeof saved === 'string' && saved ? usable(saved) : '';
   }
 

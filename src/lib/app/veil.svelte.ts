@@ -46,8 +46,7 @@ export class VeilApp {
   fatal = $state('');
   /** True in the tab that holds the relay sockets. */
   socketOwner = $state(false);
-  /** Where attachments are uploaded: the person's server, else the host's (config.ts), else none (file-server.svelte.ts). */
-  readonly fileServer = new FileServerChoice(() => this.#store, undefined, () => this.#channel?.postMessage({ type: 'file-server' } satisfies TabMessage));
+  readonly fileServer = new FileServerChoice(() => this.#store, undefined, () => this.#channel?.postMessage({ type: 'file-server' } satisfies TabMessage)); // where attachments go (file-server.svelte.ts)
   /** Live/Private mode and the inbox-record choice: `privacy.mode`, `privacy.setPrivacyMode(…)` (privacy.svelte.ts). */
   readonly privacy = new PrivacyState(() => this.#messenger, (choices) => this.#channel?.postMessage({ type: 'privacy', choices } satisfies TabMessage));
   readonly safety = lazySafety(({ SafetyNumbers, myKeySet }) => new SafetyNumbers(() => this.#store, () => (this.#session ? myKeySet(this.#session, this.#messenger?.ownDevices() ?? []) : null), () => this.#onMessengerEvent({ type: 'chats' })));
@@ -191,7 +190,7 @@ export class VeilApp {
     this.#unsubscribe = this.#messenger.on((e) => this.#onMessengerEvent(e));
     this.#syncRelays(this.#messenger);
     this.privacy.refresh();
-    await this.fileServer.load().catch(() => {}); // an unreadable choice: the host's server
+    await this.fileServer.load();
     void this.account.refresh().catch(() => {});
     this.phase = phase;
     await this.#refreshChats();
@@ -258,7 +257,7 @@ export class VeilApp {
     if (msg.type === 'wiped') return location.reload(); // the database is gone: start over
     if (msg.type === 'privacy') return void this.privacy.adopt(msg.choices);
     if (msg.type === 'catch-up') return this.catchUp.update(msg.progress);
-    if (msg.type === 'file-server') return void this.fileServer.load().catch(() => {});
+    if (msg.type === 'file-server') return void this.fileServer.load();
     if (msg.type === 'flush') {
       if (this.socketOwner) void this.#messenger?.flushOutbox();
       return;

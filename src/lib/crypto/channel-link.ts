@@ -14,7 +14,7 @@ import { bytesToHex, concatBytes, hexToBytes, utf8Decode, utf8Encode } from '../
 import { VeilError } from '../shared/errors';
 import { normalizeRelayUrl } from '../shared/relay-url';
 import { base64UrlDecode, base64UrlEncode } from './card';
-import { assertEpoch, CHANNEL_KEY_BYTES } from './channel';
+import { assertEpoch, be32, CHANNEL_KEY_BYTES } from './channel';
 import { isSafeDisplayText } from './inbox';
 import { parsePublicKey } from './keys';
 
@@ -40,12 +40,6 @@ export interface ChannelLink {
 
 function bad(msg: string, cause?: unknown): never {
   throw new VeilError('INVALID_INPUT', `channel link: ${msg}`, cause === undefined ? undefined : { cause });
-}
-
-function be32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, false);
-  return b;
 }
 
 function checkedName(name: string): Uint8Array {

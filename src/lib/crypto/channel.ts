@@ -35,7 +35,8 @@ const LABEL_KEM = utf8Encode('veil/chan1/kem');
 const LABEL_WRAP = utf8Encode('veil/env1/wrap');
 const HEX64 = /^[0-9a-f]{64}$/;
 
-function be32(n: number): Uint8Array {
+/** A u32, big-endian (the epoch and day fields). */
+export function be32(n: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, n, false);
   return b;
